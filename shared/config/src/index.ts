@@ -1,1 +1,10 @@
-export {};
+export { loadConfig } from './load.js';
+export type { LoadConfigOptions, LoadedConfig } from './load.js';
+export { describeConfig, replaceParametersSection, PARAMETERS_BEGIN, PARAMETERS_END } from './describe.js';
+export type { DescribeConfigOptions } from './describe.js';
+export { configLeaves } from './leaves.js';
+export type { ConfigLeaf, ConfigSchema, LeafType } from './leaves.js';
+export { envNameFor } from './env.js';
+export { ConfigError, ConfigSchemaError } from './errors.js';
+export type { ConfigIssue, ConfigSource } from './errors.js';
+export type { DeepReadonly } from './freeze.js';
