@@ -39,15 +39,18 @@ EPHEMERAL_MARKER="$KAFKA_DATA_DIR/.remove-on-stop"
 MAX_BYTES=16777216
 
 say() { echo "kafka.sh: $*"; }
+# Exit codes: 1 start/stop failed, 4 a required tool is missing, 5 a port is taken (callers may retry).
 die() { echo "kafka.sh: error: $*" >&2; exit 1; }
+die_missing() { echo "kafka.sh: error: $*" >&2; exit 4; }
+die_port() { echo "kafka.sh: error: $*" >&2; exit 5; }
 
 require_java() {
-  command -v java >/dev/null 2>&1 || die "java not found on PATH. Kafka $KAFKA_VERSION needs a JDK/JRE 17 (Debian: apt-get install openjdk-17-jre-headless)."
+  command -v java >/dev/null 2>&1 || die_missing "java not found on PATH. Kafka $KAFKA_VERSION needs a JDK/JRE 17 (Debian: apt-get install openjdk-17-jre-headless)."
   local spec major
   spec="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p' | head -n1)"
   major="${spec#1.}"; major="${major%%.*}"
   if [[ -n "$major" && "$major" =~ ^[0-9]+$ && "$major" -lt 11 ]]; then
-    die "java $spec found, Kafka $KAFKA_VERSION needs Java 11 or newer (17 recommended)."
+    die_missing "java $spec found, Kafka $KAFKA_VERSION needs Java 11 or newer (17 recommended)."
   fi
 }
 
@@ -55,7 +58,7 @@ require_java() {
 # jars land in a temp dir that is renamed into place, so a half-finished fetch is never used.
 fetch() {
   if [[ -f "$LIBS/.complete" ]]; then return 0; fi
-  command -v mvn >/dev/null 2>&1 || die "mvn not found on PATH and the Kafka $KAFKA_VERSION jars are not cached in $LIBS. Install Maven (Debian: apt-get install maven) or point KAFKA_BROKERS at an existing broker."
+  command -v mvn >/dev/null 2>&1 || die_missing "mvn not found on PATH and the Kafka $KAFKA_VERSION jars are not cached in $LIBS. Install Maven (Debian: apt-get install maven) or point KAFKA_BROKERS at an existing broker."
   mkdir -p "$KAFKA_CACHE_DIR"
   local lock="$KAFKA_CACHE_DIR/.fetch.lock"
   if command -v flock >/dev/null 2>&1; then
@@ -190,7 +193,7 @@ start() {
   require_java
   fetch
   for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
-    if port_open "$port"; then die "127.0.0.1:$port is already in use by another process; set KAFKA_PORT / KAFKA_CONTROLLER_PORT"; fi
+    if port_open "$port"; then die_port "127.0.0.1:$port is already in use by another process; set KAFKA_PORT / KAFKA_CONTROLLER_PORT"; fi
   done
   write_config
   if [[ "$KAFKA_EPHEMERAL" == "1" ]]; then touch "$EPHEMERAL_MARKER"; fi
@@ -214,6 +217,9 @@ start() {
       rm -f "$PID_FILE"
       echo "---- $SERVER_LOG (tail)" >&2; tail -n 30 "$SERVER_LOG" >&2 || true
       echo "---- $LOG_DIR/stdout.log (tail)" >&2; tail -n 30 "$LOG_DIR/stdout.log" >&2 || true
+      if grep -q "Address already in use" "$SERVER_LOG" "$LOG_DIR/stdout.log" 2>/dev/null; then
+        die_port "the broker could not bind 127.0.0.1:$KAFKA_PORT or :$KAFKA_CONTROLLER_PORT (address already in use)"
+      fi
       die "the broker exited during start-up (logs above)"
     fi
     if grep -q "Kafka Server started" "$SERVER_LOG" && port_open "$KAFKA_PORT"; then break; fi
@@ -226,12 +232,21 @@ start() {
   done
   local version
   version="$(sed -n 's/.*Kafka version: \([^ ]*\).*/\1/p' "$SERVER_LOG" | head -n1)"
-  say "Apache Kafka ${version:-$KAFKA_VERSION} serving on $(bootstrap) after $(( SECONDS - started_at ))s (log $SERVER_LOG)"
+  say "Apache Kafka ${version:-?} serving on $(bootstrap) after $(( SECONDS - started_at ))s (log $SERVER_LOG)"
   bootstrap_line
 }
 
-# The last line of `start` is machine-readable for callers (shared/infra).
-bootstrap_line() { echo "KAFKA_BROKERS=$(bootstrap)"; }
+# The last lines of `start` are KEY=value for callers (shared/infra): address, the version the
+# running broker reports in its log (not the one asked for), pid and log file.
+bootstrap_line() {
+  local version pid
+  version="$(sed -n 's/.*Kafka version: \([^ ]*\).*/\1/p' "$SERVER_LOG" 2>/dev/null | head -n1)"
+  pid="$(cat "$PID_FILE" 2>/dev/null || true)"
+  echo "KAFKA_BROKERS=$(bootstrap)"
+  echo "KAFKA_VERSION=${version:-unknown}"
+  echo "KAFKA_PID=$pid"
+  echo "KAFKA_LOG=$SERVER_LOG"
+}
 
 stop_pid() {
   local pid="$1" waited=0

@@ -21,13 +21,16 @@ LOG_FILE="$REDIS_DATA_DIR/redis.log"
 EPHEMERAL_MARKER="$REDIS_DATA_DIR/.remove-on-stop"
 
 say() { echo "redis.sh: $*"; }
+# Exit codes: 1 start/stop failed, 4 a required tool is missing, 5 a port is taken (callers may retry).
 die() { echo "redis.sh: error: $*" >&2; exit 1; }
+die_missing() { echo "redis.sh: error: $*" >&2; exit 4; }
+die_port() { echo "redis.sh: error: $*" >&2; exit 5; }
 
 redis_bin() {
   local bin
   bin="$(command -v redis-server 2>/dev/null || true)"
   [[ -n "$bin" ]] || { [[ -x /usr/bin/redis-server ]] && bin=/usr/bin/redis-server; }
-  [[ -n "$bin" ]] || die "redis-server not found. Install it (Debian: apt-get install redis-server) or point REDIS_URL at an existing Redis."
+  [[ -n "$bin" ]] || die_missing "redis-server not found. Install it (Debian: apt-get install redis-server) or point REDIS_URL at an existing Redis."
   echo "$bin"
 }
 
@@ -59,12 +62,12 @@ start() {
   local pid bin
   if pid="$(running_pid)"; then
     say "already running (pid $pid) on 127.0.0.1:$REDIS_PORT"
-    echo "REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
+    result_lines
     return 0
   fi
   rm -f "$PID_FILE"
   bin="$(redis_bin)"
-  if port_open "$REDIS_PORT"; then die "127.0.0.1:$REDIS_PORT is already in use by another process; set REDIS_PORT"; fi
+  if port_open "$REDIS_PORT"; then die_port "127.0.0.1:$REDIS_PORT is already in use by another process; set REDIS_PORT"; fi
   mkdir -p "$REDIS_DATA_DIR"
   if [[ "$REDIS_EPHEMERAL" == "1" ]]; then touch "$EPHEMERAL_MARKER"; fi
   : >"$LOG_FILE"
@@ -78,6 +81,7 @@ start() {
   until ping_ok; do
     if ! kill -0 "$pid" 2>/dev/null; then
       rm -f "$PID_FILE"; tail -n 20 "$LOG_FILE" >&2 || true
+      if grep -q "Address already in use" "$LOG_FILE"; then die_port "redis-server could not bind 127.0.0.1:$REDIS_PORT (address already in use)"; fi
       die "redis-server exited during start-up (log above)"
     fi
     if (( SECONDS - started_at >= REDIS_START_TIMEOUT )); then
@@ -86,10 +90,23 @@ start() {
     fi
     sleep 0.05
   done
-  local version
-  version="$("$bin" --version | sed -n 's/.* v=\([^ ]*\).*/\1/p')"
-  say "redis-server ${version:-?} (pid $pid) answering PING on 127.0.0.1:$REDIS_PORT, no persistence, dir $REDIS_DATA_DIR"
+  say "redis-server $(server_version) (pid $pid) answering PING on 127.0.0.1:$REDIS_PORT, no persistence, dir $REDIS_DATA_DIR"
+  result_lines
+}
+
+# The version the running server reports in its log, not the one on PATH.
+server_version() {
+  local v
+  v="$(sed -n 's/.*Redis version=\([^,]*\),.*/\1/p' "$LOG_FILE" 2>/dev/null | head -n1)"
+  echo "${v:-unknown}"
+}
+
+# The last lines of `start` are KEY=value for callers (shared/infra).
+result_lines() {
   echo "REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
+  echo "REDIS_VERSION=$(server_version)"
+  echo "REDIS_PID=$(cat "$PID_FILE" 2>/dev/null || true)"
+  echo "REDIS_LOG=$LOG_FILE"
 }
 
 stop() {
