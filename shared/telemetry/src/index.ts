@@ -1,1 +1,15 @@
-export {};
+export { getTracer, getMeter, createPipelineMetrics, usToSeconds } from './otel.js';
+export type { PipelineMetrics } from './otel.js';
+export { METRIC, ATTR, LATENCY_BUCKETS_S, scopeName } from './names.js';
+export type { MetricName } from './names.js';
+export { injectTraceContext, extractTraceContext, TRACEPARENT_HEADER, TRACESTATE_HEADER } from './propagation.js';
+export type { KafkaHeaders } from './propagation.js';
+export { startMessageHop, traceMessageHop } from './hop.js';
+export type { MessageHop, MessageHopOptions } from './hop.js';
+export { createLogger } from './logger.js';
+export type { CreateLoggerOptions, LogLevel, Logger } from './logger.js';
+export { createPrometheusMetrics, PROMETHEUS_CONTENT_TYPE } from './metrics.js';
+export type { PrometheusMetrics, PrometheusMetricsOptions } from './metrics.js';
+export { startTelemetryServer } from './server.js';
+export type { ReadinessCheck, TelemetryServer, TelemetryServerOptions } from './server.js';
+export { PortInUseError, TelemetryServerError } from './errors.js';
