@@ -49,6 +49,15 @@ export class InsFilter {
     this.noise = noise;
   }
 
+  reset(): void {
+    this.p.fill(0);
+    this.v.fill(0);
+    this.q.set([1, 0, 0, 0]);
+    this.accelBias.fill(0);
+    this.gyroBias.fill(0);
+    this.cov.fill(0);
+  }
+
   copyFrom(other: InsFilter): void {
     this.p.set(other.p);
     this.v.set(other.v);
