@@ -1,1 +1,26 @@
-export {};
+export type {
+  Bus,
+  BusAdmin,
+  ConsumedRecord,
+  IncomingHeaders,
+  Isolation,
+  OutgoingHeaders,
+  OutgoingRecord,
+  RecordPosition,
+  SubscribeOptions,
+  TopicSpec,
+  Transaction,
+} from './types.js';
+export { DEAD_LETTER_SUFFIX, DEFAULT_MAX_MESSAGE_BYTES, deadLetterTopic, headerText } from './types.js';
+export {
+  BrokerError,
+  BrokerUnavailableError,
+  CommitRejectedError,
+  RecordTooLargeError,
+  TopicMismatchError,
+  TransportStateError,
+  UnknownTopicError,
+} from './errors.js';
+export { murmur2, partitionForKey } from './partitioner.js';
+export { MemoryBus, type MemoryBusOptions } from './memory-bus.js';
+export { KafkaBus, type KafkaBusOptions, type TransportLogger, type TransportLogLevel } from './kafka-bus.js';

@@ -1,0 +1,1 @@
+export { describeBusConformance, type MakeBus } from './conformance.js';
