@@ -1,1 +1,31 @@
-export {};
+export type { SensorRecord, InputRecord, ClockOffsets } from './types.js';
+export { rigTimeUs } from './types.js';
+export {
+  createAlignDiagnostics,
+  ALIGN_EVENT_TYPES,
+  type AlignDiagnostics,
+  type AlignDiagnosticsOptions,
+  type AlignEvent,
+  type AlignEventType,
+} from './diagnostics.js';
+export type { StreamConfig } from './input-tracker.js';
+export { BoundedBuffer, type BoundedBufferConfig, type BufferedRecord } from './bounded-buffer.js';
+export { alignByPivot } from './alignByPivot.js';
+export type {
+  AlignedFrame,
+  AlignedSample,
+  ClosedBy,
+  FrameMember,
+  PivotAlignConfig,
+  PivotConfig,
+  PivotInputConfig,
+  Presence,
+  SelectRule,
+} from './pivot-aligner.js';
+export {
+  alignApproximateTime,
+  type ApproximateInputConfig,
+  type ApproximateSet,
+  type ApproximateSetMember,
+  type ApproximateTimeConfig,
+} from './alignApproximateTime.js';

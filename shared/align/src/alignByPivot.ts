@@ -1,0 +1,64 @@
+import { Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { defaultDiagnostics } from './diagnostics.js';
+import { PivotAligner, type AlignedFrame, type PivotAlignConfig, type TimerPort } from './pivot-aligner.js';
+import type { InputRecord } from './types.js';
+
+/** Processing-time clock and timers over an RxJS scheduler (whose unit is the millisecond). */
+export function timerPortFor(scheduler: SchedulerLike, register: (cancel: { unsubscribe(): void }) => void): TimerPort {
+  return {
+    nowUs: () => Math.round(scheduler.now() * 1000),
+    after(delayUs, fn) {
+      const sub = scheduler.schedule(fn, delayUs / 1000);
+      register(sub);
+      return () => {
+        sub.unsubscribe();
+      };
+    },
+  };
+}
+
+/**
+ * Pivot-policy alignment: every record of `config.pivot` opens a collector at its capture time; each
+ * other input contributes its nearest record, all overlapping records, or a value interpolated at the
+ * pivot time, inside its match window around pivot + offsetUs. A collector closes when every input's
+ * watermark has passed what it needs, or on the input's timeout or idleness, and is emitted (in pivot
+ * order) as an AlignedFrame with a presence map. All state lives in the subscription.
+ */
+export function alignByPivot<P>(
+  config: PivotAlignConfig<P>,
+  scheduler: SchedulerLike,
+): OperatorFunction<InputRecord<P>, AlignedFrame<P>> {
+  return (source) =>
+    new Observable<AlignedFrame<P>>((subscriber) => {
+      const timers = new Set<{ unsubscribe(): void; closed?: boolean }>();
+      const port = timerPortFor(scheduler, (sub) => {
+        timers.add(sub);
+        if (timers.size > 64) for (const t of timers) if (t.closed === true) timers.delete(t);
+      });
+      const aligner = new PivotAligner<P>(config, port, defaultDiagnostics(config.diagnostics), (frame) => {
+        subscriber.next(frame);
+      });
+      const subscription = source.subscribe({
+        next({ input, record }) {
+          try {
+            aligner.push(input, record);
+          } catch (err: unknown) {
+            subscriber.error(err);
+          }
+        },
+        error: (err: unknown) => {
+          subscriber.error(err);
+        },
+        complete: () => {
+          aligner.finish();
+          subscriber.complete();
+        },
+      });
+      return () => {
+        subscription.unsubscribe();
+        aligner.dispose();
+        for (const t of timers) t.unsubscribe();
+        timers.clear();
+      };
+    });
+}
