@@ -468,10 +468,15 @@ export class MotionEstimator {
     if (this.core.mode === 'initializing' || t < this.nextOutputUs) return undefined;
     const period = this.params.outputPeriodUs;
     this.nextOutputUs = (Math.floor(this.core.tUs / period) + 1) * period;
-    return this.state();
+    const out = this.state();
+    this.flagBase = { imuGaps: this.core.counters.imuGaps, imuInterpolatedSteps: this.core.counters.imuInterpolatedSteps };
+    return out;
   }
 
-  /** The current estimate, whether or not an output is due. */
+  /**
+   * The current estimate, whether or not an output is due. The imu-gap / imu-interpolated flags
+   * mean "since the previous emitted output".
+   */
   state(): EgoState {
     const core = this.core;
     const p = this.params;
@@ -495,7 +500,6 @@ export class MotionEstimator {
     if (this.newestUs - core.lastImuUs > p.imuTimeoutUs) flags.push('imu-timeout');
     if (core.counters.imuGaps > this.flagBase.imuGaps) flags.push('imu-gap');
     if (core.counters.imuInterpolatedSteps > this.flagBase.imuInterpolatedSteps) flags.push('imu-interpolated');
-    this.flagBase = { imuGaps: core.counters.imuGaps, imuInterpolatedSteps: core.counters.imuInterpolatedSteps };
     const g = core.lastImu;
     const frame = core.frame;
     return {
