@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageType, ULog } from '@foxglove/ulog';
-import { FileReader } from '@foxglove/ulog/node';
+import { FileReader } from '@foxglove/ulog/node.js';
 import { describe, expect, it } from 'vitest';
 import { MotionEstimator } from './motionEstimator.js';
 import type { MotionSample } from './types.js';
@@ -31,7 +31,7 @@ async function readLog(): Promise<{ samples: MotionSample[]; reference: Referenc
     const name = ulog.subscriptions.get(msg.msgId)?.name ?? '';
     const v = msg.value as Record<string, unknown>;
     if (name === 'vehicle_gps_position' && epochOffsetUs === undefined) {
-      epochOffsetUs = Number(v.time_utc_usec as bigint) - Number(v.timestamp as bigint);
+      epochOffsetUs = Number(v.time_utc_usec) - Number(v.timestamp);
     }
     if (name === 'sensor_combined' || name === 'vehicle_magnetometer' || name === 'vehicle_attitude') raw.push({ name, v });
   }
@@ -39,7 +39,7 @@ async function readLog(): Promise<{ samples: MotionSample[]; reference: Referenc
   const samples: MotionSample[] = [];
   const reference: Reference[] = [];
   for (const { name, v } of raw) {
-    const t = Number(v.timestamp as bigint) + epochOffsetUs;
+    const t = Number(v.timestamp) + epochOffsetUs;
     if (name === 'sensor_combined') {
       const g = v.gyro_rad as number[];
       const a = v.accelerometer_m_s2 as number[];

@@ -213,7 +213,7 @@ describe('MotionEstimator robustness', () => {
     let rejected = 0;
     for (const s of stream) {
       try {
-        const out = est.update(s as MotionSample);
+        const out = est.update(s);
         if (out !== undefined) {
           outputs++;
           expect(finite(out)).toBe(true);
