@@ -13,3 +13,7 @@ export type { PrometheusMetrics, PrometheusMetricsOptions } from './metrics.js';
 export { startTelemetryServer } from './server.js';
 export type { ReadinessCheck, TelemetryServer, TelemetryServerOptions } from './server.js';
 export { PortInUseError, TelemetryServerError } from './errors.js';
+export { telemetryConfigSchema } from './config.js';
+export type { TelemetryConfig } from './config.js';
+export { startServiceTelemetry } from './service.js';
+export type { ServiceTelemetry } from './service.js';
