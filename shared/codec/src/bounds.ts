@@ -116,8 +116,13 @@ function compile(type: avro.Type, memo: Map<avro.Type, Walk>): Walk {
       };
       break;
     case 'int':
+      walk = (c) => {
+        const value = readVarint(c, 'int');
+        if (value < -0x80000000 || value > 0x7fffffff) corrupt(c, `int ${value} outside 32 bits`);
+      };
+      break;
     case 'long':
-      walk = (c) => void readVarint(c, t.typeName);
+      walk = (c) => void readVarint(c, 'long');
       break;
     case 'float':
       walk = (c) => {
@@ -134,7 +139,8 @@ function compile(type: avro.Type, memo: Map<avro.Type, Walk>): Walk {
     case 'bytes':
     case 'string':
       walk = (c) => {
-        c.pos += readLength(c, t.typeName);
+        const len = readLength(c, t.typeName); // read before adding: `c.pos += f()` would lose f's advance
+        c.pos += len;
       };
       break;
     case 'fixed': {
