@@ -29,3 +29,13 @@ export {
   type ApproximateSetMember,
   type ApproximateTimeConfig,
 } from './alignApproximateTime.js';
+export { mergeInCaptureOrder, type MergeInCaptureOrderConfig, type MergeInputConfig } from './mergeInCaptureOrder.js';
+export { dropDuplicates, type DropDuplicatesConfig } from './dropDuplicates.js';
+export { dropLate, type DropLateConfig } from './dropLate.js';
+export { interpolateLinear, interpolationFraction, slerpQuaternion } from './interpolate.js';
+export {
+  ClockOffsetEstimator,
+  type ClockOffsetEstimate,
+  type ClockOffsetEstimatorConfig,
+} from './clock-offset.js';
+export { estimateClockOffset, type SensorClockEstimate } from './estimateClockOffset.js';

@@ -12,7 +12,7 @@ export interface StreamConfig {
   readonly minIntervalUs?: number;
   /** A record older than the newest by more than this is a replay loop or clock reset: reset, not late. */
   readonly resetOnBackwardJumpUs?: number;
-  /** How many recent seq numbers per sensor are remembered for de-duplication. */
+  /** How many recent seq numbers per sensor are remembered for de-duplication (0: no de-duplication). */
   readonly dedupWindowRecords?: number;
 }
 
@@ -96,6 +96,7 @@ export class InputTracker {
 
   /** True when (sensorId, seq) was already seen. */
   private remember(record: SensorRecord): boolean {
+    if (this.dedupSize === 0) return false;
     let w = this.seqs.get(record.sensorId);
     if (w === undefined) {
       w = new SeqWindow(this.dedupSize);
