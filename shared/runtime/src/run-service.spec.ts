@@ -212,7 +212,7 @@ describe('runService in a real process', () => {
   const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
   const fixture = fileURLToPath(new URL('./service-child.fixture.ts', import.meta.url));
 
-  function runChild(mode: 'clean' | 'hang'): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  function runChild(mode: 'clean' | 'hang' | 'interrupt'): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', fixture, mode], {
         cwd: repoRoot,
@@ -220,11 +220,16 @@ describe('runService in a real process', () => {
       });
       let stdout = '';
       let stderr = '';
-      let signalled = false;
+      let signalled = 0;
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
         stdout += chunk;
-        if (!signalled && stdout.split('\n').includes('running')) {
-          signalled = true;
+        const lines = stdout.split('\n');
+        if (signalled === 0 && lines.includes('running')) {
+          signalled = 1;
+          child.kill('SIGTERM');
+        }
+        if (mode === 'interrupt' && signalled === 1 && lines.includes('draining')) {
+          signalled = 2;
           child.kill('SIGTERM');
         }
       });
@@ -248,6 +253,12 @@ describe('runService in a real process', () => {
   it('exits 1 with ShutdownTimeoutError when the drain hangs past the grace period', async () => {
     const result = await runChild('hang');
     expect(result.stdout.trim().split('\n')).toEqual(['starting', 'running', 'draining', 'failed ShutdownTimeoutError']);
+    expect(result.code).toBe(1);
+  });
+
+  it('stops at once with ShutdownInterruptedError on a second SIGTERM while draining', async () => {
+    const result = await runChild('interrupt');
+    expect(result.stdout.trim().split('\n')).toEqual(['starting', 'running', 'draining', 'failed ShutdownInterruptedError']);
     expect(result.code).toBe(1);
   });
 });
