@@ -24,3 +24,12 @@ export {
 export { murmur2, partitionForKey } from './partitioner.js';
 export { MemoryBus, type MemoryBusOptions } from './memory-bus.js';
 export { KafkaBus, type KafkaBusOptions, type TransportLogger, type TransportLogLevel } from './kafka-bus.js';
+export {
+  consumeDecoded,
+  deadLetterRecord,
+  decodeOrDeadLetter,
+  DEAD_LETTER_HEADERS,
+  type DeadLetterEvent,
+  type DecodedRecord,
+  type DecodeOrDeadLetterOptions,
+} from './dead-letter.js';
