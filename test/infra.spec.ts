@@ -1,32 +1,9 @@
 // The integration infrastructure itself: the broker the tests get is a real Apache Kafka 3.9 and the
 // Redis answers. Checked over raw TCP with requests written by hand from the protocol specs, so the
 // check does not depend on kafkajs or ioredis (which live behind shared/transport and shared/state).
-import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { kafkaBrokers, redisUrl, startedInfra, uniqueName } from './support/infra.js';
-
-/** Sends one request and collects bytes until `complete(buffer)` says the reply is whole. */
-function exchange(
-  host: string,
-  port: number,
-  request: Buffer,
-  complete: (received: Buffer) => boolean,
-): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const socket = new Socket();
-    let received = Buffer.alloc(0);
-    socket.setTimeout(10_000, () => socket.destroy(new Error(`no complete reply from ${host}:${port} within 10 s`)));
-    socket.once('error', reject);
-    socket.on('data', (chunk) => {
-      received = Buffer.concat([received, chunk]);
-      if (complete(received)) {
-        socket.end();
-        resolve(received);
-      }
-    });
-    socket.connect(port, host, () => socket.write(request));
-  });
-}
+import { exchange, redisCommand } from './support/raw.js';
 
 function hostPort(address: string): { host: string; port: number } {
   const colon = address.lastIndexOf(':');
@@ -128,21 +105,6 @@ async function apiVersions(address: string): Promise<ApiVersionsV3> {
     cursor.at = tagEnd;
   }
   return { errorCode, apis, finalizedFeatures };
-}
-
-/** One RESP command (array of bulk strings) and its reply, as redis.io/docs/reference/protocol-spec. */
-async function redisCommand(url: string, ...args: string[]): Promise<string> {
-  const { hostname, port } = new URL(url);
-  const request = `*${args.length}\r\n${args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('')}`;
-  const reply = await exchange(hostname, Number(port || 6379), Buffer.from(request), (got) => {
-    const text = got.toString('utf8');
-    if (text.startsWith('$')) {
-      const length = Number(text.slice(1, text.indexOf('\r\n')));
-      return got.length >= text.indexOf('\r\n') + 2 + length + 2;
-    }
-    return text.endsWith('\r\n');
-  });
-  return reply.toString('utf8');
 }
 
 describe('integration infrastructure', () => {
