@@ -44,7 +44,7 @@ export const DEFAULT_LIDAR_PARAMS: LidarParams = {
   outlierMethod: 'radius',
   statistical: { meanK: 50, stdMul: 1.0 },
   radius: { radius: 0.6, minNeighbors: 2 },
-  ground: { sensorHeight: 1.73, sectorDeg: 0.5, localSlopeDeg: 8, globalSlopeDeg: 5, heightTolerance: 0.2 },
+  ground: { sensorHeight: 1.73, sectorDeg: 0.5, localSlopeDeg: 8, globalSlopeDeg: 5, heightTolerance: 0.2, referenceStep: 0.5 },
   cluster: { tolerance: 0.7, minSize: 10, maxSize: 1000 },
   box: { angleStepDeg: 1 },
 };

@@ -12,6 +12,12 @@ export interface GroundParams {
   readonly globalSlopeDeg: number;
   /** Height tolerance added to both slope limits, metres (covers voxel quantisation and speed bumps). */
   readonly heightTolerance: number;
+  /**
+   * The running ground reference moves to a new ground point only when that point is at least this
+   * much farther out, metres: without it, the tolerance would let the ground climb a vertical wall
+   * one point at a time.
+   */
+  readonly referenceStep: number;
 }
 
 export interface GroundResult {
@@ -30,7 +36,7 @@ export interface GroundResult {
  * O(n log n) for one sort of packed keys.
  */
 export function segmentGround(cloud: PointCloud, params: GroundParams): GroundResult {
-  const { sensorHeight, sectorDeg, localSlopeDeg, globalSlopeDeg, heightTolerance } = params;
+  const { sensorHeight, sectorDeg, localSlopeDeg, globalSlopeDeg, heightTolerance, referenceStep } = params;
   if (!(sectorDeg > 0 && sectorDeg <= 360)) {
     throw new InvalidPointCloudParamsError(`ground sectorDeg must be in (0, 360], got ${sectorDeg}`);
   }
@@ -88,8 +94,10 @@ export function segmentGround(cloud: PointCloud, params: GroundParams): GroundRe
     if (Math.abs(h - lastH) <= localLimit && Math.abs(h) <= globalLimit) {
       ground[i] = 1;
       groundCount++;
-      lastR = r;
-      lastH = h;
+      if (r - lastR >= referenceStep) {
+        lastR = r;
+        lastH = h;
+      }
     } else if (h < lastH - localLimit) {
       ground[i] = 1;
       groundCount++;
