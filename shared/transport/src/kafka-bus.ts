@@ -36,7 +36,7 @@ export interface KafkaBusOptions {
   readonly clientId?: string;
   /** Stable per instance (e.g. service name + partition set) so a restarted instance fences its zombie. */
   readonly transactionalId?: string;
-  /** Where kafkajs logs go; without one kafkajs's own JSON console logger is used. */
+  /** Where kafkajs logs go (a pino logger fits); default JSON lines on stderr. */
   readonly logger?: TransportLogger;
   /** Default 'warn'. */
   readonly logLevel?: TransportLogLevel;
@@ -45,6 +45,12 @@ export interface KafkaBusOptions {
   readonly sessionTimeoutMs?: number;
   readonly heartbeatIntervalMs?: number;
   readonly connectionTimeoutMs?: number;
+  /**
+   * Retries of a failed request before a typed error surfaces (default 10 retries, about two
+   * minutes of exponential back-off). kafkajs would retry an idempotent producer forever; bounded,
+   * a dead broker becomes a BrokerUnavailableError the worker can act on.
+   */
+  readonly retry?: { readonly retries: number; readonly initialRetryTimeMs?: number };
 }
 
 const LEVELS: Record<TransportLogLevel, kafkajs.logLevel> = {
@@ -55,14 +61,32 @@ const LEVELS: Record<TransportLogLevel, kafkajs.logLevel> = {
   debug: KafkaLogLevel.DEBUG,
 };
 
-function routeLogs(logger: TransportLogger): LogCreator {
+/** pino-style JSON lines on stderr, for a bus created without a logger. */
+const stderrLogger: TransportLogger = (() => {
+  const write = (level: string) => (fields: object, message: string) => {
+    process.stderr.write(`${JSON.stringify({ level, time: Date.now(), msg: message, ...fields })}\n`);
+  };
+  return { error: write('error'), warn: write('warn'), info: write('info'), debug: write('debug') };
+})();
+
+/**
+ * kafkajs logs every failed request at ERROR (a moved partition leader, an existing topic) although
+ * it retries them and the caller sees the outcome as a typed error anyway: those go to WARN, so
+ * `logLevel: 'error'` shows only what no one else reports.
+ */
+function routeLogs(logger: TransportLogger, threshold: kafkajs.logLevel): LogCreator {
   return () =>
     ({ namespace, level, log }) => {
       const { message, ...fields } = log;
+      const handledElsewhere = level === KafkaLogLevel.ERROR && (namespace === 'Connection' || 'retryCount' in fields);
+      // Retries are bounded on purpose (KafkaBusOptions.retry); kafkajs's warning about it is noise.
+      const knownChoice = typeof message === 'string' && message.startsWith('Limiting retries for the idempotent producer');
+      const effective = knownChoice ? KafkaLogLevel.DEBUG : handledElsewhere ? KafkaLogLevel.WARN : level;
+      if (effective > threshold) return;
       const entry = { namespace, ...fields };
-      if (level <= KafkaLogLevel.ERROR) logger.error(entry, message);
-      else if (level === KafkaLogLevel.WARN) logger.warn(entry, message);
-      else if (level === KafkaLogLevel.INFO) logger.info(entry, message);
+      if (effective <= KafkaLogLevel.ERROR) logger.error(entry, message);
+      else if (effective === KafkaLogLevel.WARN) logger.warn(entry, message);
+      else if (effective === KafkaLogLevel.INFO) logger.info(entry, message);
       else logger.debug(entry, message);
     };
 }
@@ -116,8 +140,9 @@ export class KafkaBus implements Bus {
       clientId: options.clientId ?? 'sensorfuse',
       brokers: [...options.brokers],
       logLevel: LEVELS[options.logLevel ?? 'warn'],
-      ...(options.logger === undefined ? {} : { logCreator: routeLogs(options.logger) }),
+      logCreator: routeLogs(options.logger ?? stderrLogger, LEVELS[options.logLevel ?? 'warn']),
       ...(options.connectionTimeoutMs === undefined ? {} : { connectionTimeout: options.connectionTimeoutMs }),
+      retry: { retries: options.retry?.retries ?? 10, initialRetryTime: options.retry?.initialRetryTimeMs ?? 300 },
     });
     this.admin = {
       createTopics: (specs) => this.createTopics(specs),
@@ -386,6 +411,7 @@ export class KafkaBus implements Bus {
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
         createPartitioner: Partitioners.DefaultPartitioner,
+        retry: { retries: this.options.retry?.retries ?? 10, initialRetryTime: this.options.retry?.initialRetryTimeMs ?? 300 },
       });
       await producer.connect();
       return producer;
