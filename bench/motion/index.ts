@@ -8,8 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { identity, multiply, multiplyABt, MotionEstimator, zeros } from '@sensorfuse/filters';
-import { DEFAULT_CIRCLE_DRIVE, simulateCircleDrive } from '../../shared/filters/src/circleDrive.js';
+import { DEFAULT_CIRCLE_DRIVE, identity, MotionEstimator, multiply, multiplyABt, simulateCircleDrive, zeros } from '@sensorfuse/filters';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.resolve(here, '../results');

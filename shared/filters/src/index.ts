@@ -25,3 +25,5 @@ export type {
   EgoMotion, EgoState, EnuOrigin, GnssSample, ImuSample, MagSample, MotionFlag, MotionMode, MotionSample, MotionStats,
   Vec3,
 } from './types.js';
+export { circleTruth, DEFAULT_CIRCLE_DRIVE, gaussianSource, simulateCircleDrive } from './circleDrive.js';
+export type { CircleDriveOptions, TruthPoint } from './circleDrive.js';

@@ -42,8 +42,8 @@ describe('linear algebra against numpy', () => {
       return;
     }
     const ref = JSON.parse(out) as { inv: number[]; chol: number[] };
-    ref.inv.forEach((v, i) => expect(inv[i]).toBeCloseTo(v, 10));
-    ref.chol.forEach((v, i) => expect(l[i]).toBeCloseTo(v, 10));
+    ref.inv.forEach((v, i) => { expect(inv[i]).toBeCloseTo(v, 10); });
+    ref.chol.forEach((v, i) => { expect(l[i]).toBeCloseTo(v, 10); });
   });
 
   it('repairs an indefinite covariance into an SPD one and says so', () => {
@@ -70,7 +70,7 @@ describe('chi-square quantile against scipy', () => {
       return;
     }
     const ref = JSON.parse(out) as number[];
-    cases.forEach(([p, k], i) => expect(chiSquareQuantile(p, k)).toBeCloseTo(ref[i] ?? Number.NaN, 6));
+    cases.forEach(([p, k], i) => { expect(chiSquareQuantile(p, k)).toBeCloseTo(ref[i] ?? Number.NaN, 6); });
   });
 });
 
