@@ -90,6 +90,19 @@ describe('Avro single-object encoding', () => {
     arena.fill(0xee);
     expect(decoded.data.equals(frame.data)).toBe(true);
   });
+  it("with { bytes: 'view' } returns payload bytes as views into the input, without copying", () => {
+    const registry = new SchemaRegistry();
+    const codec = createCodec<LidarScan>(registry, lidarScanSchema, { bytes: 'view' });
+    const scan = lidarScan(1_000);
+    const encoded = codec.encode(scan);
+    const decoded = codec.decode(encoded);
+    expect(decoded).toEqual(scan);
+    expect(decoded.data.buffer).toBe(encoded.buffer);
+    encoded.fill(0, encoded.length - 100);
+    expect(decoded.data.equals(scan.data)).toBe(false);
+    // The registry's shared copy-mode type is untouched by a view-mode codec.
+    expect(createCodec<LidarScan>(registry, lidarScanSchema).decode(codec.encode(scan)).data.buffer).not.toBe(encoded.buffer);
+  });
 });
 
 describe('schema evolution through the registry', () => {

@@ -8,7 +8,8 @@ import {
   UnknownFingerprintError,
 } from './errors.js';
 import { fingerprintToWire } from './fingerprint.js';
-import type { RegisteredSchema, SchemaRegistry } from './registry.js';
+import type { BytesMode } from './bytes-type.js';
+import { parseSchema, type RegisteredSchema, type SchemaRegistry } from './registry.js';
 
 type Resolver = ReturnType<avro.Type['createResolver']>;
 
@@ -74,9 +75,18 @@ function mismatchMessage(type: avro.Type, value: unknown): string {
   return problems.join('; ');
 }
 
-export function createCodec<T>(registry: SchemaRegistry, readerSchema: object): Codec<T> {
+export interface CodecOptions {
+  /**
+   * `copy` (default): decoded `bytes` fields own their memory, one copy of each payload.
+   * `view`: decoded `bytes` fields are views into the input, no copy; the record then keeps the
+   * input buffer alive and changes with it. For hot paths that consume a record before the next.
+   */
+  readonly bytes?: BytesMode;
+}
+
+export function createCodec<T>(registry: SchemaRegistry, readerSchema: object, options: CodecOptions = {}): Codec<T> {
   const reader: RegisteredSchema = registry.entry(readerSchema);
-  const readerType = reader.type;
+  const readerType = options.bytes === 'view' ? parseSchema(readerSchema, 'view') : reader.type;
   const header = Buffer.concat([SINGLE_OBJECT_MARKER, fingerprintToWire(reader.fingerprint)]);
   const schemaName = readerType.name ?? readerType.typeName;
   /** Per writer fingerprint: its resolver into the reader schema, or why there is none. */
@@ -86,7 +96,7 @@ export function createCodec<T>(registry: SchemaRegistry, readerSchema: object): 
     let cached = resolvers.get(writer.fingerprint);
     if (!cached) {
       try {
-        cached = writer === reader ? {} : { resolver: readerType.createResolver(writer.type) };
+        cached = writer.fingerprint === reader.fingerprint ? {} : { resolver: readerType.createResolver(writer.type) };
       } catch (cause) {
         cached = {
           error: new SchemaMismatchError(

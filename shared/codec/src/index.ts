@@ -1,6 +1,7 @@
 export { SchemaRegistry } from './registry.js';
 export { createCodec, readFingerprint, SINGLE_OBJECT_MARKER, HEADER_BYTES } from './codec.js';
-export type { Codec } from './codec.js';
+export type { Codec, CodecOptions } from './codec.js';
+export type { BytesMode } from './bytes-type.js';
 export { crc64Avro, parsingCanonicalForm, schemaFingerprint } from './fingerprint.js';
 export {
   CodecError,

@@ -1,6 +1,7 @@
 import avro from 'avsc';
 import { SchemaMismatchError } from './errors.js';
 import { compileBoundsCheck, type BoundsCheck } from './bounds.js';
+import { bytesHook, type BytesMode } from './bytes-type.js';
 import { schemaFingerprint } from './fingerprint.js';
 
 /** One parsed writer schema with what decoding it needs, kept per fingerprint. */
@@ -56,7 +57,7 @@ export class SchemaRegistry {
 /** avsc options used for every schema, so writers and readers agree on union and long handling. */
 export const TYPE_OPTIONS = { wrapUnions: 'auto' } as const;
 
-export function parseSchema(schema: object | string): avro.Type {
+export function parseSchema(schema: object | string, bytes: BytesMode = 'copy'): avro.Type {
   let parsed: unknown = schema;
   if (typeof schema === 'string') {
     const text = schema.trim();
@@ -71,7 +72,10 @@ export function parseSchema(schema: object | string): avro.Type {
   }
   try {
     // avsc adds its registry to the options: a fresh one per schema
-    return avro.Type.forSchema(parsed as Parameters<typeof avro.Type.forSchema>[0], { ...TYPE_OPTIONS });
+    return avro.Type.forSchema(parsed as Parameters<typeof avro.Type.forSchema>[0], {
+      ...TYPE_OPTIONS,
+      typeHook: bytesHook(bytes),
+    });
   } catch (cause) {
     throw new SchemaMismatchError(`not a valid Avro schema: ${(cause as Error).message}`, { cause });
   }
