@@ -1,1 +1,26 @@
-export {};
+export { createSimulation, systemClock } from './simulation.js';
+export type { PacingClock, Simulation, SimulationOptions } from './simulation.js';
+export { CoreSimulation, rigCalibrationFor, EGO_FRAME_ID, WORLD_FRAME_ID, SENSOR_KINDS } from './core/simulation-core.js';
+export type { CoreOptions, SensorKind } from './core/simulation-core.js';
+export type {
+  AudioRecord, BoxTruth, CameraRecord, EgoTruth, GnssRecord, ImuRecord, LidarRecord, ObjectTruth, RecordHeader,
+  RigCalibration, SensorRecord, SimRecord, SoundEventTruth, TruthRecord,
+} from './core/records.js';
+export { DEFAULT_SCENARIO, InvalidScenarioError, NO_FAULTS, OBJECT_CLASSES, SOUND_KINDS, resolveScenario } from './core/scenario.js';
+export type { Lighting, ObjectClass, Scenario, SoundKind, TransportFaults } from './core/scenario.js';
+export { PRESET_NAMES, SCENARIO_DIR, loadScenarioFile, parseScenario, presetScenario } from './core/presets.js';
+export type { PresetName } from './core/presets.js';
+export {
+  BOX_EDGES, NEAR_PLANE_M, decomposeRectifiedProjection, intrinsicsFromFov, projectBox, projectCameraPoint, projectPoint, projectPointsBounds,
+} from './core/projection.js';
+export type { ImageBox, ImagePoint, PinholeIntrinsics } from './core/projection.js';
+export {
+  BODY_FROM_OPTICAL, boxCorners, composeTransforms, invertTransform, pointInBox, rotationFromYawPitchRoll, transformFromMatrix3x4, transformPoint,
+} from './core/geometry.js';
+export type { Box3, Mat3, Transform, Vec3 } from './core/geometry.js';
+export { LABEL_CLUTTER, LABEL_GROUND, LABEL_WEATHER, LIDAR_POINT_FIELDS, LIDAR_POINT_STRIDE_BYTES } from './core/lidar.js';
+export { FULL_SCALE_PER_UNIT, SPEED_OF_SOUND_MPS } from './core/audio.js';
+export type { ActiveSound, SoundEvent } from './core/audio.js';
+export { enuToGeodetic, geodeticToEnu } from './core/motion.js';
+export { GRAVITY_MPS2 } from './core/world.js';
+export { Rng } from './core/rng.js';
