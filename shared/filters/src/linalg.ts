@@ -172,14 +172,18 @@ export function repairCovariance(
   fallback: Matrix,
   maxVariance = 1e12,
 ): CovarianceRepair {
+  symmetrize(p, n);
+  let scaled = false;
+  let clampNeeded = false;
+  for (let i = 0; i < n; i++) if (p[i * n + i]! > maxVariance) clampNeeded = true;
+  // Fast path, every step: a finite SPD matrix factors (NaN/∞ make Cholesky fail).
+  if (!clampNeeded && cholesky(p, n, scratch)) return 'none';
   for (let i = 0; i < p.length; i++) {
     if (!Number.isFinite(p[i]!)) {
       p.set(fallback);
       return 'reset';
     }
   }
-  symmetrize(p, n);
-  let scaled = false;
   for (let i = 0; i < n; i++) {
     const v = p[i * n + i]!;
     if (v > maxVariance) {
