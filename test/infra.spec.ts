@@ -1,6 +1,9 @@
 // The integration infrastructure itself: the broker the tests get is a real Apache Kafka 3.9 and the
 // Redis answers. Checked over raw TCP with requests written by hand from the protocol specs, so the
 // check does not depend on kafkajs or ioredis (which live behind shared/transport and shared/state).
+import { createServer } from 'node:net';
+import { existsSync } from 'node:fs';
+import { InfraPortInUseError, freeLoopbackPort, startLocalRedis } from '@sensorfuse/infra';
 import { describe, expect, it } from 'vitest';
 import { kafkaBrokers, redisUrl, startedInfra, uniqueName } from './support/infra.js';
 import { exchange, redisCommand } from './support/raw.js';
@@ -151,5 +154,30 @@ describe('integration infrastructure', () => {
     const save = await redisCommand(redisUrl(), 'CONFIG', 'GET', 'save');
     expect(save).toBe('*2\r\n$4\r\nsave\r\n$0\r\n\r\n');
     expect(new URL(redisUrl()).hostname).toBe('127.0.0.1');
+  });
+
+  it('starts a throw-away redis-server on a free port and removes its data dir on stop', async () => {
+    const redis = await startLocalRedis();
+    try {
+      expect(redis.url).toBe(`redis://127.0.0.1:${redis.port}`);
+      expect(await redisCommand(redis.url, 'PING')).toBe('+PONG\r\n');
+      expect(existsSync(redis.dataDir)).toBe(true);
+    } finally {
+      await redis.stop();
+    }
+    expect(existsSync(redis.dataDir)).toBe(false);
+    await expect(redisCommand(redis.url, 'PING')).rejects.toThrow(/ECONNREFUSED/);
+    await redis.stop(); // a second stop is harmless
+  });
+
+  it('reports a taken port as InfraPortInUseError instead of starting a second server', async () => {
+    const port = await freeLoopbackPort();
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(port, '127.0.0.1', resolve));
+    try {
+      await expect(startLocalRedis({ port })).rejects.toBeInstanceOf(InfraPortInUseError);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
   });
 });

@@ -39,11 +39,20 @@ running_pid() {
   local pid
   pid="$(cat "$PID_FILE" 2>/dev/null || true)"
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
+  alive "$pid" || return 1
   if [[ -r "/proc/$pid/cmdline" ]]; then
     tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "redis-server.*127.0.0.1:$REDIS_PORT" || return 1
   fi
   echo "$pid"
+}
+
+# Alive = exists and is not a zombie: a server started by an earlier invocation of this script is
+# reparented to init, which may reap it late; a zombie holds no port and no files.
+alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  local state
+  state="$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null || true)"
+  [[ "$state" != "Z" ]]
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -79,7 +88,7 @@ start() {
   echo "$pid" >"$PID_FILE"
   local started_at=$SECONDS
   until ping_ok; do
-    if ! kill -0 "$pid" 2>/dev/null; then
+    if ! alive "$pid"; then
       rm -f "$PID_FILE"; tail -n 20 "$LOG_FILE" >&2 || true
       if grep -q "Address already in use" "$LOG_FILE"; then die_port "redis-server could not bind 127.0.0.1:$REDIS_PORT (address already in use)"; fi
       die "redis-server exited during start-up (log above)"
@@ -114,7 +123,7 @@ stop() {
   if pid="$(running_pid)"; then
     say "stopping redis-server pid $pid"
     kill -TERM "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do
+    while alive "$pid"; do
       if (( waited >= REDIS_STOP_GRACE * 10 )); then
         say "pid $pid still alive after ${REDIS_STOP_GRACE}s, sending SIGKILL"
         kill -KILL "$pid" 2>/dev/null || true
@@ -122,7 +131,7 @@ stop() {
       fi
       sleep 0.1; waited=$((waited + 1))
     done
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+    while alive "$pid"; do sleep 0.05; done
   else
     say "not running"
   fi
