@@ -118,18 +118,18 @@ export function processScan(input: ScanInput, params: LidarParams = DEFAULT_LIDA
   const raw = toCloud(input, { maxPoints: params.maxPoints });
   const pre = prefilter(raw, params.prefilter);
   const vox = voxelGrid(pre.cloud, params.voxel);
+  // One k-d tree serves the noise filter and the outlier filter: noise points are isolated by
+  // definition, so leaving them in the tree for the outlier counts changes almost nothing.
   let cloud = vox.cloud;
-  let tree = cloud.length > 0 ? new KdTree(cloud) : null;
+  const tree = cloud.length > 0 ? new KdTree(cloud) : null;
+  const keep = new Uint8Array(cloud.length).fill(1);
   let noiseRemoved = 0;
   let noiseFraction = 0;
   if (params.noiseFilter === 'on' && tree) {
     const noise = removeWeatherNoise(cloud, params.noise, tree);
     noiseRemoved = noise.removed;
     noiseFraction = noise.noiseFraction;
-    if (noise.removed > 0) {
-      cloud = selectByMask(cloud, noise.keep);
-      tree = cloud.length > 0 ? new KdTree(cloud) : null;
-    }
+    keep.set(noise.keep);
   }
   let outliers = 0;
   if (tree && params.outlierMethod !== 'none') {
@@ -137,9 +137,14 @@ export function processScan(input: ScanInput, params: LidarParams = DEFAULT_LIDA
       params.outlierMethod === 'radius'
         ? radiusOutlierRemoval(cloud, params.radius, tree)
         : statisticalOutlierRemoval(cloud, params.statistical, tree);
-    outliers = r.removed;
-    if (r.removed > 0) cloud = selectByMask(cloud, r.keep);
+    for (let i = 0; i < cloud.length; i++) {
+      if (keep[i] === 1 && r.keep[i] === 0) {
+        keep[i] = 0;
+        outliers++;
+      }
+    }
   }
+  if (noiseRemoved + outliers > 0) cloud = selectByMask(cloud, keep);
   const ground = segmentGround(cloud, params.ground);
   const nonGround = selectByMask(cloud, ground.ground, 0);
   const clusters = euclideanClusters(nonGround, params.cluster);

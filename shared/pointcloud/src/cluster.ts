@@ -19,6 +19,8 @@ export interface Clusters {
   readonly count: number;
 }
 
+const DENSE_GRID_MAX_CELLS = 4_000_000;
+
 function find(parent: Int32Array, a: number): number {
   let r = a;
   while ((parent[r] ?? r) !== r) r = parent[r] ?? r;
@@ -65,17 +67,22 @@ export function euclideanClusters(cloud: PointCloud, params: ClusterParams): Clu
   const dimX = Math.floor((maxX - minX) * inv) + 5;
   const dimY = Math.floor((maxY - minY) * inv) + 5;
   const dimXY = dimX * dimY;
-  const cellKey = new Float64Array(n);
+  let maxZ = -Infinity;
+  for (let i = 0; i < n; i++) if ((z[i] ?? 0) > maxZ) maxZ = z[i] ?? 0;
+  const dimZ = Math.floor((maxZ - minZ) * inv) + 5;
+  // A dense cell → id array when the grid is small (a cropped sweep: ~2M cells), else the hash.
+  const dense = dimXY * dimZ <= DENSE_GRID_MAX_CELLS ? new Int32Array(dimXY * dimZ).fill(-1) : null;
   let cap = 16;
   while (cap < n * 2) cap *= 2;
   const mask = cap - 1;
-  const tableKey = new Float64Array(cap).fill(-1);
-  const tableCell = new Int32Array(cap);
+  const tableKey = new Float64Array(dense ? 0 : cap).fill(-1);
+  const tableCell = new Int32Array(dense ? 0 : cap);
   const cellOfPoint = new Int32Array(n);
   const cellCount: number[] = [];
   const keyOfCell: number[] = [];
   const hashOf = (k: number): number => (Math.imul((k % 4294967296) | 0, 0x9e3779b1) ^ Math.imul((k / 4294967296) | 0, 0x85ebca6b)) & mask;
   const lookup = (k: number): number => {
+    if (dense) return dense[k] ?? -1;
     let h = hashOf(k);
     for (;;) {
       const tk = tableKey[h] ?? -1;
@@ -89,9 +96,20 @@ export function euclideanClusters(cloud: PointCloud, params: ClusterParams): Clu
       Math.floor(((x[i] ?? 0) - minX) * inv) + 2 +
       (Math.floor(((y[i] ?? 0) - minY) * inv) + 2) * dimX +
       (Math.floor(((z[i] ?? 0) - minZ) * inv) + 2) * dimXY;
-    cellKey[i] = k;
-    let h = hashOf(k);
     let c: number;
+    if (dense) {
+      c = dense[k] ?? -1;
+      if (c < 0) {
+        c = cellCount.length;
+        dense[k] = c;
+        cellCount.push(0);
+        keyOfCell.push(k);
+      }
+      cellOfPoint[i] = c;
+      cellCount[c] = (cellCount[c] ?? 0) + 1;
+      continue;
+    }
+    let h = hashOf(k);
     for (;;) {
       const tk = tableKey[h] ?? -1;
       if (tk === k) {

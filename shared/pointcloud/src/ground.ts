@@ -56,7 +56,7 @@ export function segmentGround(cloud: PointCloud, params: GroundParams): GroundRe
     let az = Math.atan2(py, px) * (180 / Math.PI);
     if (az < 0) az += 360;
     const s = Math.min(sectors - 1, Math.floor(az / sectorDeg));
-    const r = Math.min(RANGE_STEPS - 1, Math.round(Math.hypot(px, py) * 100));
+    const r = Math.min(RANGE_STEPS - 1, Math.round(Math.sqrt(px * px + py * py) * 100));
     coarse[i] = s * RANGE_STEPS + r;
   }
   let order: Uint32Array;
@@ -87,7 +87,7 @@ export function segmentGround(cloud: PointCloud, params: GroundParams): GroundRe
       lastR = 0;
       lastH = 0;
     }
-    const r = Math.hypot(px, py);
+    const r = Math.sqrt(px * px + py * py);
     const h = (z[i] ?? 0) + sensorHeight;
     const localLimit = tanLocal * (r - lastR) + heightTolerance;
     const globalLimit = tanGlobal * r + heightTolerance;

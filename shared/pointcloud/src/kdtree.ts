@@ -1,6 +1,8 @@
 import type { PointCloud } from './cloud.js';
 
 const LEAF_SIZE = 12;
+/** Half-width of the tree-order window countWithinAt scans before searching the tree. */
+const WINDOW = 8;
 
 /**
  * A static 3-D k-d tree over typed arrays (no object per node). Points are copied once into tree
@@ -255,6 +257,29 @@ export class KdTree {
     this.countCap = cap;
     if (this.size > 0 && cap > 0) this.countNode(0, this.size - 1);
     return Math.min(this.count, cap);
+  }
+
+  /**
+   * countWithin for the point stored at tree position `pos` (see `order`). Points next to it in
+   * tree order are usually its spatial neighbours, so a short window is scanned first and the tree
+   * is searched only when the window does not already reach `cap`.
+   */
+  countWithinAt(pos: number, radius: number, cap: number): number {
+    const xyz = this.xyz;
+    const qx = xyz[3 * pos] as number;
+    const qy = xyz[3 * pos + 1] as number;
+    const qz = xyz[3 * pos + 2] as number;
+    const r2 = radius * radius;
+    let count = 0;
+    const lo = Math.max(0, pos - WINDOW);
+    const hi = Math.min(this.size - 1, pos + WINDOW);
+    for (let i = lo; i <= hi; i++) {
+      const dx = (xyz[3 * i] as number) - qx;
+      const dy = (xyz[3 * i + 1] as number) - qy;
+      const dz = (xyz[3 * i + 2] as number) - qz;
+      if (dx * dx + dy * dy + dz * dz <= r2 && ++count >= cap) return cap;
+    }
+    return this.countWithin(qx, qy, qz, radius, cap);
   }
 
   private countNode(lo: number, hi: number): void {

@@ -36,13 +36,14 @@ export function removeWeatherNoise(cloud: PointCloud, params: NoiseParams, tree:
   const res = (params.angularResolutionDeg * Math.PI) / 180;
   const need = params.minNeighbors + 1; // the query point counts itself
   let removed = 0;
-  for (let i = 0; i < n; i++) {
+  const order = tree.order;
+  for (let t = 0; t < n; t++) {
+    const i = order[t] ?? 0;
     if ((cloud.intensity[i] ?? 0) > params.lowIntensity) continue;
     const px = cloud.x[i] ?? 0;
     const py = cloud.y[i] ?? 0;
-    const pz = cloud.z[i] ?? 0;
-    const radius = Math.max(params.minRadius, params.radiusMultiplier * Math.hypot(px, py) * res);
-    if (tree.countWithin(px, py, pz, radius, need) < need) {
+    const radius = Math.max(params.minRadius, params.radiusMultiplier * Math.sqrt(px * px + py * py) * res);
+    if (tree.countWithinAt(t, radius, need) < need) {
       keep[i] = 0;
       removed++;
     }

@@ -112,9 +112,10 @@ export function radiusOutlierRemoval(
   // FLANN compares squared float32 distances against radius² in float32.
   const r = Math.sqrt(Math.fround(radius * radius));
   let removed = 0;
-  for (let i = 0; i < n; i++) {
-    const c = tree.countWithin(cloud.x[i] ?? 0, cloud.y[i] ?? 0, cloud.z[i] ?? 0, r, need);
-    if (c >= need) keep[i] = 1;
+  const order = tree.order;
+  for (let t = 0; t < n; t++) {
+    const i = order[t] ?? 0;
+    if (tree.countWithinAt(t, r, need) >= need) keep[i] = 1;
     else removed++;
   }
   return { keep, removed };
