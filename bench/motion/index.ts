@@ -6,6 +6,7 @@
  * Results: bench/results/motion.json and motion.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_CIRCLE_DRIVE, identity, MotionEstimator, multiply, multiplyABt, simulateCircleDrive, zeros } from '@sensorfuse/filters';
@@ -64,6 +65,8 @@ const realS = durationS;
 const result = {
   benchmark: 'motion',
   node: process.version,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  loadAverage1m: loadavg()[0] ?? 0,
   input: { durationS, imuRateHz: 1000, gnssRateHz: 10, magRateHz: 10, samples: samples.length },
   estimator: { ms: estimatorMs, realTimeFactor: (realS * 1000) / estimatorMs, usPerSample: (estimatorMs * 1000) / samples.length },
   baselineIterate: { ms: iterateMs, realTimeFactor: (realS * 1000) / iterateMs },
@@ -76,7 +79,7 @@ mkdirSync(resultsDir, { recursive: true });
 writeFileSync(path.join(resultsDir, 'motion.json'), JSON.stringify(result, null, 2) + '\n');
 const md = `# bench/motion
 
-${durationS} s of simulated driving: IMU 1 kHz + GNSS 10 Hz + magnetometer 10 Hz (${samples.length} samples), best of ${repeats}, one core, Node ${process.version}.
+${durationS} s of simulated driving: IMU 1 kHz + GNSS 10 Hz + magnetometer 10 Hz (${samples.length} samples), best of ${repeats}, one core, Node ${process.version}, ${result.cpu}, 1-min load average ${result.loadAverage1m.toFixed(1)} (shared machine).
 
 | run | time (ms) | × real time |
 |---|---:|---:|
