@@ -1,16 +1,26 @@
-import { Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import { defaultDiagnostics } from './diagnostics.js';
 import { PivotAligner, type AlignedFrame, type PivotAlignConfig, type TimerPort } from './pivot-aligner.js';
 import type { InputRecord } from './types.js';
 
 /** Processing-time clock and timers over an RxJS scheduler (whose unit is the millisecond). */
-export function timerPortFor(scheduler: SchedulerLike, register: (cancel: { unsubscribe(): void }) => void): TimerPort {
+export function timerPortFor(scheduler: SchedulerLike, pending: Set<Subscription>): TimerPort {
   return {
     nowUs: () => Math.round(scheduler.now() * 1000),
     after(delayUs, fn) {
-      const sub = scheduler.schedule(fn, delayUs / 1000);
-      register(sub);
+      const state: { ran: boolean; sub?: Subscription } = { ran: false };
+      const sub = scheduler.schedule(() => {
+        state.ran = true;
+        // An executed action is not closed by RxJS (it could reschedule): forget it here.
+        if (state.sub !== undefined) pending.delete(state.sub);
+        fn();
+      }, delayUs / 1000);
+      if (!state.ran) {
+        state.sub = sub;
+        pending.add(sub);
+      }
       return () => {
+        pending.delete(sub);
         sub.unsubscribe();
       };
     },
@@ -30,11 +40,8 @@ export function alignByPivot<P>(
 ): OperatorFunction<InputRecord<P>, AlignedFrame<P>> {
   return (source) =>
     new Observable<AlignedFrame<P>>((subscriber) => {
-      const timers = new Set<{ unsubscribe(): void; closed?: boolean }>();
-      const port = timerPortFor(scheduler, (sub) => {
-        timers.add(sub);
-        if (timers.size > 64) for (const t of timers) if (t.closed === true) timers.delete(t);
-      });
+      const timers = new Set<Subscription>();
+      const port = timerPortFor(scheduler, timers);
       const aligner = new PivotAligner<P>(config, port, defaultDiagnostics(config.diagnostics), (frame) => {
         subscriber.next(frame);
       });
