@@ -154,6 +154,30 @@ describe('alignByPivot: LIDAR pivot, camera nearest', () => {
   });
 });
 
+describe('alignByPivot: presence late', () => {
+  it('a camera that is alive but behind is flagged late at its timeout; its record for that frame is reported late', () => {
+    const make = recordFactory();
+    const list: [number, InputRecord<string>][] = [
+      [0, make('camera', 0)],
+      [100, make('lidar', 100 * MS)],
+      // the camera stalls: its 100 ms frame arrives only after the frame was emitted without it
+      [400, make('camera', 100 * MS)],
+    ];
+    const { frames, events } = run(
+      {
+        pivot: { name: 'lidar' },
+        inputs: [{ name: 'camera', select: 'nearest', matchWindowUs: 20 * MS, timeoutUs: 200 * MS, minIntervalUs: 33 * MS }],
+      },
+      list,
+      1000,
+    );
+    expect(frames.map((e) => [e.atMs, e.frame.presence['camera'], e.frame.closedBy['camera']])).toEqual([[300, 'late', 'timeout']]);
+    expect(events.flatMap((e) => (e.type === 'align.late' ? [[e.reason, e.record.captureTimeUs]] : []))).toEqual([
+      ['after-timeout', 100 * MS],
+    ]);
+  });
+});
+
 describe('alignByPivot: three LIDARs with offsets 0/40/80 ms and a 200 ms timeout', () => {
   const config: PivotAlignConfig<string> = {
     pivot: { name: 'lidar0' },
