@@ -27,3 +27,5 @@ export type {
 } from './types.js';
 export { circleTruth, DEFAULT_CIRCLE_DRIVE, gaussianSource, simulateCircleDrive } from './circleDrive.js';
 export type { CircleDriveOptions, TruthPoint } from './circleDrive.js';
+export { ctrvModel, ExtendedKalmanFilter } from './ekf.js';
+export type { MeasurementModel, MotionModel } from './ekf.js';
