@@ -44,14 +44,20 @@ die() { echo "kafka.sh: error: $*" >&2; exit 1; }
 die_missing() { echo "kafka.sh: error: $*" >&2; exit 4; }
 die_port() { echo "kafka.sh: error: $*" >&2; exit 5; }
 
+JAVA_MAJOR=0
+JAVA_ID=""
 require_java() {
   command -v java >/dev/null 2>&1 || die_missing "java not found on PATH. Kafka $KAFKA_VERSION needs a JDK/JRE 17 (Debian: apt-get install openjdk-17-jre-headless)."
-  local spec major
-  spec="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p' | head -n1)"
-  major="${spec#1.}"; major="${major%%.*}"
-  if [[ -n "$major" && "$major" =~ ^[0-9]+$ && "$major" -lt 11 ]]; then
+  local settings spec
+  settings="$(java -XshowSettings:properties -version 2>&1)"
+  spec="$(sed -n 's/^ *java\.specification\.version = //p' <<<"$settings" | head -n1)"
+  JAVA_MAJOR="${spec#1.}"; JAVA_MAJOR="${JAVA_MAJOR%%.*}"
+  [[ "$JAVA_MAJOR" =~ ^[0-9]+$ ]] || JAVA_MAJOR=0
+  if [[ "$JAVA_MAJOR" -gt 0 && "$JAVA_MAJOR" -lt 11 ]]; then
     die_missing "java $spec found, Kafka $KAFKA_VERSION needs Java 11 or newer (17 recommended)."
   fi
+  # Identifies the exact JVM build, for the class-data-sharing archive below.
+  JAVA_ID="$(grep -E '^ *java\.(vm\.version|home) = ' <<<"$settings" | tr -d ' ' | tr '\n' '|')"
 }
 
 # Fetch the broker jars once. Concurrent callers (parallel test runs) serialise on a lock, and the
@@ -193,6 +199,36 @@ format_storage() {
 
 bootstrap() { echo "127.0.0.1:$KAFKA_PORT"; }
 
+# Class-data sharing: the broker's first run (per JVM build and jar directory) dumps the classes it
+# loaded into an archive when it stops; later starts map that archive instead of parsing and
+# verifying ~5000 classes, which cuts start-up CPU by about a third. KAFKA_CDS=0 turns it off.
+CDS_DUMP="$KAFKA_DATA_DIR/classes.jsa"
+CDS_TARGET="$KAFKA_DATA_DIR/classes.jsa.target"
+cds_options() {
+  [[ "${KAFKA_CDS:-1}" == "1" && "$JAVA_MAJOR" -ge 13 ]] || return 0
+  local archive
+  archive="$KAFKA_CACHE_DIR/kafka-$KAFKA_VERSION/cds-$(printf '%s' "$LIBS|$JAVA_ID" | cksum | cut -d' ' -f1).jsa"
+  rm -f "$CDS_DUMP" "$CDS_TARGET"
+  if [[ -f "$archive" ]]; then
+    cds_opts=(-XX:SharedArchiveFile="$archive" -Xshare:auto)
+  else
+    cds_opts=(-XX:ArchiveClassesAtExit="$CDS_DUMP")
+    echo "$archive" >"$CDS_TARGET"
+  fi
+}
+
+# After a clean exit (SIGTERM, not SIGKILL), move a freshly dumped archive into the jar cache.
+harvest_cds_archive() {
+  [[ -f "$CDS_DUMP" && -f "$CDS_TARGET" ]] || return 0
+  local target
+  target="$(cat "$CDS_TARGET")"
+  if [[ ! -f "$target" ]] && cp "$CDS_DUMP" "$target.$$.tmp" 2>/dev/null; then
+    mv -f "$target.$$.tmp" "$target"
+    say "saved a class-data-sharing archive for faster starts: $target"
+  fi
+  rm -f "$CDS_DUMP" "$CDS_TARGET"
+}
+
 start() {
   local pid
   if pid="$(running_pid)"; then
@@ -213,10 +249,13 @@ start() {
   if [[ -f "$SERVER_LOG" ]]; then mv -f "$SERVER_LOG" "$SERVER_LOG.previous"; fi
   : >"$SERVER_LOG"
 
+  local cds_opts=()
+  cds_options
+
   local started_at=$SECONDS
   # setsid: the broker must outlive this script and not receive the caller's terminal signals.
   # shellcheck disable=SC2086
-  setsid java $KAFKA_HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError \
+  setsid java $KAFKA_HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError "${cds_opts[@]}" \
     -Djava.awt.headless=true -Dlog4j.configuration="file:$LOG4J" -Dkafka.logs.dir="$LOG_DIR" \
     -cp "$LIBS/*" kafka.Kafka "$CONFIG" </dev/null >"$LOG_DIR/stdout.log" 2>&1 &
   pid=$!
@@ -236,7 +275,7 @@ start() {
     if grep -q "Kafka Server started" "$SERVER_LOG" && port_open "$KAFKA_PORT"; then break; fi
     if (( SECONDS - started_at >= KAFKA_START_TIMEOUT )); then
       tail -n 30 "$SERVER_LOG" >&2 || true
-      stop_pid "$pid"
+      stop_pid "$pid" || true
       die "the broker did not serve within ${KAFKA_START_TIMEOUT}s (log tail above)"
     fi
     sleep 0.2
@@ -259,13 +298,15 @@ bootstrap_line() {
   echo "KAFKA_LOG=$SERVER_LOG"
 }
 
+# Returns 1 when the broker had to be SIGKILLed (its exit-time work, like the CDS dump, is incomplete).
 stop_pid() {
-  local pid="$1" waited=0
+  local pid="$1" waited=0 killed=0
   kill -TERM "$pid" 2>/dev/null || return 0
   while alive "$pid"; do
     if (( waited >= KAFKA_STOP_GRACE * 5 )); then
       say "pid $pid still alive after ${KAFKA_STOP_GRACE}s, sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
+      killed=1
       break
     fi
     sleep 0.2
@@ -273,17 +314,18 @@ stop_pid() {
   done
   # Wait for the kernel to reap it so the ports are free when we return.
   while alive "$pid"; do sleep 0.1; done
+  return "$killed"
 }
 
 stop() {
   local pid
   if pid="$(running_pid)"; then
     say "stopping broker pid $pid"
-    stop_pid "$pid"
+    if stop_pid "$pid"; then harvest_cds_archive; fi
   else
     say "not running"
   fi
-  rm -f "$PID_FILE"
+  rm -f "$PID_FILE" "$CDS_DUMP" "$CDS_TARGET"
   if [[ -f "$EPHEMERAL_MARKER" ]]; then
     rm -rf "$KAFKA_DATA_DIR"
     say "removed ephemeral data dir $KAFKA_DATA_DIR"
