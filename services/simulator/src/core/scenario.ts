@@ -53,7 +53,8 @@ export interface CameraConfig {
 export interface LidarConfig {
   readonly sensorId: string;
   readonly rateHz: number;
-  readonly beams: 32 | 64;
+  /** 32 or 64. */
+  readonly beams: number;
   readonly azimuthSteps: number;
   readonly minElevationDeg: number;
   readonly maxElevationDeg: number;
@@ -317,7 +318,7 @@ export function resolveScenario(partial: unknown): Scenario {
   check(c.rateHz >= 1 && c.rateHz <= 60, `camera rateHz must be in [1, 60], found ${c.rateHz}`);
   check(c.width >= 64 && c.height >= 48, `camera size must be at least 64x48, found ${c.width}x${c.height}`);
   const l = s.sensors.lidar;
-  check([32, 64].includes(l.beams as number), `lidar beams must be 32 or 64, found ${l.beams}`);
+  check([32, 64].includes(l.beams), `lidar beams must be 32 or 64, found ${l.beams}`);
   check(l.rateHz >= 1 && l.rateHz <= 30, `lidar rateHz must be in [1, 30], found ${l.rateHz}`);
   const a = s.sensors.audio;
   check(a.micPositionsM.length >= 2, `audio needs at least 2 microphones, found ${a.micPositionsM.length}`);

@@ -214,7 +214,7 @@ export class CoreSimulation {
           ...h, kind: 'audio', sampleRateHz: cfg.sampleRateHz, channels: cfg.micPositionsM.length, sampleCount: n, encoding: 's16le',
           data: new Uint8Array(chunk.samples.buffer, chunk.samples.byteOffset, chunk.samples.byteLength),
         };
-        out = { record, truth: this.truthRecord(slot, seq, trueUs, tS, [], undefined, undefined, chunk.active) };
+        out = { record, truth: this.truthRecord(slot, seq, trueUs, tS, this.world.objectStates(tS), undefined, undefined, chunk.active) };
         break;
       }
       case 'lidar': {

@@ -270,7 +270,9 @@ export class World {
   }
 
   /** Ego speed profile: cruise, with linear braking into and acceleration out of each stop. */
-  egoSpeed(tS: number): number {
+  egoSpeed(time: number): number {
+    // Before the start the ego keeps its initial speed, so kinematics at t = 0 are smooth.
+    const tS = Math.max(0, time);
     const r = this.scenario.route;
     let v = r.cruiseSpeedMps;
     for (const stop of r.stops) {
@@ -286,8 +288,9 @@ export class World {
 
   /** Ego arc length along the route at time t. */
   egoS(tS: number): number {
+    if (tS < 0) return this.egoSpeed(0) * tS;
     const g = this.sGrid;
-    const x = Math.max(0, tS) / this.sGridDtS;
+    const x = tS / this.sGridDtS;
     const i = Math.min(Math.floor(x), g.length - 2);
     const t0 = i * this.sGridDtS;
     return (g[i] ?? 0) + ((this.egoSpeed(t0) + this.egoSpeed(tS)) / 2) * (tS - t0);
