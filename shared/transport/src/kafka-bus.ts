@@ -46,6 +46,11 @@ export interface KafkaBusOptions {
   readonly heartbeatIntervalMs?: number;
   readonly connectionTimeoutMs?: number;
   /**
+   * Least time between two OffsetCommit requests of a subscription (default 20 ms); commits in
+   * between are merged. An idle subscription commits at once.
+   */
+  readonly commitIntervalMs?: number;
+  /**
    * Retries of a failed request before a typed error surfaces (default 10 retries, about two
    * minutes of exponential back-off). kafkajs would retry an idempotent producer forever; bounded,
    * a dead broker becomes a BrokerUnavailableError the worker can act on.
@@ -170,6 +175,8 @@ export class KafkaBus implements Bus {
       let state: 'starting' | 'running' | 'stopping' = 'starting';
       let paused = false;
       let flushScheduled = false;
+      let lastFlushAt = -Infinity;
+      const commitIntervalMs = this.options.commitIntervalMs ?? 20;
       let flushing: Promise<void> | undefined;
       let consumer: Consumer | undefined;
       const stopping = (): boolean => state === 'stopping';
@@ -212,11 +219,14 @@ export class KafkaBus implements Bus {
       const scheduleFlush = (): void => {
         if (flushScheduled) return;
         flushScheduled = true;
-        // Commits requested in the same tick go out as one OffsetCommit request, one at a time, so
-        // the committed offsets of a partition only ever move forwards.
-        setImmediate(() => {
+        // Commits go out as one OffsetCommit request at a time, so the committed offsets of a
+        // partition only ever move forwards; those made within commitIntervalMs of the previous
+        // request share the next one (a commit per record would otherwise be a request per batch).
+        const wait = Math.max(0, lastFlushAt + commitIntervalMs - performance.now());
+        setTimeout(() => {
+          lastFlushAt = performance.now();
           flushing = (flushing ?? Promise.resolve()).then(flush);
-        });
+        }, wait);
       };
       const commit = (topic: string, partition: number, offset: number): Promise<void> => {
         if (state === 'stopping') {
@@ -333,7 +343,7 @@ export class KafkaBus implements Bus {
         state = 'stopping';
         this.members.get(groupId)?.delete(member);
         const leave = (async () => {
-          if (flushScheduled) await new Promise<void>((resolve) => setImmediate(resolve));
+          while (flushScheduled) await new Promise<void>((resolve) => setTimeout(resolve, commitIntervalMs));
           await flushing?.catch(() => undefined);
           await consumer?.disconnect();
         })().catch(() => undefined);

@@ -74,12 +74,13 @@ interface Member {
 const tpKey = (topic: string, partition: number): string => `${topic}\u0000${String(partition)}`;
 const BATCH_PER_PARTITION = 64;
 
+const NO_HEADERS: IncomingHeaders = Object.freeze({});
+
 function toIncomingHeaders(headers: OutgoingHeaders | undefined): IncomingHeaders {
+  if (headers === undefined) return NO_HEADERS;
   const out: Record<string, Buffer> = {};
-  if (headers !== undefined) {
-    for (const [name, value] of Object.entries(headers)) {
-      out[name] = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
-    }
+  for (const [name, value] of Object.entries(headers)) {
+    out[name] = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
   }
   return out;
 }
@@ -210,15 +211,14 @@ export class MemoryBus implements Bus {
     const touched = new Set<Entry[]>();
     const timestampUs = this.nowUs();
     for (const record of records) {
+      const key = record.key === null ? null : Buffer.from(record.key);
       const partition =
-        record.key === null
-          ? (topic.roundRobin++ & 0x7fffffff) % topic.logs.length
-          : partitionForKey(record.key, topic.logs.length);
+        key === null ? (topic.roundRobin++ & 0x7fffffff) % topic.logs.length : partitionForKey(key, topic.logs.length);
       const log = topic.logs[partition];
       if (log === undefined) continue;
       log.push({
         offset: log.length,
-        key: record.key === null ? null : Buffer.from(record.key),
+        key,
         value: record.value,
         headers: toIncomingHeaders(record.headers),
         timestampUs,
