@@ -247,6 +247,51 @@ describe('alignApproximateTime: issue scenarios', () => {
   });
 });
 
+describe('alignApproximateTime: domain cases', () => {
+  it('four inputs a0 b1 c2 d3 (ms), then a7 → (0,1,2,3) emitted on a7', () => {
+    const out: number[][] = [];
+    const subject = new Subject<InputRecord<string>>();
+    const make = recordFactory();
+    subject
+      .pipe(alignApproximateTime<string>({ inputs: ABCD.map((name) => ({ name })) }, new TestScheduler(() => undefined)))
+      .subscribe((set) => out.push(ABCD.map((n) => (set.members[n]?.timeUs ?? Number.NaN) / MS)));
+    for (const [t, i] of [[0, 'a'], [1, 'b'], [2, 'c'], [3, 'd']] as const) subject.next(make(i, t * MS));
+    expect(out).toEqual([]);
+    subject.next(make('a', 7 * MS));
+    expect(out).toEqual([[0, 1, 2, 3]]);
+  });
+
+  it('clock skew: a configured offset lines up a camera whose clock runs 40 ms behind', () => {
+    // Camera stamps 60, 93, 127 (ms) mean rig 100, 133, 167; LIDAR 105 pairs with rig 100.
+    const input = [[60 * MS, 'camera'], [105 * MS, 'lidar'], [93 * MS, 'camera'], [127 * MS, 'camera'], [205 * MS, 'lidar']] as const;
+    const out = feed(input, { names: ['camera', 'lidar'], clockOffsetsUs: { camera: 40 * MS } });
+    expect(out).toEqual([[100 * MS, 105 * MS]]);
+    const noOffset = feed(input, { names: ['camera', 'lidar'] });
+    // Without it the frame stamped 93 (12 ms from 105, against 22 ms for 127) wins: really rig 133.
+    expect(noOffset).toEqual([[93 * MS, 105 * MS]]);
+  });
+
+  it('gap: an input silent for 1 s resumes without a wide stale pair (maxIntervalUs)', () => {
+    const events: AlignEvent[] = [];
+    const input = [
+      [0, 'a'], [0, 'b'], [100 * MS, 'a'], [100 * MS, 'b'],
+      [200 * MS, 'a'], [300 * MS, 'a'], [1100 * MS, 'b'], [1100 * MS, 'a'], [1200 * MS, 'a'], [1200 * MS, 'b'], [1300 * MS, 'a'],
+    ] as const;
+    const out = feed(input, { names: AB, maxIntervalUs: 50 * MS }, events);
+    expect(out).toEqual([[0, 0], [100 * MS, 100 * MS], [1100 * MS, 1100 * MS], [1200 * MS, 1200 * MS]]);
+    // a200 and a300 could not be paired within 50 ms: reported, not silently lost.
+    expect(events.flatMap((e) => (e.type === 'align.dropped' ? [e.record.captureTimeUs / MS] : [])).sort((x, y) => x - y)).toEqual([200, 300]);
+  });
+
+  it('dead stream: with b dead, a is held only up to queueSize and each eviction is reported', () => {
+    const events: AlignEvent[] = [];
+    const input = Array.from({ length: 100 }, (_, k) => [k * 10 * MS, 'a'] as const);
+    const out = feed(input, { names: AB, queueSize: 8 }, events);
+    expect(out).toEqual([]);
+    expect(events.filter((e) => e.type === 'align.evicted')).toHaveLength(92);
+  });
+});
+
 describe('alignApproximateTime: RxJS operator contract (marbles, 1 frame = 1 ms)', () => {
   const make = recordFactory();
   const values = { a: make('a', 0), b: make('b', 1 * MS), c: make('a', 100 * MS) };

@@ -91,6 +91,27 @@ describe('mergeInCaptureOrder: stream merge in capture order', () => {
     });
   });
 
+  it('clock skew: a configured clock offset orders the camera by rig time', () => {
+    const make = recordFactory();
+    const out = collect(
+      { inputs: [{ name: 'camera', minIntervalUs: 30 * MS }, { name: 'lidar', minIntervalUs: 90 * MS }], clockOffsetsUs: { camera: 20 * MS } },
+      [make('camera', 0), make('lidar', 10 * MS), make('camera', 33 * MS), make('lidar', 110 * MS), make('camera', 67 * MS)],
+    );
+    // Camera rig times 20, 53, 87; LIDAR 10, 110. Bounds after the last record: camera 87 + 30 = 117,
+    // LIDAR 110 + 90 = 200, so everything below 117 is out, in rig-time order: 10, 20, 53, 87, 110.
+    expect(out).toEqual([10 * MS, 0, 33 * MS, 67 * MS, 110 * MS]);
+  });
+
+  it('gap: after a long silence of every input, newer records are neither late nor held', () => {
+    const make = recordFactory();
+    const events: AlignEvent[] = [];
+    const inputs = [{ name: 'a', minIntervalUs: 10 * MS }, { name: 'b', minIntervalUs: 10 * MS }];
+    const out = collect({ inputs }, [make('a', 0), make('b', 5 * MS), make('a', 10_000 * MS), make('b', 10_005 * MS)], events);
+    // Bounds: a 10 000 + 10, b 10 005 + 10 → everything below 10 010 ms is released.
+    expect(out).toEqual([0, 5 * MS, 10_000 * MS, 10_005 * MS]);
+    expect(events).toEqual([]);
+  });
+
   it('property: any arrival order within maxOutOfOrderUs gives exactly the in-order output', () => {
     const maxOutOfOrderUs = 30 * MS;
     const names = ['lidar', 'camera', 'audio', 'motion'];
