@@ -114,19 +114,25 @@ for (let done = 0; done < ITERATIONS; done += BLOCK) {
 }
 
 const stats = Object.fromEntries(
-  names.map((n) => [n, { medianUs: median(samples[n]), p90Us: percentile(samples[n], 0.9) }]),
-) as Record<CaseName, { medianUs: number; p90Us: number }>;
+  names.map((n) => [
+    n,
+    { medianUs: median(samples[n]), p10Us: percentile(samples[n], 0.1), p90Us: percentile(samples[n], 0.9) },
+  ]),
+) as Record<CaseName, { medianUs: number; p10Us: number; p90Us: number }>;
 const ratio = stats.encodeDecode.medianUs / stats.allocAndCopy.medianUs;
 const ratioVsMemcpy = stats.encodeDecode.medianUs / stats.copyOnly.medianUs;
 const ratioView = stats.encodeDecodeView.medianUs / stats.allocAndCopy.medianUs;
+// On a busy shared machine the fastest decile is the least disturbed estimate; reported beside the median.
+const ratioP10 = stats.encodeDecode.p10Us / stats.allocAndCopy.p10Us;
+const ratioViewP10 = stats.encodeDecodeView.p10Us / stats.allocAndCopy.p10Us;
 const result = {
   benchmark: 'codec',
-  command: 'node --conditions=source --import tsx bench/codec/index.ts',
+  command: ['node --conditions=source --import tsx bench/codec/index.ts', ...process.argv.slice(2)].join(' '),
   date: new Date().toISOString(),
   node: process.version,
   cpu: os.cpus()[0]?.model ?? 'unknown',
   cores: os.cpus().length,
-  loadAverage1m: os.loadavg()[0],
+  loadAverage1m: os.loadavg()[0] ?? 0,
   points: POINTS,
   payloadBytes: scan.data.length,
   encodedBytes: encodedOnce.length,
@@ -136,6 +142,8 @@ const result = {
   ratioEncodeDecodeVsAllocAndCopy: ratio,
   ratioEncodeDecodeVsCopyOnly: ratioVsMemcpy,
   ratioEncodeDecodeViewVsAllocAndCopy: ratioView,
+  ratioEncodeDecodeVsAllocAndCopyP10: ratioP10,
+  ratioEncodeDecodeViewVsAllocAndCopyP10: ratioViewP10,
   target: 'encode+decode <= 2x Buffer.copy (alloc + copy) of the same bytes',
   meetsTarget: ratio <= 2,
   sink: sink % 2,
@@ -145,16 +153,16 @@ const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.
 fs.mkdirSync(resultsDir, { recursive: true });
 fs.writeFileSync(path.join(resultsDir, 'codec.json'), `${JSON.stringify(result, null, 2)}\n`);
 const row = (n: CaseName, what: string) =>
-  `| ${what} | ${stats[n].medianUs.toFixed(0)} | ${stats[n].p90Us.toFixed(0)} |`;
+  `| ${what} | ${stats[n].medianUs.toFixed(0)} | ${stats[n].p10Us.toFixed(0)} | ${stats[n].p90Us.toFixed(0)} |`;
 const md = `# bench/codec
 
 \`${result.command}\` — ${result.date}, Node ${result.node}, ${result.cpu} (${result.cores} cores, 1-min load ${result.loadAverage1m.toFixed(2)}).
 
 LidarScan of ${POINTS} points × ${STRIDE} B (x, y, z, intensity float32) = ${scan.data.length} B payload,
-${encodedOnce.length} B single-object record. ${WARMUP} warm-up rounds, then ${ITERATIONS} timed operations per case in alternating blocks of ${BLOCK}; median and p90 per operation.
+${encodedOnce.length} B single-object record. ${WARMUP} warm-up rounds, then ${ITERATIONS} timed operations per case in alternating blocks of ${BLOCK}; median, p10 and p90 per operation.
 
-| operation | median µs | p90 µs |
-|---|---:|---:|
+| operation | median µs | p10 µs | p90 µs |
+|---|---:|---:|---:|
 ${row('copyOnly', 'Buffer.copy into a preallocated buffer (memcpy only)')}
 ${row('allocAndCopy', '**baseline**: Buffer.allocUnsafe + Buffer.copy')}
 ${row('encode', 'codec.encode')}
@@ -163,14 +171,18 @@ ${row('encodeDecode', 'codec.encode + codec.decode')}
 ${row('decodeView', "codec.decode with { bytes: 'view' } (no payload copy)")}
 ${row('encodeDecodeView', "codec.encode + codec.decode with { bytes: 'view' }")}
 
-**encode+decode / (alloc + copy) = ${ratio.toFixed(2)}×** (target ≤ 2×: ${result.meetsTarget ? 'met' : 'not met'});
+**encode+decode / (alloc + copy) = ${ratio.toFixed(2)}×** at the median (target ≤ 2×: ${result.meetsTarget ? 'met' : 'not met'}), ${ratioP10.toFixed(2)}× at p10;
 encode+decode / memcpy alone = ${ratioVsMemcpy.toFixed(2)}×;
-encode+decode with \`{ bytes: 'view' }\` / (alloc + copy) = ${ratioView.toFixed(2)}×.
+encode+decode with \`{ bytes: 'view' }\` / (alloc + copy) = ${ratioView.toFixed(2)}× at the median, ${ratioViewP10.toFixed(2)}× at p10.
 
 Encode copies the payload once (into the one exactly sized output buffer); decode copies it once
-by default, not at all with \`{ bytes: 'view' }\`. The floor of the default mode is therefore about
-2× the baseline; what is above 2× is allocation of fresh 1.9 MB buffers (page faults) and GC.
-The 1-min load average above says how busy the shared machine was.
+by default, not at all with \`{ bytes: 'view' }\`. Each copy-mode operation costs about one
+baseline (a fresh 1.9 MB buffer plus one copy), so the default mode's floor is 2× the baseline;
+it keeps the default because a copied payload is owned and 8-byte aligned (a Float32Array can view
+it directly), while a view sits at an arbitrary offset inside the message and keeps it alive.
+The 1-min load average above says how busy the shared machine was; under load, allocation of
+fresh megabyte buffers (page faults, GC) dominates every row and the p10 column is the least
+disturbed estimate.
 `;
 fs.writeFileSync(path.join(resultsDir, 'codec.md'), md);
 console.log(md);

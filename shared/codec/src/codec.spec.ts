@@ -90,6 +90,16 @@ describe('Avro single-object encoding', () => {
     arena.fill(0xee);
     expect(decoded.data.equals(frame.data)).toBe(true);
   });
+  it('returns copied payloads aligned for Float32Array views, small and large', () => {
+    const codec = createCodec<LidarScan>(new SchemaRegistry(), lidarScanSchema);
+    for (const points of [3, 10, 1_000, 120_000]) {
+      const { data } = codec.decode(codec.encode(lidarScan(points)));
+      expect(data.byteOffset % 8).toBe(0);
+      const xyzi = new Float32Array(data.buffer, data.byteOffset, points * 4);
+      expect(xyzi[(points - 1) * 4 + 1]).toBe(-(points - 1) * 0.5);
+    }
+  });
+
   it("with { bytes: 'view' } returns payload bytes as views into the input, without copying", () => {
     const registry = new SchemaRegistry();
     const codec = createCodec<LidarScan>(registry, lidarScanSchema, { bytes: 'view' });
