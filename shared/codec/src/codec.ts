@@ -48,7 +48,7 @@ export function readFingerprint(bytes: Uint8Array): string {
 }
 
 /** Encode scratch: small records are encoded here once and copied out; large ones only sized here. */
-let scratch = Buffer.allocUnsafe(64 * 1024);
+const scratch = Buffer.allocUnsafe(64 * 1024);
 
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -136,7 +136,6 @@ export function createCodec<T>(registry: SchemaRegistry, readerSchema: object, o
         header.copy(out, 0);
         end = readerType.encode(value, out, HEADER_BYTES);
         if (end !== out.length) throw new Error(`encoded ${end} bytes, sized ${out.length}`);
-        if (out.length > scratch.length && out.length <= 1024 * 1024) scratch = Buffer.allocUnsafe(out.length);
         return out;
       } catch (cause) {
         throw new SchemaMismatchError(`value does not match ${schemaName}: ${(cause as Error).message}`, {
