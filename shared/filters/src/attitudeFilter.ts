@@ -113,7 +113,7 @@ export class AttitudeFilter {
 
   /** Gravity-direction update from a specific-force reading; false when gated or too dynamic. */
   updateGravity(ax: number, ay: number, az: number, gate: number): UpdateOutcome {
-    const norm = Math.hypot(ax, ay, az);
+    const norm = Math.sqrt(ax * ax + ay * ay + az * az);
     const g = this.noise.gravityMS2;
     if (!(norm > 0.2 * g && norm < 3 * g)) return 'gated';
     quatToMatrix(this.q, this.rot);

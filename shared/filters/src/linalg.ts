@@ -88,22 +88,36 @@ export function asymmetry(a: Matrix, n: number): number {
 
 /**
  * Cholesky factor L (lower, row-major, upper part zeroed) of a symmetric matrix; reads only the
- * lower triangle of `a`. Returns false when `a` is not positive definite (or holds NaN); `out`
+ * lower triangle of `a`. Returns false when `a` is not positive definite (or holds NaN/∞); `out`
  * may alias `a`.
  */
 export function cholesky(a: Matrix, n: number, out: Matrix): boolean {
+  if (!choleskyLower(a, n, out)) return false;
+  for (let j = 0; j < n; j++) for (let k = j + 1; k < n; k++) out[j * n + k] = 0;
+  return true;
+}
+
+/** Cholesky writing only the lower triangle of `out` (the per-step SPD check uses this). */
+function choleskyLower(a: Matrix, n: number, out: Matrix): boolean {
   for (let j = 0; j < n; j++) {
-    let d = a[j * n + j]!;
-    for (let k = 0; k < j; k++) d -= out[j * n + k]! * out[j * n + k]!;
-    if (!(d > 0) || !Number.isFinite(d)) return false;
-    const ljj = Math.sqrt(d);
-    out[j * n + j] = ljj;
-    for (let i = j + 1; i < n; i++) {
-      let s = a[i * n + j]!;
-      for (let k = 0; k < j; k++) s -= out[i * n + k]! * out[j * n + k]!;
-      out[i * n + j] = s / ljj;
+    const rj = j * n;
+    let d = a[rj + j]!;
+    for (let k = 0; k < j; k++) {
+      const v = out[rj + k]!;
+      d -= v * v;
     }
-    for (let k = j + 1; k < n; k++) out[j * n + k] = 0;
+    if (!(d > 0) || d === Number.POSITIVE_INFINITY) return false;
+    const ljj = Math.sqrt(d);
+    const inv = 1 / ljj;
+    out[rj + j] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      const ri = i * n;
+      let s = a[ri + j]!;
+      for (let k = 0; k < j; k++) s -= out[ri + k]! * out[rj + k]!;
+      const v = s * inv;
+      if (!Number.isFinite(v)) return false;
+      out[ri + j] = v;
+    }
   }
   return true;
 }
@@ -177,7 +191,7 @@ export function repairCovariance(
   let clampNeeded = false;
   for (let i = 0; i < n; i++) if (p[i * n + i]! > maxVariance) clampNeeded = true;
   // Fast path, every step: a finite SPD matrix factors (NaN/∞ make Cholesky fail).
-  if (!clampNeeded && cholesky(p, n, scratch)) return 'none';
+  if (!clampNeeded && choleskyLower(p, n, scratch)) return 'none';
   for (let i = 0; i < p.length; i++) {
     if (!Number.isFinite(p[i]!)) {
       p.set(fallback);

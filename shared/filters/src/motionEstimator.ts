@@ -58,6 +58,8 @@ export interface MotionEstimatorParams {
   readonly replayCapacity: number;
   /** A sample this far ahead of the newest accepted one is rejected as 'future'. */
   readonly maxForwardJumpUs: Micros;
+  /** A sample whose capture time is this far after the time it was received (when given) is 'future'. */
+  readonly maxAheadOfReceiveUs: Micros;
   /** After this many consecutive 'future' rejections the estimator restarts at the new time. */
   readonly resyncAfterRejections: number;
   readonly outputPeriodUs: Micros;
@@ -100,6 +102,7 @@ export const DEFAULT_MOTION_PARAMS: MotionEstimatorParams = Object.freeze({
   snapshotIntervalUs: 10_000,
   replayCapacity: 4096,
   maxForwardJumpUs: 60_000_000,
+  maxAheadOfReceiveUs: 5_000_000,
   resyncAfterRejections: 50,
   outputPeriodUs: 20_000,
   poseHistoryUs: 10_000_000,
@@ -443,11 +446,13 @@ export class MotionEstimator {
    * Process one sample. Returns an EgoState when an output is due (never during a replay), else
    * undefined. Throws InvalidTimestampError / InvalidSampleValueError for samples that must go to
    * the DLQ; a sample older than `lagUs` is counted as late and not applied (`lastOutcome`).
+   * `receivedAtUs` (e.g. the Kafka record timestamp or the worker's clock) lets the estimator reject
+   * a capture time far in the future even for the very first sample.
    */
-  update(input: MotionSample): EgoState | undefined {
+  update(input: MotionSample, receivedAtUs?: Micros): EgoState | undefined {
     let sample: MotionSample;
     try {
-      sample = this.validate(input);
+      sample = this.validate(input, receivedAtUs);
     } catch (error) {
       this.external.rejected++;
       throw error;
@@ -591,7 +596,7 @@ export class MotionEstimator {
     return true;
   }
 
-  private validate(s: MotionSample): MotionSample {
+  private validate(s: MotionSample, receivedAtUs: Micros | undefined): MotionSample {
     const t: unknown = (s as { captureTimeUs?: unknown }).captureTimeUs;
     if (typeof t !== 'number' || !Number.isSafeInteger(t)) {
       throw new InvalidTimestampError('not-integer', `captureTimeUs must be an integer microsecond timestamp, found ${String(t)}`);
@@ -599,6 +604,9 @@ export class MotionEstimator {
     if (t <= 0) throw new InvalidTimestampError('zero-or-negative', `captureTimeUs must be > 0, found ${t}`);
     if (!isPlausibleTimeUs(t)) {
       throw new InvalidTimestampError('implausible', `captureTimeUs must lie in 2000..2100 (µs since the Unix epoch), found ${t}`);
+    }
+    if (receivedAtUs !== undefined && t > receivedAtUs + this.params.maxAheadOfReceiveUs) {
+      throw new InvalidTimestampError('future', `captureTimeUs ${t} is ${t - receivedAtUs} µs after it was received at ${receivedAtUs} (limit ${this.params.maxAheadOfReceiveUs})`);
     }
     if (this.newestUs > 0 && t > this.newestUs + this.params.maxForwardJumpUs) {
       if (++this.futureRejects < this.params.resyncAfterRejections) {

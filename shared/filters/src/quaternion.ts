@@ -22,7 +22,7 @@ export function quatMultiply(a: Quaternion, b: Quaternion, out: Quaternion): Qua
 
 /** Normalises in place (and flips to w ≥ 0); a degenerate quaternion becomes identity. */
 export function quatNormalize(q: Quaternion): Quaternion {
-  const norm = Math.hypot(q[0]!, q[1]!, q[2]!, q[3]!);
+  const norm = Math.sqrt(q[0]! * q[0]! + q[1]! * q[1]! + q[2]! * q[2]! + q[3]! * q[3]!);
   if (!(norm > 1e-12) || !Number.isFinite(norm)) {
     q[0] = 1; q[1] = 0; q[2] = 0; q[3] = 0;
     return q;
@@ -34,7 +34,7 @@ export function quatNormalize(q: Quaternion): Quaternion {
 
 /** Quaternion of the rotation vector (x, y, z) radians (exact exponential map). */
 export function quatFromRotationVector(x: number, y: number, z: number, out: Quaternion): Quaternion {
-  const angle = Math.hypot(x, y, z);
+  const angle = Math.sqrt(x * x + y * y + z * z);
   if (angle < 1e-9) {
     out[0] = 1; out[1] = 0.5 * x; out[2] = 0.5 * y; out[3] = 0.5 * z;
     return quatNormalize(out);

@@ -138,6 +138,10 @@ describe('MotionEstimator robustness', () => {
     expect(reasonOf(t0 + 3_600_000_000)).toBe('future');
     expect(reasonOf(t0 + 10_000)).toBe('accepted');
     expect(est.stats().rejected).toBe(5);
+    // With the receive time known, even the first sample of a fresh estimator is checked.
+    const fresh = new MotionEstimator();
+    expect(() => fresh.update({ kind: 'imu', captureTimeUs: t0 + 3_600_000_000, gyroRadS: [0, 0, 0], accelMS2: [0, 0, 9.81] }, t0)).toThrow(/after it was received/);
+    expect(fresh.update({ kind: 'imu', captureTimeUs: t0 + 1_000, gyroRadS: [0, 0, 0], accelMS2: [0, 0, 9.81] }, t0)).toBeDefined();
   });
 
   it('imputes a NaN IMU field from the previous reading and rejects a NaN GNSS position', () => {
