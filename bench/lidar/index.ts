@@ -39,6 +39,8 @@ interface Stat {
   readonly p50: number;
   readonly p99: number;
   readonly runs: number;
+  /** Median process CPU time per run, ms (less sensitive than wall time to other load on the machine). */
+  readonly cpuP50?: number;
 }
 
 function stat(samples: number[]): Stat {
@@ -50,12 +52,16 @@ function stat(samples: number[]): Stat {
 function timeIt(fn: () => unknown): Stat {
   for (let i = 0; i < WARMUP; i++) fn();
   const samples: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < RUNS; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     fn();
     samples.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
-  return stat(samples);
+  return { ...stat(samples), cpuP50: stat(cpu).p50 };
 }
 
 function pclAvailable(): boolean {
@@ -185,12 +191,14 @@ function main(): void {
       `Scan: ${result.scan}. ${RUNS} timed runs after ${WARMUP} warm-up runs per step; PCL tools run ${PCL_RUNS}× each and`,
       'their self-reported compute time (excluding file I/O) is used. Same input for both sides (PCL\'s voxel output',
       `feeds the later steps). Machine: ${result.machine.cpus} × ${result.machine.model}, load average ${f(result.machine.loadavg1m)} at the end of the run, Node ${process.version}.`,
+      'The machine is shared: with a load average above the core count, wall times of both sides are inflated;',
+      'the CPU column (process CPU time per run, includes GC threads) is the load-independent figure for ours.',
       '',
-      '| step | input points | ours p50 ms | ours p99 ms | PCL tool | PCL p50 ms | PCL p99 ms | ours/PCL (p50) |',
-      '|---|---:|---:|---:|---|---:|---:|---:|',
+      '| step | input points | ours p50 ms | ours p99 ms | ours CPU p50 ms | PCL tool | PCL p50 ms | PCL p99 ms | ours/PCL (p50) |',
+      '|---|---:|---:|---:|---:|---|---:|---:|---:|',
       ...rows.map(
         (r) =>
-          `| ${r.step} | ${r.input} | ${f(r.ours.p50)} | ${f(r.ours.p99)} | ${r.pclTool ?? '—'} | ${f(r.pcl?.p50)} | ${f(r.pcl?.p99)} | ${f(r.ratioP50)} |`,
+          `| ${r.step} | ${r.input} | ${f(r.ours.p50)} | ${f(r.ours.p99)} | ${f(r.ours.cpuP50)} | ${r.pclTool ?? '—'} | ${f(r.pcl?.p50)} | ${f(r.pcl?.p99)} | ${f(r.ratioP50)} |`,
       ),
       '',
       `Whole chain p99 ${f(chain.p99)} ms (target ≤ 30 ms: ${result.targets.chainP99Met ? 'met' : 'NOT met'}); steps above 2× PCL: ${

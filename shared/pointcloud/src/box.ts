@@ -48,41 +48,30 @@ export function fitBox(cloud: PointCloud, indices: Uint32Array, from: number, to
   cx /= Math.max(1, count);
   cy /= Math.max(1, count);
   const step = (Math.max(0.1, params.angleStepDeg) * Math.PI) / 180;
-  const d0 = 0.01;
-  let bestScore = -Infinity;
-  let bestTheta = 0;
   const c1 = new Float64Array(count);
   const c2 = new Float64Array(count);
-  for (let theta = 0; theta < Math.PI / 2 - 1e-9; theta += step) {
-    const cos = Math.cos(theta);
-    const sin = Math.sin(theta);
-    let min1 = Infinity;
-    let max1 = -Infinity;
-    let min2 = Infinity;
-    let max2 = -Infinity;
-    for (let t = 0; t < count; t++) {
-      const i = indices[from + t] ?? 0;
-      const px = (x[i] ?? 0) - cx;
-      const py = (y[i] ?? 0) - cy;
-      const a = px * cos + py * sin;
-      const b = -px * sin + py * cos;
-      c1[t] = a;
-      c2[t] = b;
-      if (a < min1) min1 = a;
-      if (a > max1) max1 = a;
-      if (b < min2) min2 = b;
-      if (b > max2) max2 = b;
+  const score = (theta: number): number => closeness(x, y, indices, from, count, cx, cy, theta, c1, c2);
+  // Coarse-to-fine: 5× the step over [0°, 90°), then the step around the best coarse heading.
+  // The closeness score is smooth enough in θ that this finds the same optimum at ~1/3 the cost.
+  const coarse = step * 5;
+  let bestTheta = 0;
+  let bestScore = -Infinity;
+  for (let theta = 0; theta < Math.PI / 2 - 1e-9; theta += coarse) {
+    const sc = score(theta);
+    if (sc > bestScore) {
+      bestScore = sc;
+      bestTheta = theta;
     }
-    let score = 0;
-    for (let t = 0; t < count; t++) {
-      const a = c1[t] ?? 0;
-      const b = c2[t] ?? 0;
-      const d1 = Math.min(max1 - a, a - min1);
-      const d2 = Math.min(max2 - b, b - min2);
-      score += 1 / Math.max(Math.min(d1, d2), d0);
-    }
-    if (score > bestScore) {
-      bestScore = score;
+  }
+  const centre = bestTheta;
+  for (let k = -4; k <= 4; k++) {
+    if (k === 0) continue;
+    let theta = centre + k * step;
+    if (theta < 0) theta += Math.PI / 2;
+    if (theta >= Math.PI / 2) theta -= Math.PI / 2;
+    const sc = score(theta);
+    if (sc > bestScore) {
+      bestScore = sc;
       bestTheta = theta;
     }
   }
@@ -124,6 +113,50 @@ export function fitBox(cloud: PointCloud, indices: Uint32Array, from: number, to
     meanIntensity: count > 0 ? sumI / count : 0,
     classHint: classHint(length, width, height),
   };
+}
+
+/** Zhang et al.'s closeness criterion of heading θ: Σ 1 / max(distance to the nearer edge, d0). */
+function closeness(
+  x: Float32Array,
+  y: Float32Array,
+  indices: Uint32Array,
+  from: number,
+  count: number,
+  cx: number,
+  cy: number,
+  theta: number,
+  c1: Float64Array,
+  c2: Float64Array,
+): number {
+  const d0 = 0.01;
+  const cos = Math.cos(theta);
+  const sin = Math.sin(theta);
+  let min1 = Infinity;
+  let max1 = -Infinity;
+  let min2 = Infinity;
+  let max2 = -Infinity;
+  for (let t = 0; t < count; t++) {
+    const i = indices[from + t] ?? 0;
+    const px = (x[i] ?? 0) - cx;
+    const py = (y[i] ?? 0) - cy;
+    const a = px * cos + py * sin;
+    const b = -px * sin + py * cos;
+    c1[t] = a;
+    c2[t] = b;
+    if (a < min1) min1 = a;
+    if (a > max1) max1 = a;
+    if (b < min2) min2 = b;
+    if (b > max2) max2 = b;
+  }
+  let score = 0;
+  for (let t = 0; t < count; t++) {
+    const a = c1[t] ?? 0;
+    const b = c2[t] ?? 0;
+    const d1 = Math.min(max1 - a, a - min1);
+    const d2 = Math.min(max2 - b, b - min2);
+    score += 1 / Math.max(Math.min(d1, d2), d0);
+  }
+  return score;
 }
 
 /**

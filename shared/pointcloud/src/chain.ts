@@ -3,6 +3,7 @@ import { fitBox, type BoxFitParams, type ObjectBox } from './box.js';
 import { euclideanClusters, type ClusterParams } from './cluster.js';
 import { prefilter, type PrefilterParams, type PrefilterStats } from './filters.js';
 import { segmentGround, type GroundParams } from './ground.js';
+import { GridIndex } from './grid-index.js';
 import { KdTree } from './kdtree.js';
 import { removeWeatherNoise, type NoiseParams } from './noise.js';
 import { radiusOutlierRemoval, statisticalOutlierRemoval, type RadiusOutlierParams, type StatisticalOutlierParams } from './outliers.js';
@@ -118,25 +119,27 @@ export function processScan(input: ScanInput, params: LidarParams = DEFAULT_LIDA
   const raw = toCloud(input, { maxPoints: params.maxPoints });
   const pre = prefilter(raw, params.prefilter);
   const vox = voxelGrid(pre.cloud, params.voxel);
-  // One k-d tree serves the noise filter and the outlier filter: noise points are isolated by
-  // definition, so leaving them in the tree for the outlier counts changes almost nothing.
+  // One neighbour index serves the noise filter and the outlier filter: noise points are isolated
+  // by definition, so leaving them in the index for the outlier counts changes almost nothing.
   let cloud = vox.cloud;
-  const tree = cloud.length > 0 ? new KdTree(cloud) : null;
   const keep = new Uint8Array(cloud.length).fill(1);
+  const statistical = params.outlierMethod === 'statistical';
+  const tree = cloud.length > 0 && statistical ? new KdTree(cloud) : null;
+  const cell = Math.max(params.noise.minRadius, params.radius.radius);
+  const counter = cloud.length === 0 ? null : (tree ?? GridIndex.build(cloud, cell) ?? new KdTree(cloud));
   let noiseRemoved = 0;
   let noiseFraction = 0;
-  if (params.noiseFilter === 'on' && tree) {
-    const noise = removeWeatherNoise(cloud, params.noise, tree);
+  if (params.noiseFilter === 'on' && counter) {
+    const noise = removeWeatherNoise(cloud, params.noise, counter);
     noiseRemoved = noise.removed;
     noiseFraction = noise.noiseFraction;
     keep.set(noise.keep);
   }
   let outliers = 0;
-  if (tree && params.outlierMethod !== 'none') {
-    const r =
-      params.outlierMethod === 'radius'
-        ? radiusOutlierRemoval(cloud, params.radius, tree)
-        : statisticalOutlierRemoval(cloud, params.statistical, tree);
+  if (counter && params.outlierMethod !== 'none') {
+    const r = tree
+      ? statisticalOutlierRemoval(cloud, params.statistical, tree)
+      : radiusOutlierRemoval(cloud, params.radius, counter);
     for (let i = 0; i < cloud.length; i++) {
       if (keep[i] === 1 && r.keep[i] === 0) {
         keep[i] = 0;

@@ -143,20 +143,23 @@ export function euclideanClusters(cloud: PointCloud, params: ClusterParams): Clu
   const parent = new Int32Array(cells);
   for (let c = 0; c < cells; c++) parent[c] = c;
   // Half of the 5×5×5 neighbourhood (the other half is visited from the other side).
-  const offsets: number[] = [];
+  const offsetList: number[] = [];
   for (let dz = -2; dz <= 2; dz++)
     for (let dy = -2; dy <= 2; dy++)
       for (let dx = -2; dx <= 2; dx++) {
         const o = dx + dy * dimX + dz * dimXY;
-        if (o > 0) offsets.push(o);
+        if (o > 0) offsetList.push(o);
       }
+  const offsets = Float64Array.from(offsetList);
+  const nOffsets = offsets.length;
   const tol2 = tolerance * tolerance;
   for (let a = 0; a < cells; a++) {
     const ka = keyOfCell[a] ?? 0;
     const a0 = cellStart[a] ?? 0;
     const a1 = cellStart[a + 1] ?? 0;
-    for (const o of offsets) {
-      const b = lookup(ka + o);
+    for (let f = 0; f < nOffsets; f++) {
+      const key = ka + (offsets[f] as number);
+      const b = dense ? (dense[key] ?? -1) : lookup(key);
       if (b < 0) continue;
       const ra = find(parent, a);
       const rb = find(parent, b);

@@ -30,6 +30,7 @@ export { lzfDecompress } from './lzf.js';
 export { prefilter, type Box3, type PrefilterParams, type PrefilterStats } from './filters.js';
 export { voxelGrid, type VoxelGridParams, type VoxelGridResult } from './voxel-grid.js';
 export { KdTree } from './kdtree.js';
+export { GridIndex, type NeighbourCounter } from './grid-index.js';
 export {
   statisticalOutlierRemoval,
   radiusOutlierRemoval,

@@ -1,4 +1,5 @@
 import type { PointCloud } from './cloud.js';
+import type { NeighbourCounter } from './grid-index.js';
 
 const LEAF_SIZE = 12;
 /** Half-width of the tree-order window countWithinAt scans before searching the tree. */
@@ -9,7 +10,7 @@ const WINDOW = 8;
  * order; node m (the median of its range) stores its split axis in `axis[m]`. Build O(n log n)
  * with quickselect, which also stays O(n log n) on all-identical input.
  */
-export class KdTree {
+export class KdTree implements NeighbourCounter {
   readonly size: number;
   /** Tree-ordered coordinates, interleaved x, y, z. */
   private readonly xyz: Float64Array;
@@ -35,47 +36,45 @@ export class KdTree {
     const n = cloud.length;
     this.size = n;
     const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    this.order = order;
-    this.axis = new Uint8Array(n);
-    const src = [cloud.x, cloud.y, cloud.z];
-    this.build(src, 0, n - 1);
-    this.xyz = new Float64Array(3 * n);
-    this.split = new Float64Array(n);
+    const xyz = new Float64Array(3 * n);
     for (let i = 0; i < n; i++) {
-      const j = order[i] ?? 0;
-      this.xyz[3 * i] = cloud.x[j] ?? 0;
-      this.xyz[3 * i + 1] = cloud.y[j] ?? 0;
-      this.xyz[3 * i + 2] = cloud.z[j] ?? 0;
+      order[i] = i;
+      xyz[3 * i] = cloud.x[i] ?? 0;
+      xyz[3 * i + 1] = cloud.y[i] ?? 0;
+      xyz[3 * i + 2] = cloud.z[i] ?? 0;
     }
-    for (let i = 0; i < n; i++) this.split[i] = this.xyz[3 * i + (this.axis[i] ?? 0)] ?? 0;
+    this.order = order;
+    this.xyz = xyz;
+    this.axis = new Uint8Array(n);
+    this.split = new Float64Array(n);
+    // Coordinates are partitioned together with the indices: no indirection while building.
+    this.build(0, n - 1);
   }
 
-  private build(src: Float32Array[], lo: number, hi: number): void {
+  private build(lo: number, hi: number): void {
     // Iterate on the right half, recurse on the left: recursion depth stays O(log n).
     while (hi - lo + 1 > LEAF_SIZE) {
-      const ax = this.widestAxis(src, lo, hi);
+      const ax = this.widestAxis(lo, hi);
       const m = (lo + hi) >> 1;
-      const coord = src[ax] as Float32Array;
-      this.select(coord, lo, hi, m);
+      this.select(ax, lo, hi, m);
       this.axis[m] = ax;
-      this.build(src, lo, m - 1);
+      this.split[m] = this.xyz[3 * m + ax] as number;
+      this.build(lo, m - 1);
       lo = m + 1;
     }
   }
 
-  private widestAxis(src: Float32Array[], lo: number, hi: number): number {
-    const order = this.order;
+  private widestAxis(lo: number, hi: number): number {
+    const xyz = this.xyz;
     let best = 0;
     let bestSpread = -1;
     // Sample up to 64 points: enough to pick the axis, cheap on big ranges.
     const step = Math.max(1, Math.floor((hi - lo + 1) / 64));
     for (let a = 0; a < 3; a++) {
-      const c = src[a] as Float32Array;
       let mn = Infinity;
       let mx = -Infinity;
       for (let i = lo; i <= hi; i += step) {
-        const v = c[order[i] ?? 0] ?? 0;
+        const v = xyz[3 * i + a] as number;
         if (v < mn) mn = v;
         if (v > mx) mx = v;
       }
@@ -87,24 +86,36 @@ export class KdTree {
     return best;
   }
 
-  /** Floyd–Rivest-free quickselect (median of three, Hoare partition) on order[lo..hi] by coord. */
-  private select(coord: Float32Array, lo: number, hi: number, k: number): void {
+  /** Quickselect (median of three, Hoare partition) of position k on axis `ax` over [lo, hi]. */
+  private select(ax: number, lo: number, hi: number, k: number): void {
+    const xyz = this.xyz;
     const order = this.order;
     while (hi > lo) {
       const mid = (lo + hi) >> 1;
-      const a = coord[order[lo] ?? 0] ?? 0;
-      const b = coord[order[mid] ?? 0] ?? 0;
-      const c = coord[order[hi] ?? 0] ?? 0;
+      const a = xyz[3 * lo + ax] as number;
+      const b = xyz[3 * mid + ax] as number;
+      const c = xyz[3 * hi + ax] as number;
       const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
       let i = lo;
       let j = hi;
       while (i <= j) {
-        while ((coord[order[i] ?? 0] ?? 0) < pivot) i++;
-        while ((coord[order[j] ?? 0] ?? 0) > pivot) j--;
+        while ((xyz[3 * i + ax] as number) < pivot) i++;
+        while ((xyz[3 * j + ax] as number) > pivot) j--;
         if (i <= j) {
-          const t = order[i] ?? 0;
-          order[i] = order[j] ?? 0;
+          const t = order[i] as number;
+          order[i] = order[j] as number;
           order[j] = t;
+          const i3 = 3 * i;
+          const j3 = 3 * j;
+          const x0 = xyz[i3] as number;
+          const y0 = xyz[i3 + 1] as number;
+          const z0 = xyz[i3 + 2] as number;
+          xyz[i3] = xyz[j3] as number;
+          xyz[i3 + 1] = xyz[j3 + 1] as number;
+          xyz[i3 + 2] = xyz[j3 + 2] as number;
+          xyz[j3] = x0;
+          xyz[j3 + 1] = y0;
+          xyz[j3 + 2] = z0;
           i++;
           j--;
         }
@@ -257,6 +268,18 @@ export class KdTree {
     this.countCap = cap;
     if (this.size > 0 && cap > 0) this.countNode(0, this.size - 1);
     return Math.min(this.count, cap);
+  }
+
+  private posOfCache: Uint32Array | null = null;
+
+  /** countWithin around original point i of the cloud the tree was built on. */
+  countNear(i: number, radius: number, cap: number): number {
+    if (!this.posOfCache) {
+      const pos = new Uint32Array(this.size);
+      for (let t = 0; t < this.size; t++) pos[this.order[t] as number] = t;
+      this.posOfCache = pos;
+    }
+    return this.countWithinAt(this.posOfCache[i] as number, radius, cap);
   }
 
   /**

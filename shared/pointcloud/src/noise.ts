@@ -1,4 +1,5 @@
 import type { PointCloud } from './cloud.js';
+import { GridIndex, type NeighbourCounter } from './grid-index.js';
 import { KdTree } from './kdtree.js';
 
 export interface NoiseParams {
@@ -30,20 +31,19 @@ export interface NoiseResult {
  * surfaces give neighbours, and far surfaces are sparse, so the search radius grows with range.
  * A point is noise only when it is both weak and isolated, so a far bright sign survives.
  */
-export function removeWeatherNoise(cloud: PointCloud, params: NoiseParams, tree: KdTree = new KdTree(cloud)): NoiseResult {
+export function removeWeatherNoise(cloud: PointCloud, params: NoiseParams, index?: NeighbourCounter): NoiseResult {
+  const counter = index ?? GridIndex.build(cloud, params.minRadius) ?? new KdTree(cloud);
   const n = cloud.length;
   const keep = new Uint8Array(n).fill(1);
   const res = (params.angularResolutionDeg * Math.PI) / 180;
   const need = params.minNeighbors + 1; // the query point counts itself
   let removed = 0;
-  const order = tree.order;
-  for (let t = 0; t < n; t++) {
-    const i = order[t] ?? 0;
+  for (let i = 0; i < n; i++) {
     if ((cloud.intensity[i] ?? 0) > params.lowIntensity) continue;
     const px = cloud.x[i] ?? 0;
     const py = cloud.y[i] ?? 0;
     const radius = Math.max(params.minRadius, params.radiusMultiplier * Math.sqrt(px * px + py * py) * res);
-    if (tree.countWithinAt(t, radius, need) < need) {
+    if (counter.countNear(i, radius, need) < need) {
       keep[i] = 0;
       removed++;
     }

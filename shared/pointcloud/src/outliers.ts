@@ -1,5 +1,6 @@
 import type { PointCloud } from './cloud.js';
 import { InvalidPointCloudParamsError } from './errors.js';
+import { GridIndex, type NeighbourCounter } from './grid-index.js';
 import { KdTree } from './kdtree.js';
 
 export interface StatisticalOutlierParams {
@@ -102,7 +103,7 @@ export interface RadiusOutlierParams {
 export function radiusOutlierRemoval(
   cloud: PointCloud,
   params: RadiusOutlierParams,
-  tree: KdTree = new KdTree(cloud),
+  index?: NeighbourCounter,
 ): OutlierResult {
   const { radius, minNeighbors } = params;
   if (!(radius > 0)) throw new InvalidPointCloudParamsError(`radius outlier radius must be > 0, got ${radius}`);
@@ -111,11 +112,10 @@ export function radiusOutlierRemoval(
   const need = minNeighbors + 1;
   // FLANN compares squared float32 distances against radius² in float32.
   const r = Math.sqrt(Math.fround(radius * radius));
+  const counter = index ?? GridIndex.build(cloud, r) ?? new KdTree(cloud);
   let removed = 0;
-  const order = tree.order;
-  for (let t = 0; t < n; t++) {
-    const i = order[t] ?? 0;
-    if (tree.countWithinAt(t, r, need) >= need) keep[i] = 1;
+  for (let i = 0; i < n; i++) {
+    if (counter.countNear(i, r, need) >= need) keep[i] = 1;
     else removed++;
   }
   return { keep, removed };

@@ -97,11 +97,17 @@ describe('peer comparison with PCL (Debian pcl-tools) on KITTI velodyne scans', 
         const rorPcl = keptMask(loadPcd(path.join(dir, 'ror.pcd')), vox);
         const sor = statisticalOutlierRemoval(vox, { meanK: 50, stdMul: 1 }, tree);
         const ror = radiusOutlierRemoval(vox, { radius: 0.5, minNeighbors: 3 }, tree);
+        // Default index for the radius filter: the uniform grid (the chain's path).
+        const rorGrid = radiusOutlierRemoval(vox, { radius: 0.5, minNeighbors: 3 });
         const sorAgree = agreement(sor.keep, sorPcl);
         const rorAgree = agreement(ror.keep, rorPcl);
-        console.info(`frame ${frame}: SOR agreement ${sorAgree.toFixed(5)}, ROR agreement ${rorAgree.toFixed(5)}`);
+        const rorGridAgree = agreement(rorGrid.keep, rorPcl);
+        console.info(
+          `frame ${frame}: SOR agreement ${sorAgree.toFixed(5)}, ROR agreement ${rorAgree.toFixed(5)} (k-d tree), ${rorGridAgree.toFixed(5)} (grid)`,
+        );
         expect(sorAgree).toBeGreaterThanOrEqual(0.99);
         expect(rorAgree).toBeGreaterThanOrEqual(0.99);
+        expect(rorGridAgree).toBeGreaterThanOrEqual(0.99);
         // And both remove something: a filter that keeps everything would not agree this well.
         expect(sorPcl.includes(0) && rorPcl.includes(0)).toBe(true);
       } finally {

@@ -86,11 +86,12 @@ export function voxelGrid(cloud: PointCloud, params: VoxelGridParams): VoxelGrid
   const divXY = divX * divY;
 
   // Open-addressing hash of the linear voxel index (< 2^31 by the guard above) → output slot.
-  let cap = 16;
-  while (cap < finite * 2) cap *= 2;
-  const mask = cap - 1;
-  const keys = new Int32Array(cap).fill(-1);
-  const slotOf = new Int32Array(cap);
+  // Fibonacci hashing (top bits of idx · 2^32/φ), linear probing over interleaved [key, slot].
+  let bits = 4;
+  while (1 << bits < finite * 2) bits++;
+  const shift = 32 - bits;
+  const mask = (1 << bits) - 1;
+  const table = new Int32Array(2 << bits).fill(-1);
   const sx = new Float64Array(finite);
   const sy = new Float64Array(finite);
   const sz = new Float64Array(finite);
@@ -106,18 +107,18 @@ export function voxelGrid(cloud: PointCloud, params: VoxelGridParams): VoxelGrid
     const iy = Math.floor(f(py * invY)) - minBY;
     const iz = Math.floor(f(pz * invZ)) - minBZ;
     const idx = ix + iy * divX + iz * divXY;
-    let h = Math.imul(idx, 0x9e3779b1) & mask;
+    let h = Math.imul(idx, 0x9e3779b1) >>> shift;
     let slot: number;
     for (;;) {
-      const k = keys[h] ?? -1;
+      const k = table[2 * h] as number;
       if (k === idx) {
-        slot = slotOf[h] ?? 0;
+        slot = table[2 * h + 1] as number;
         break;
       }
       if (k === -1) {
-        keys[h] = idx;
+        table[2 * h] = idx;
         slot = voxels++;
-        slotOf[h] = slot;
+        table[2 * h + 1] = slot;
         break;
       }
       h = (h + 1) & mask;
