@@ -23,6 +23,8 @@ export default defineConfig({
       {
         resolve,
         ssr: { resolve: { conditions: ['source', 'node', 'import', 'default'], externalConditions: ['source'] } },
+        // The globalSetup is loaded in vitest's own environment, which needs the `source` condition too.
+        environments: { __vitest__: { resolve: { conditions: ['source', 'node', 'import', 'default'], externalConditions: ['source'] } } },
         test: {
           name: 'integration',
           include: ['test/**/*.spec.ts'],

@@ -1,17 +1,25 @@
-// Composition root of the `sensorfuse` command line. The embedded pipeline (simulator, workers,
-// fusion, dashboard on the MemoryBus) is wired here as its parts land; until then `run` reports
-// which parts exist and exits cleanly.
-const [command = 'run'] = process.argv.slice(2);
+// Composition root of the `sensorfuse` command line: parse, run the command, map errors to one
+// clear line and a distinct exit code (stack traces only for internal errors).
+import { CommanderError } from 'commander';
+import { EXIT, toUserError } from './errors.js';
+import { buildProgram } from './program.js';
 
-function main(): number {
-  switch (command) {
-    case 'run':
-      process.stdout.write('sensorfuse: embedded pipeline is not assembled yet; foundations only.\n');
-      return 0;
-    default:
-      process.stderr.write(`sensorfuse: unknown command "${command}". Known: run\n`);
-      return 2;
+async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv], { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    const userError = toUserError(error);
+    if (userError !== undefined) {
+      process.stderr.write(`sensorfuse: ${userError.message}\n  hint: ${userError.hint}\n`);
+      return userError.exitCode;
+    }
+    process.stderr.write(`sensorfuse: internal error\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return EXIT.internal;
   }
 }
 
-process.exitCode = main();
+process.exitCode = await main(process.argv.slice(2));
