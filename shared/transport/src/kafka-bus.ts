@@ -132,6 +132,8 @@ export class KafkaBus implements Bus {
   private readonly topicLimits = new Map<string, number>();
   private readonly members = new Map<string, Set<GroupMember>>();
   private readonly leaving = new Map<string, Set<Promise<void>>>();
+  /** Completes an active subscription (its teardown leaves the group). */
+  private readonly active = new Set<() => void>();
   private producer: Promise<Producer> | undefined;
   private txnProducer: Promise<Producer> | undefined;
   private adminClient: Promise<Admin> | undefined;
@@ -168,6 +170,10 @@ export class KafkaBus implements Bus {
 
   subscribe(options: SubscribeOptions): Observable<ConsumedRecord> {
     return new Observable<ConsumedRecord>((subscriber) => {
+      if (this.closed) {
+        subscriber.error(new TransportStateError('expected an open KafkaBus to subscribe, found it closed'));
+        return undefined;
+      }
       const { groupId, topics } = options;
       const window = new InFlightWindow(options);
       const lastCommitted = new Map<string, number>();
@@ -335,12 +341,17 @@ export class KafkaBus implements Bus {
         this.members.set(groupId, members);
       }
       members.add(member);
+      const complete = (): void => {
+        subscriber.complete();
+      };
+      this.active.add(complete);
       start().catch((error: unknown) => {
         if (state !== 'stopping') subscriber.error(toTransportError(error, `subscribe group "${groupId}" to ${topics.join(', ')}`, { groupId }));
       });
 
       return () => {
         state = 'stopping';
+        this.active.delete(complete);
         this.members.get(groupId)?.delete(member);
         const leave = (async () => {
           while (flushScheduled) await new Promise<void>((resolve) => setTimeout(resolve, commitIntervalMs));
@@ -379,6 +390,7 @@ export class KafkaBus implements Bus {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const complete of [...this.active]) complete();
     await Promise.all([...this.leaving.values()].flatMap((s) => [...s]));
     const disconnect = async (p: Promise<Producer | Admin> | undefined): Promise<void> => {
       if (p === undefined) return;

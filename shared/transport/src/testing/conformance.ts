@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { concatMap, firstValueFrom, take, toArray, type Observable } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RecordTooLargeError, TopicMismatchError } from '../errors.js';
+import { RecordTooLargeError, TopicMismatchError, TransportStateError } from '../errors.js';
 import type { Bus, ConsumedRecord, SubscribeOptions } from '../types.js';
 
 export type MakeBus = () => Bus | Promise<Bus>;
@@ -247,6 +247,28 @@ export function describeBusConformance(name: string, makeBus: MakeBus): void {
       await bus.publish(topic, [{ key: 'rig-1', value: Buffer.from('small') }]);
       const [record] = await receive(bus, { groupId: uniqueName('g'), topics: [topic], fromBeginning: true }, 1);
       expect(record && text(record)).toBe('small');
+    });
+
+    it('ends active subscriptions on close and refuses new work afterwards', async () => {
+      const bus = await makeBus();
+      const topic = uniqueName('conf-close');
+      await bus.admin.createTopics([{ topic, partitions: 1 }]);
+      await bus.publish(topic, [{ key: 'rig-1', value: Buffer.from('first') }]);
+      let resolveFirst: () => void = () => undefined;
+      const first = new Promise<void>((resolve) => {
+        resolveFirst = resolve;
+      });
+      const completed = new Promise<void>((resolve, reject) => {
+        bus.subscribe({ groupId: uniqueName('g'), topics: [topic], fromBeginning: true }).subscribe({
+          next: resolveFirst,
+          error: reject,
+          complete: resolve,
+        });
+      });
+      await first;
+      await bus.close();
+      await completed;
+      await expect(bus.publish(topic, [{ key: 'rig-1', value: Buffer.from('late') }])).rejects.toBeInstanceOf(TransportStateError);
     });
 
     it('stops delivering at the high-water mark until commits drain it', async () => {
