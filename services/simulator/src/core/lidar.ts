@@ -6,8 +6,19 @@ import type { LidarConfig } from './scenario.js';
 import type { ObjectState, World, WorldBox } from './world.js';
 import { Material, REFLECTIVITY, Surface } from './world.js';
 
-/** Fields of one packed point: little-endian float32 x, y, z (metres, sensor frame), intensity (0..1), ring. */
-export const LIDAR_POINT_FIELDS = ['x', 'y', 'z', 'intensity', 'ring'] as const;
+/**
+ * One packed point (20 bytes, little-endian, as a PointCloud2 would describe it): float32 x, y, z
+ * (metres, sensor frame) at 0, 4, 8; float32 intensity (0..1) at 12; uint16 ring (beam index,
+ * 0 = lowest) at 16; 2 bytes of padding.
+ */
+export const LIDAR_POINT_FIELDS = [
+  { name: 'x', offset: 0, datatype: 'float32' },
+  { name: 'y', offset: 4, datatype: 'float32' },
+  { name: 'z', offset: 8, datatype: 'float32' },
+  { name: 'intensity', offset: 12, datatype: 'float32' },
+  { name: 'ring', offset: 16, datatype: 'uint16' },
+] as const;
+export type LidarPointField = (typeof LIDAR_POINT_FIELDS)[number];
 export const LIDAR_POINT_STRIDE_BYTES = 20;
 
 /** Label of a point that hit no object: the ground, clutter, or a rain/dust/spray echo. */
@@ -17,8 +28,8 @@ export const LABEL_WEATHER = -3;
 
 export interface LidarSweep {
   readonly pointCount: number;
-  /** pointCount x 5 float32: x, y, z, intensity, ring. */
-  readonly points: Float32Array;
+  /** pointCount packed points of LIDAR_POINT_STRIDE_BYTES each (see LIDAR_POINT_FIELDS). */
+  readonly data: Uint8Array;
   /** Per point: index of the dynamic object hit, or a LABEL_* value. Ground truth, not on the wire. */
   readonly labels: Int16Array;
   /** Per dynamic object: number of points that hit it. */
@@ -154,7 +165,9 @@ export class LidarModel {
     const hasBump = gnd.speedBumpHeightM > 0;
     const beams = cfg.beams;
     const maxPoints = beams * cols;
-    const out = new Float32Array(maxPoints * 5);
+    const buf = new ArrayBuffer(maxPoints * LIDAR_POINT_STRIDE_BYTES);
+    const out = new Float32Array(buf);
+    const rings = new Uint16Array(buf);
     const labels = new Int16Array(maxPoints);
     const perObject = new Int32Array(states.length);
     const dirs = this.dirs;
@@ -289,13 +302,13 @@ export class LidarModel {
         out[w + 1] = range * dy;
         out[w + 2] = range * dz;
         out[w + 3] = intensity;
-        out[w + 4] = b;
+        rings[w * 2 + 8] = b;
         labels[n] = label;
         if (label >= 0) perObject[label]! += 1;
         n++;
       }
     }
-    return { pointCount: n, points: out.slice(0, n * 5), labels: labels.slice(0, n), pointsPerObject: perObject };
+    return { pointCount: n, data: new Uint8Array(buf.slice(0, n * LIDAR_POINT_STRIDE_BYTES)), labels: labels.slice(0, n), pointsPerObject: perObject };
   }
 }
 

@@ -30,9 +30,9 @@ export interface CameraRecord extends RecordHeader {
 export interface LidarRecord extends RecordHeader {
   readonly kind: 'lidar';
   readonly pointCount: number;
-  readonly fields: readonly string[];
+  readonly fields: readonly { readonly name: string; readonly offset: number; readonly datatype: 'float32' | 'uint16' }[];
   readonly pointStrideBytes: number;
-  /** Packed little-endian float32 x, y, z, intensity, ring per point, sensor frame. */
+  /** Packed little-endian points (float32 x, y, z, intensity; uint16 ring), sensor frame. */
   readonly data: Uint8Array;
   /** Per point object index or a negative LABEL_* value: segmentation ground truth (not on the wire). */
   readonly labels: Int16Array;

@@ -223,7 +223,7 @@ export class CoreSimulation {
         const sweep = this.lidar.sweep(this.world, worldFromSensor(ego, this.egoFromLidar), states, rng);
         const record: SensorRecord = {
           ...h, kind: 'lidar', pointCount: sweep.pointCount, fields: LIDAR_POINT_FIELDS, pointStrideBytes: LIDAR_POINT_STRIDE_BYTES,
-          data: new Uint8Array(sweep.points.buffer, sweep.points.byteOffset, sweep.points.byteLength), labels: sweep.labels,
+          data: sweep.data, labels: sweep.labels,
         };
         const t1 = clock?.() ?? 0;
         const truth = this.truthRecord(slot, seq, trueUs, tS, states, sweep, undefined, []);
