@@ -124,3 +124,24 @@ describe('INS on a simulated circle drive (IMU 100 Hz, GNSS 10 Hz, magnetometer 
     expect(rms(after)).toBeLessThan(1.5);
   });
 });
+
+describe('INS covariance propagation decimation (1 kHz IMU)', () => {
+  it('propagating the covariance every 5 ms matches propagating it every sample', () => {
+    const { samples } = simulateCircleDrive({ ...DEFAULT_CIRCLE_DRIVE, durationS: 30, imuRateHz: 1000, gnssOutage: { fromS: 20, toS: 30 } });
+    const everySample = new MotionEstimator({ covariancePeriodUs: 0 });
+    const decimated = new MotionEstimator({ covariancePeriodUs: 5_000 });
+    for (const s of samples) {
+      everySample.update(s);
+      decimated.update(s);
+    }
+    const a = everySample.state();
+    const b = decimated.state();
+    // After a 10 s outage both the state and its uncertainty must agree closely.
+    expect(Math.hypot(a.positionEnuM[0] - b.positionEnuM[0], a.positionEnuM[1] - b.positionEnuM[1])).toBeLessThan(0.05);
+    for (const i of [0, 16, 32, 48, 64, 80, 96, 112, 128]) {
+      const va = a.covariance[i] ?? 0;
+      const vb = b.covariance[i] ?? 0;
+      expect(Math.abs(va - vb) / va).toBeLessThan(0.02);
+    }
+  });
+});

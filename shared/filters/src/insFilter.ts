@@ -24,6 +24,12 @@ export interface InsNoise {
   readonly accelBiasRandomWalk: number;
   readonly headingStdRad: number;
   readonly gravityMS2: number;
+  /**
+   * The covariance is propagated once per this interval with the averaged rate and specific force
+   * (the nominal state still integrates every IMU sample), like PX4 EKF2's delta-angle/velocity
+   * accumulation; 0 = every sample.
+   */
+  readonly covariancePeriodS: number;
 }
 
 export class InsFilter {
@@ -44,6 +50,10 @@ export class InsFilter {
   private readonly mvt = new Float64Array(9);
   private readonly dq = new Float64Array(4);
   private readonly fp = zeros(N);
+  /** Pending covariance propagation: accumulated dt, ω·dt, f·dt and extra process noise. */
+  private readonly acc = new Float64Array(9);
+  /** Set whenever `cov` changed (propagation, update, reset); the caller's SPD check clears it. */
+  covChanged = false;
 
   constructor(noise: InsNoise) {
     this.noise = noise;
@@ -56,9 +66,13 @@ export class InsFilter {
     this.accelBias.fill(0);
     this.gyroBias.fill(0);
     this.cov.fill(0);
+    this.acc.fill(0);
+    this.covChanged = true;
   }
 
   copyFrom(other: InsFilter): void {
+    this.acc.set(other.acc);
+    this.covChanged = other.covChanged;
     this.p.set(other.p);
     this.v.set(other.v);
     this.q.set(other.q);
@@ -90,6 +104,28 @@ export class InsFilter {
     quatMultiply(this.q, this.dq, this.q);
     quatNormalize(this.q);
 
+    const acc = this.acc;
+    acc[0] = acc[0]! + dtS;
+    acc[1] = acc[1]! + wx * dtS;
+    acc[2] = acc[2]! + wy * dtS;
+    acc[3] = acc[3]! + wz * dtS;
+    acc[4] = acc[4]! + fx * dtS;
+    acc[5] = acc[5]! + fy * dtS;
+    acc[6] = acc[6]! + fz * dtS;
+    acc[7] = acc[7]! + extraAccelStd * extraAccelStd * dtS;
+    acc[8] = acc[8]! + extraRateStd * extraRateStd * dtS;
+    if (acc[0] >= this.noise.covariancePeriodS) this.flushCovariance();
+  }
+
+  /** Applies the pending covariance propagation (before any read of `cov` or any update). */
+  flushCovariance(): void {
+    const acc = this.acc;
+    const dtS = acc[0]!;
+    if (!(dtS > 0)) return;
+    const wx = acc[1]! / dtS, wy = acc[2]! / dtS, wz = acc[3]! / dtS;
+    const fx = acc[4]! / dtS, fy = acc[5]! / dtS, fz = acc[6]! / dtS;
+    const rot = quatToMatrix(this.q, this.rot);
+    const r00 = rot[0]!, r01 = rot[1]!, r02 = rot[2]!, r10 = rot[3]!, r11 = rot[4]!, r12 = rot[5]!, r20 = rot[6]!, r21 = rot[7]!, r22 = rot[8]!;
     // M = −R[f]ₓ (δv ← δθ block, per unit time).
     const m = this.mvt;
     m[0] = -(r01 * fz - r02 * fy); m[1] = -(r02 * fx - r00 * fz); m[2] = -(r00 * fy - r01 * fx);
@@ -101,8 +137,8 @@ export class InsFilter {
     applyF(cov, fp, rot, m, wx, wy, wz, dtS);
     transposeInPlace(fp);
     applyF(fp, cov, rot, m, wx, wy, wz, dtS);
-    const qv = (this.noise.accelNoiseDensity ** 2 + extraAccelStd ** 2) * dtS;
-    const qt = (this.noise.gyroNoiseDensity ** 2 + extraRateStd ** 2) * dtS;
+    const qv = this.noise.accelNoiseDensity ** 2 * dtS + acc[7]!;
+    const qt = this.noise.gyroNoiseDensity ** 2 * dtS + acc[8]!;
     const qba = this.noise.accelBiasRandomWalk ** 2 * dtS;
     const qbg = this.noise.gyroBiasRandomWalk ** 2 * dtS;
     for (let i = 0; i < 3; i++) {
@@ -111,6 +147,8 @@ export class InsFilter {
       cov[(BA0 + i) * N + BA0 + i] = cov[(BA0 + i) * N + BA0 + i]! + qba;
       cov[(BG0 + i) * N + BG0 + i] = cov[(BG0 + i) * N + BG0 + i]! + qbg;
     }
+    acc.fill(0);
+    this.covChanged = true;
   }
 
   /** Propagate with no IMU: constant velocity, constant attitude, inflated process noise. */
@@ -128,6 +166,7 @@ export class InsFilter {
     e: number, n: number, u: number, horizontalStd: number, verticalStd: number,
     velocity: ArrayLike<number> | undefined, velocityStd: number, gate: number,
   ): UpdateOutcome {
+    this.flushCovariance();
     const m = velocity === undefined ? 3 : 6;
     const h = this.h;
     h.fill(0, 0, m * N);
@@ -147,12 +186,16 @@ export class InsFilter {
       }
     }
     const outcome = josephUpdate(this.cov, this.y, h, this.r, m, this.ws, this.dx, gate);
-    if (outcome === 'accepted') this.inject();
+    if (outcome === 'accepted') {
+      this.inject();
+      this.covChanged = true;
+    }
     return outcome;
   }
 
   /** Magnetometer heading update (tilt-compensated with the current attitude). */
   updateHeading(mx: number, my: number, mz: number, declinationRad: number, gate: number): UpdateOutcome {
+    this.flushCovariance();
     quatToMatrix(this.q, this.rot);
     const innovation = headingInnovation(this.rot, mx, my, mz, declinationRad);
     if (innovation === undefined) return 'singular';
@@ -163,12 +206,17 @@ export class InsFilter {
     this.h[T0 + 2] = this.rot[8]!;
     this.r[0] = this.noise.headingStdRad ** 2;
     const outcome = josephUpdate(this.cov, this.y, this.h, this.r, 1, this.ws, this.dx, gate);
-    if (outcome === 'accepted') this.inject();
+    if (outcome === 'accepted') {
+      this.inject();
+      this.covChanged = true;
+    }
     return outcome;
   }
 
   /** Re-anchor position (and velocity) on GNSS after the filter lost it: drop their correlations. */
   resetPosition(e: number, n: number, u: number, horizontalStd: number, verticalStd: number, velocity: ArrayLike<number> | undefined, velocityStd: number): void {
+    this.flushCovariance();
+    this.covChanged = true;
     this.p[0] = e; this.p[1] = n; this.p[2] = u;
     const last = velocity === undefined ? 3 : 6;
     if (velocity !== undefined) for (let i = 0; i < 3; i++) this.v[i] = velocity[i]!;

@@ -31,6 +31,8 @@ export interface MotionEstimatorParams {
   readonly gravityDirectionStd: number;
   readonly gravityDynamicGain: number;
   readonly gravityUpdatePeriodUs: Micros;
+  /** INS covariance propagation interval (IMU readings are averaged over it); 0 = every sample. */
+  readonly covariancePeriodUs: Micros;
   readonly magHeadingStdRad: number;
   readonly magDeclinationRad: number;
   /** Probability of the chi-square gate for GNSS, heading and gravity updates. */
@@ -81,6 +83,7 @@ export const DEFAULT_MOTION_PARAMS: MotionEstimatorParams = Object.freeze({
   gravityDirectionStd: 0.05,
   gravityDynamicGain: 2,
   gravityUpdatePeriodUs: 10_000,
+  covariancePeriodUs: 5_000,
   magHeadingStdRad: 0.1,
   magDeclinationRad: 0,
   gateProbability: 0.9995,
@@ -165,7 +168,12 @@ class MotionCore {
       gravityMS2: params.gravityMS2,
     };
     this.att = new AttitudeFilter(attNoise);
-    this.ins = new InsFilter({ ...attNoise, accelNoiseDensity: params.accelNoiseDensity, accelBiasRandomWalk: params.accelBiasRandomWalk });
+    this.ins = new InsFilter({
+      ...attNoise,
+      accelNoiseDensity: params.accelNoiseDensity,
+      accelBiasRandomWalk: params.accelBiasRandomWalk,
+      covariancePeriodS: params.covariancePeriodUs / 1e6,
+    });
     identity(INS_STATES, this.fallbackIns);
     identity(6, this.fallbackAtt);
   }
@@ -320,6 +328,7 @@ class MotionCore {
     const p = this.params;
     const ins = this.ins;
     const N = INS_STATES;
+    ins.reset();
     ins.p.set(enu);
     if (vel === undefined) ins.v.fill(0);
     else for (let i = 0; i < 3; i++) ins.v[i] = vel[i]!;
@@ -366,10 +375,14 @@ class MotionCore {
   /** Checked every step: covariance SPD (repaired and counted) and a finite state (else restart). */
   private guard(): void {
     if (this.mode === 'initializing') return;
-    const p = this.mode === 'ins' ? this.ins.cov : this.att.p;
-    const n = this.mode === 'ins' ? INS_STATES : 6;
-    const repair = repairCovariance(p, n, this.scratch, n === 6 ? this.fallbackAtt : this.fallbackIns, this.params.unknownVariance);
-    if (repair !== 'none') this.counters.covarianceRepairs++;
+    // Checked whenever the covariance changed (each attitude step; each INS propagation or update).
+    if (this.mode === 'attitude' || this.ins.covChanged) {
+      const p = this.mode === 'ins' ? this.ins.cov : this.att.p;
+      const n = this.mode === 'ins' ? INS_STATES : 6;
+      const repair = repairCovariance(p, n, this.scratch, n === 6 ? this.fallbackAtt : this.fallbackIns, this.params.unknownVariance);
+      if (repair !== 'none') this.counters.covarianceRepairs++;
+      this.ins.covChanged = false;
+    }
     let sum = 0;
     if (this.mode === 'ins') {
       const ins = this.ins;
@@ -388,6 +401,12 @@ class MotionCore {
       this.ins.reset();
       this.counters = { ...counters, numericResets: counters.numericResets + 1 };
     }
+  }
+
+  /** Brings the deferred INS covariance propagation up to date (and SPD-checks it) before a read. */
+  flushInsCovariance(): void {
+    this.ins.flushCovariance();
+    this.guard();
   }
 
   stateAt(out: { p: Float64Array; q: Float64Array }): void {
@@ -487,6 +506,7 @@ export class MotionEstimator {
     const p = this.params;
     const N = INS_STATES;
     const ins = core.mode === 'ins';
+    if (ins) core.flushInsCovariance();
     const q = ins ? core.ins.q : core.att.q;
     quatToEuler(q, this.euler);
     const cov = new Float64Array(N * N);
