@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { concatMap, firstValueFrom, take, toArray, type Observable } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordTooLargeError, TopicMismatchError, TransportStateError } from '../errors.js';
+import { partitionForKey } from '../partitioner.js';
 import type { Bus, ConsumedRecord, SubscribeOptions } from '../types.js';
 
 export type MakeBus = () => Bus | Promise<Bus>;
@@ -194,6 +195,46 @@ export function describeBusConformance(name: string, makeBus: MakeBus): void {
       ]);
       expect(a.map(text).sort()).toEqual([...values].sort());
       expect(b.map(text).sort()).toEqual([...values].sort());
+    });
+
+    it('shares the partitions of a topic between the members of one group', async () => {
+      const bus = await newBus();
+      const topic = uniqueName('conf-share');
+      const groupId = uniqueName('g');
+      await bus.admin.createTopics([{ topic, partitions: 4 }]);
+      // One key per partition, picked with Kafka's partitioner formula.
+      const keys = [0, 1, 2, 3].map((p) => {
+        for (let i = 0; ; i++) if (partitionForKey(`rig-${String(i)}`, 4) === p) return `rig-${String(i)}`;
+      });
+      const seen = { a: [] as ConsumedRecord[], b: [] as ConsumedRecord[] };
+      const member = (name: 'a' | 'b') =>
+        bus.subscribe({ groupId, topics: [topic], fromBeginning: true }).subscribe((record) => {
+          seen[name].push(record);
+          void record.commit().catch(() => undefined); // a commit racing a rebalance may be refused
+        });
+      const a = member('a');
+      const b = member('b');
+      try {
+        // Publish a probe to every partition until both members get records: the group has settled.
+        while (seen.a.length === 0 || seen.b.length === 0) {
+          await bus.publish(topic, keys.map((key) => ({ key, value: Buffer.from('probe') })));
+          await sleep(200);
+        }
+        const settled = { a: seen.a.length, b: seen.b.length };
+        const values = Array.from({ length: 40 }, (_, i) => `final-${String(i)}`);
+        await bus.publish(topic, values.map((value, i) => ({ key: keys[i % 4] ?? null, value: Buffer.from(value) })));
+        const finals = (name: 'a' | 'b'): ConsumedRecord[] => seen[name].slice(settled[name]).filter((r) => text(r).startsWith('final-'));
+        while (finals('a').length + finals('b').length < values.length) await sleep(20);
+        const partitionsA = new Set(finals('a').map((r) => r.partition));
+        const partitionsB = new Set(finals('b').map((r) => r.partition));
+        expect(partitionsA.size).toBeGreaterThan(0);
+        expect(partitionsB.size).toBeGreaterThan(0);
+        expect([...partitionsA].filter((p) => partitionsB.has(p))).toEqual([]);
+        expect([...finals('a'), ...finals('b')].map(text).sort()).toEqual([...values].sort());
+      } finally {
+        a.unsubscribe();
+        b.unsubscribe();
+      }
     });
 
     it('hides an aborted transaction from read_committed consumers and shows a committed one exactly once', async () => {
