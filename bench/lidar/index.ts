@@ -131,13 +131,13 @@ function main(): void {
       ['vox.pcd', 'o.pcd', '-method', 'statistical', '-mean_k', '50', '-std_dev_mul', '1'],
     );
     row(
-      'radius outlier r=0.5 min=3 (incl. tree)',
+      'radius outlier r=0.5 min=3 (incl. grid index)',
       vox.length,
       timeIt(() => radiusOutlierRemoval(vox, { radius: 0.5, minNeighbors: 3 })),
       'pcl_outlier_removal',
       ['vox.pcd', 'o.pcd', '-method', 'radius', '-radius', '0.5', '-min_pts', '3'],
     );
-    row('weather noise filter (incl. tree)', vox.length, timeIt(() => removeWeatherNoise(vox, P.noise)), null, null);
+    row('weather noise filter (incl. grid index)', vox.length, timeIt(() => removeWeatherNoise(vox, P.noise)), null, null);
     row(
       'RANSAC plane thresh 0.2',
       vox.length,

@@ -21,6 +21,16 @@ export interface Clusters {
 
 const DENSE_GRID_MAX_CELLS = 4_000_000;
 
+/**
+ * The dense cell grid is reused between calls (allocating and clearing millions of cells per sweep
+ * costs more than the clustering): all entries are -1 between calls; each call resets the cells it set.
+ */
+let scratch = new Int32Array(0);
+function denseScratch(size: number): Int32Array {
+  if (scratch.length < size) scratch = new Int32Array(size).fill(-1);
+  return scratch;
+}
+
 function find(parent: Int32Array, a: number): number {
   let r = a;
   while ((parent[r] ?? r) !== r) r = parent[r] ?? r;
@@ -71,7 +81,7 @@ export function euclideanClusters(cloud: PointCloud, params: ClusterParams): Clu
   for (let i = 0; i < n; i++) if ((z[i] ?? 0) > maxZ) maxZ = z[i] ?? 0;
   const dimZ = Math.floor((maxZ - minZ) * inv) + 5;
   // A dense cell → id array when the grid is small (a cropped sweep: ~2M cells), else the hash.
-  const dense = dimXY * dimZ <= DENSE_GRID_MAX_CELLS ? new Int32Array(dimXY * dimZ).fill(-1) : null;
+  const dense = dimXY * dimZ <= DENSE_GRID_MAX_CELLS ? denseScratch(dimXY * dimZ) : null;
   let cap = 16;
   while (cap < n * 2) cap *= 2;
   const mask = cap - 1;
@@ -186,6 +196,7 @@ export function euclideanClusters(cloud: PointCloud, params: ClusterParams): Clu
       if (linked) parent[rb] = ra;
     }
   }
+  if (dense) for (let c = 0; c < cells; c++) dense[keyOfCell[c] ?? 0] = -1;
   // Component sizes in points.
   const compSize = new Uint32Array(cells);
   for (let c = 0; c < cells; c++) {

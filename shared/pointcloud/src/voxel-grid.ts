@@ -98,6 +98,8 @@ export function voxelGrid(cloud: PointCloud, params: VoxelGridParams): VoxelGrid
   const si = new Float64Array(finite);
   const cnt = new Uint32Array(finite);
   let voxels = 0;
+  let lastIdx = -1;
+  let lastSlot = 0;
   for (let i = 0; i < n; i++) {
     const px = x[i] ?? Number.NaN;
     const py = y[i] ?? Number.NaN;
@@ -107,9 +109,13 @@ export function voxelGrid(cloud: PointCloud, params: VoxelGridParams): VoxelGrid
     const iy = Math.floor(f(py * invY)) - minBY;
     const iz = Math.floor(f(pz * invZ)) - minBZ;
     const idx = ix + iy * divX + iz * divXY;
-    let h = Math.imul(idx, 0x9e3779b1) >>> shift;
     let slot: number;
-    for (;;) {
+    if (idx === lastIdx) {
+      // Sweeps arrive in scan order: consecutive returns of a ring usually share a voxel.
+      slot = lastSlot;
+    } else {
+      let h = Math.imul(idx, 0x9e3779b1) >>> shift;
+      for (;;) {
       const k = table[2 * h] as number;
       if (k === idx) {
         slot = table[2 * h + 1] as number;
@@ -122,6 +128,9 @@ export function voxelGrid(cloud: PointCloud, params: VoxelGridParams): VoxelGrid
         break;
       }
       h = (h + 1) & mask;
+      }
+      lastIdx = idx;
+      lastSlot = slot;
     }
     voxelOfPoint[i] = slot;
     sx[slot] = (sx[slot] ?? 0) + px;
