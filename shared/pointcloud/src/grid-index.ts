@@ -116,11 +116,6 @@ export class GridIndex implements NeighbourCounter {
 
   countNear(i: number, radius: number, cap: number): number {
     const c = this.cellOf[i] as number;
-    const dimX = this.dimX;
-    const dimY = this.dimY;
-    const cx = c % dimX;
-    const cy = Math.floor(c / dimX) % dimY;
-    const cz = Math.floor(c / (dimX * dimY));
     const q = this.posOf[i] as number;
     const qx = this.xyz[3 * q] as number;
     const qy = this.xyz[3 * q + 1] as number;
@@ -129,6 +124,11 @@ export class GridIndex implements NeighbourCounter {
     // Own cell first: in dense regions it alone usually reaches the cap.
     let count = this.scanCell(c, qx, qy, qz, r2, 0, cap);
     if (count >= cap) return cap;
+    const dimX = this.dimX;
+    const dimY = this.dimY;
+    const cx = c % dimX;
+    const cy = Math.floor(c / dimX) % dimY;
+    const cz = Math.floor(c / (dimX * dimY));
     const reach = Math.ceil(radius * this.inv);
     const x0 = Math.max(0, cx - reach);
     const x1 = Math.min(dimX - 1, cx + reach);
