@@ -18,12 +18,12 @@ export {
   BODY_FROM_OPTICAL, boxCorners, composeTransforms, invertTransform, pointInBox, rotationFromYawPitchRoll, transformFromMatrix3x4, transformPoint,
 } from './core/geometry.js';
 export type { Box3, Mat3, Transform, Vec3 } from './core/geometry.js';
-export { LABEL_CLUTTER, LABEL_GROUND, LABEL_WEATHER, LIDAR_POINT_FIELDS, LIDAR_POINT_STRIDE_BYTES } from './core/lidar.js';
+export { LABEL_CLUTTER, LABEL_GROUND, LABEL_WEATHER, LIDAR_POINT_FIELDS, LIDAR_POINT_STRIDE_BYTES, LidarModel } from './core/lidar.js';
 export type { LidarPointField } from './core/lidar.js';
 export { FULL_SCALE_PER_UNIT, SPEED_OF_SOUND_MPS } from './core/audio.js';
 export type { ActiveSound, SoundEvent } from './core/audio.js';
 export { enuToGeodetic, geodeticToEnu } from './core/motion.js';
-export { GRAVITY_MPS2 } from './core/world.js';
+export { GRAVITY_MPS2, World } from './core/world.js';
 export { Rng } from './core/rng.js';
 export { RAW_TOPICS, toAudioChunk, toCameraFrame, toLidarScan, toMotionSample, toRigCalibration, toWire, transformToMatrix4 } from './adapters/wire.js';
 export { CALIBRATION_TOPIC, TRUTH_TOPIC, publishCalibration, publishSimulation } from './adapters/publish.js';

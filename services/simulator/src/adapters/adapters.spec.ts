@@ -70,9 +70,7 @@ describe('writing files', () => {
     try {
       const sc = { ...presetScenario('urban-day'), durationS: 0.3 };
       const core = new CoreSimulation(sc, { seed: 2, sensors: ['lidar', 'audio', 'imu'] });
-      const stats = await writeSimulationFiles(core, (async function* () {
-        yield* core.records();
-      })(), dir);
+      const stats = await writeSimulationFiles(core, core.records(), dir);
       const index = readFileSync(path.join(dir, 'records.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
       const truth = readFileSync(path.join(dir, 'truth.jsonl'), 'utf8').trim().split('\n');
       expect(index.length + truth.length).toBe(stats.records);

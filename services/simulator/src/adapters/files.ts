@@ -28,7 +28,7 @@ function write(stream: WriteStream, chunk: string | Uint8Array): Promise<void> {
  *   IMU/GNSS the values) with `payload: { file, offset, length }` into `<sensorId>.bin` for bulk data;
  * - `truth.jsonl`: one line per truth record (objects, visibility per sensor, ego pose, active sounds).
  */
-export async function writeSimulationFiles(core: CoreSimulation, records: AsyncIterable<SimRecord>, dir: string): Promise<FileOutputStats> {
+export async function writeSimulationFiles(core: CoreSimulation, records: AsyncIterable<SimRecord> | Iterable<SimRecord>, dir: string): Promise<FileOutputStats> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'scenario.json'), `${JSON.stringify(core.scenario, null, 2)}\n`);
   writeFileSync(path.join(dir, 'calibration.json'), `${JSON.stringify(core.calibration, null, 2)}\n`);

@@ -62,7 +62,18 @@ const SURFACE_COLOR: readonly (readonly [number, number, number])[] = [
   [230, 190, 40], // yellow marking
 ];
 
+function hash2(x: number, y: number): number {
+  let h = Math.imul(x | 0, 0x27d4eb2d) ^ Math.imul(y | 0, 0x165667b1);
+  h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
+  h ^= h >>> 13;
+  return (h >>> 0) / 4294967296;
+}
+
 const SURFACE_RGB = Float32Array.from(SURFACE_COLOR.flat());
+
+/** Ground texture values 0.82..1.12 (hashed, so it has no visible period within 32 m). */
+const TEXTURE = new Float32Array(256 * 256);
+for (let y = 0; y < 256; y++) for (let x = 0; x < 256; x++) TEXTURE[(y << 8) | x] = 0.82 + 0.3 * hash2(x, y);
 
 /** Far hills on the horizon: elevation (as tan) and shade per azimuth bin. */
 const HILL_BINS = 4096;
@@ -80,12 +91,6 @@ function norm(v: readonly [number, number, number]): Vec3 {
   return [v[0] / l, v[1] / l, v[2] / l];
 }
 
-function hash2(x: number, y: number): number {
-  let h = Math.imul(x | 0, 0x27d4eb2d) ^ Math.imul(y | 0, 0x165667b1);
-  h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
-  h ^= h >>> 13;
-  return (h >>> 0) / 4294967296;
-}
 
 interface Dirt {
   readonly x: number;
@@ -134,15 +139,78 @@ export class CameraModel {
     const L = LIGHTING[env.lighting];
     const rgb = this.work;
     const ids = new Int16Array(W * H).fill(PIXEL_BACKGROUND);
+    const [px, py, pz] = worldFromCamera.translation;
+    const rainDim = 1 - 0.25 * env.rain;
+
+    this.renderBackground(world, worldFromCamera, L, rainDim, rgb);
+
+    // Boxes grouped by owner (object or clutter item), painted far to near.
+    const cameraFromWorld = invertTransform(worldFromCamera);
+    const boxes = world.boxesAt(states);
+    const groups = new Map<number, { depth: number; boxes: WorldBox[] }>();
+    for (const b of boxes) {
+      const key = b.group;
+      const c = transformPoint(cameraFromWorld, [b.cx, b.cy, b.cz]);
+      const radius = 0.5 * Math.hypot(b.length, b.width, b.height);
+      if (c[2] + radius < NEAR_PLANE_M) continue;
+      if (Math.abs(c[0]) - radius > c[2] * (k.width / k.fx) + radius && c[2] > 0) continue;
+      const dist = Math.hypot(c[0], c[1], c[2]);
+      const g = groups.get(key);
+      if (g) {
+        g.boxes.push(b);
+        g.depth = Math.min(g.depth, dist);
+      } else groups.set(key, { depth: dist, boxes: [b] });
+    }
+    const ordered = [...groups.values()].sort((a, b) => b.depth - a.depth);
+    const drawn = new Int32Array(states.length);
+    const counted = this.counted.fill(-1);
+    for (const g of ordered) {
+      const parts = g.boxes
+        .map((b) => ({ b, d: Math.hypot(b.cx - px, b.cy - py, b.cz - pz) }))
+        .sort((a, b) => b.d - a.d);
+      for (const { b } of parts) this.drawBox(b, cameraFromWorld, worldFromCamera.translation, L, rgb, ids, counted, drawn, rainDim);
+    }
+
+    const visible = new Int32Array(states.length);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (id >= 0) visible[id]! += 1;
+    }
+    const visibleFraction = new Float32Array(states.length);
+    for (let i = 0; i < states.length; i++) visibleFraction[i] = drawn[i]! > 0 ? visible[i]! / drawn[i]! : 0;
+    const boxes2d = states.map((s) => projectBox(k, cameraFromWorld, s.box));
+
+    this.postProcess(rgb, L, yawRateRadps, speedMps, env.rain, rng);
+    const out = this.quantize(rgb, this.cfg.pixelNoiseSigma * L.noiseGain, rng);
+    return { width: W, height: H, rgb: out, ids, visibleFraction, boxes2d };
+  }
+
+  /** Add sensor noise (grows in the dark) from the pre-drawn gaussian table while quantising to 8 bits. */
+  private quantize(rgb: Float32Array, sigma: number, rng: Rng): Uint8Array {
+    const out = new Uint8Array(rgb.length);
+    const table = this.noise;
+    const mask = table.length - 1;
+    let idx = rng.int(0, mask);
+    const step = 1 + 2 * rng.int(0, 1000);
+    for (let i = 0; i < out.length; i++) {
+      idx = (idx + step) & mask;
+      const x = rgb[i]! + sigma * table[idx]! + 0.5;
+      out[i] = x <= 0 ? 0 : x >= 255 ? 255 : x | 0;
+    }
+    return out;
+  }
+
+  /** Ground by ray-plane intersection (texture from the surface map), sky and far hills above. */
+  private renderBackground(world: World, worldFromCamera: Transform, L: LightingModel, rainDim: number, rgb: Float32Array): void {
+    const k = this.intrinsics;
+    const W = k.width;
+    const H = k.height;
     const R = worldFromCamera.rotation;
     const [px, py, pz] = worldFromCamera.translation;
     const gnd = world.scenario.ground;
     const egoYaw = Math.atan2(R[5], R[2]); // camera z axis (forward) heading in the world
     const cyaw = Math.cos(egoYaw);
     const syaw = Math.sin(egoYaw);
-    const rainDim = 1 - 0.25 * env.rain;
-
-    // Background: ground by ray-plane intersection (texture from the surface map), sky and far hills above.
     const map = world.surfaceMap();
     const mapData = map.data;
     const invCell = 1 / map.cellM;
@@ -180,8 +248,9 @@ export class CameraModel {
           const iy = Math.floor((gy - map.y0) * invCell);
           const surf = ix >= 0 && iy >= 0 && ix < mapW && iy < mapH ? mapData[iy * mapW + ix]! : 0;
           const c = surf * 3;
-          let tex = 0.82 + 0.3 * hash2(Math.floor(gx * 8), Math.floor(gy * 8));
-          if (surf === Surface.grass) tex += 0.25 * hash2(Math.floor(gx * 2), Math.floor(gy * 2)) - 0.12;
+          // Texture: 12.5 cm noise cells from a 256x256 table (world-anchored, so it moves with the ground).
+          let tex = TEXTURE[((Math.floor(gy * 8) & 255) << 8) | (Math.floor(gx * 8) & 255)]!;
+          if (surf === Surface.grass) tex += TEXTURE[((Math.floor(gy * 2) & 255) << 8) | (Math.floor(gx * 2) & 255)]! * 0.83 - 0.8;
           let light = ambientSun;
           if (headlights > 0) {
             const fwd = (gx - px) * cyaw + (gy - py) * syaw;
@@ -226,56 +295,6 @@ export class CameraModel {
       }
     }
 
-    // Boxes grouped by owner (object or clutter item), painted far to near.
-    const cameraFromWorld = invertTransform(worldFromCamera);
-    const boxes = world.boxesAt(states);
-    const groups = new Map<number, { depth: number; boxes: WorldBox[] }>();
-    for (const b of boxes) {
-      const key = b.group;
-      const c = transformPoint(cameraFromWorld, [b.cx, b.cy, b.cz]);
-      const radius = 0.5 * Math.hypot(b.length, b.width, b.height);
-      if (c[2] + radius < NEAR_PLANE_M) continue;
-      if (Math.abs(c[0]) - radius > c[2] * (k.width / k.fx) + radius && c[2] > 0) continue;
-      const dist = Math.hypot(c[0], c[1], c[2]);
-      const g = groups.get(key);
-      if (g) {
-        g.boxes.push(b);
-        g.depth = Math.min(g.depth, dist);
-      } else groups.set(key, { depth: dist, boxes: [b] });
-    }
-    const ordered = [...groups.values()].sort((a, b) => b.depth - a.depth);
-    const drawn = new Int32Array(states.length);
-    const counted = this.counted.fill(-1);
-    for (const g of ordered) {
-      const parts = g.boxes
-        .map((b) => ({ b, d: Math.hypot(b.cx - px, b.cy - py, b.cz - pz) }))
-        .sort((a, b) => b.d - a.d);
-      for (const { b } of parts) this.drawBox(b, cameraFromWorld, worldFromCamera.translation, L, rgb, ids, counted, drawn, rainDim);
-    }
-
-    const visible = new Int32Array(states.length);
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
-      if (id >= 0) visible[id]! += 1;
-    }
-    const visibleFraction = new Float32Array(states.length);
-    for (let i = 0; i < states.length; i++) visibleFraction[i] = drawn[i]! > 0 ? visible[i]! / drawn[i]! : 0;
-    const boxes2d = states.map((s) => projectBox(k, cameraFromWorld, s.box));
-
-    this.postProcess(rgb, L, yawRateRadps, speedMps, env.rain, rng);
-    // Sensor noise (grows in the dark) from a pre-drawn gaussian table, added while quantising to 8 bits.
-    const out = new Uint8Array(W * H * 3);
-    const sigma = this.cfg.pixelNoiseSigma * L.noiseGain;
-    const table = this.noise;
-    const mask = table.length - 1;
-    let idx = rng.int(0, mask);
-    const step = 1 + 2 * rng.int(0, 1000);
-    for (let i = 0; i < out.length; i++) {
-      idx = (idx + step) & mask;
-      const x = rgb[i]! + sigma * table[idx]! + 0.5;
-      out[i] = x <= 0 ? 0 : x >= 255 ? 255 : x; // Uint8Array truncates on store
-    }
-    return { width: W, height: H, rgb: out, ids, visibleFraction, boxes2d };
   }
 
   private drawBox(

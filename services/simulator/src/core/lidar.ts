@@ -52,8 +52,12 @@ export class LidarModel {
   private readonly elevations: Float64Array;
   private readonly cfg: LidarConfig;
 
-  constructor(cfg: LidarConfig) {
+  private readonly culling: 'azimuth-columns' | 'none';
+
+  /** `culling: 'none'` tests every box on every ray (the brute-force baseline of the benchmark). */
+  constructor(cfg: LidarConfig, culling: 'azimuth-columns' | 'none' = 'azimuth-columns') {
     this.cfg = cfg;
+    this.culling = culling;
     const n = cfg.beams * cfg.azimuthSteps;
     this.dirs = new Float64Array(n * 3);
     this.elevations = new Float64Array(cfg.beams);
@@ -131,7 +135,7 @@ export class LidarModel {
       }
       let a0: number;
       let a1: number;
-      if (dist <= radius) {
+      if (dist <= radius || this.culling === 'none') {
         a0 = 0;
         a1 = cols - 1;
       } else {
@@ -218,8 +222,10 @@ export class LidarModel {
         }
         for (let q = cStart; q < cEnd; q++) {
           const i = colBoxes[q]!;
-          if (nearM[i]! >= best) break;
-          if (dz < sinElMin[i]! || dz > sinElMax[i]!) continue;
+          if (this.culling !== 'none') {
+            if (nearM[i]! >= best) break;
+            if (dz < sinElMin[i]! || dz > sinElMax[i]!) continue;
+          }
           const o = i * 15;
           const ldx = bx[o]! * dx + bx[o + 1]! * dy + bx[o + 2]! * dz;
           const ldy = bx[o + 3]! * dx + bx[o + 4]! * dy + bx[o + 5]! * dz;
