@@ -35,6 +35,12 @@ export type {
   GnssFixType,
   RigCalibration,
   SensorCalibration,
+  SensorReading,
+  SensorType,
+  SensorQuality,
+  SensorMetadata,
+  SensorState,
+  ImputationMethod,
 } from './generated/types.js';
 export {
   audioChunkSchema,
@@ -50,6 +56,8 @@ export {
   microphoneArraySchema,
   motionSampleSchema,
   rigCalibrationSchema,
+  sensorReadingSchema,
+  sensorStateSchema,
   schemasByName,
 } from './generated/schemas.js';
 export type { SchemaName } from './generated/schemas.js';

@@ -1630,6 +1630,318 @@ export const rigCalibrationSchema = {
   ]
 } as const;
 
+/** Avro schema of SensorReading (schemas/SensorReading.avsc). */
+export const sensorReadingSchema = {
+  "type": "record",
+  "name": "SensorReading",
+  "namespace": "sensorfuse",
+  "doc": "One reading of a generic device sensor (raw.sensor): a scalar or a small vector (up to 16 components) in a stated unit.",
+  "fields": [
+    {
+      "name": "rigId",
+      "type": "string",
+      "doc": "Rig (vehicle or robot) the sensor is mounted on; the Kafka key, so one rig stays ordered on one partition."
+    },
+    {
+      "name": "sensorId",
+      "type": "string",
+      "doc": "Sensor that produced the record, unique within the rig (e.g. \"cam_front\", \"lidar_top\")."
+    },
+    {
+      "name": "seq",
+      "type": "long",
+      "doc": "Per-sensor sequence number, strictly increasing by one per record; gaps mean loss, repeats mean duplicates."
+    },
+    {
+      "name": "captureTimeUs",
+      "type": {
+        "type": "long",
+        "logicalType": "timestamp-micros"
+      },
+      "doc": "Event time: when the sensor sampled, integer microseconds since the Unix epoch. Alignment uses nothing else."
+    },
+    {
+      "name": "publishTimeUs",
+      "type": {
+        "type": "long",
+        "logicalType": "timestamp-micros"
+      },
+      "doc": "When the producer sent the record, integer microseconds since the Unix epoch."
+    },
+    {
+      "name": "frameId",
+      "type": "string",
+      "doc": "Coordinate frame of the data, a frame name from the rig calibration (e.g. \"lidar_top\", \"base_link\")."
+    },
+    {
+      "name": "sensorType",
+      "type": {
+        "type": "enum",
+        "name": "SensorType",
+        "doc": "What a generic device sensor measures; it selects the physical dimension, the default units, range and noise profile. Readers map symbols they do not know to \"other\".",
+        "symbols": [
+          "other",
+          "temperature",
+          "humidity",
+          "pressure",
+          "battery_voltage",
+          "battery_charge",
+          "current",
+          "wheel_speed",
+          "speed",
+          "distance",
+          "gas_concentration",
+          "rotation_rate"
+        ],
+        "default": "other"
+      },
+      "doc": "What the sensor measures."
+    },
+    {
+      "name": "values",
+      "type": {
+        "type": "array",
+        "items": "double"
+      },
+      "doc": "The measurement, 1..16 components in `unit` (a small vector, e.g. four wheel speeds). NaN in a component means the device had no sample for it."
+    },
+    {
+      "name": "unit",
+      "type": "string",
+      "doc": "Unit of `values` as a UCUM-like symbol: degC, degF, K, Pa, hPa, kPa, bar, mbar, psi, atm, m/s, km/h, mph, kn, m, cm, mm, km, in, ft, V, mV, A, mA, %, 1, ppm, ppb, rad/s, deg/s, rpm. The worker converts to the SI unit of the sensor type."
+    },
+    {
+      "name": "quality",
+      "type": {
+        "type": "enum",
+        "name": "SensorQuality",
+        "doc": "The device's own opinion of the sample. Readers map unknown symbols to \"unknown\".",
+        "symbols": [
+          "unknown",
+          "good",
+          "degraded",
+          "invalid"
+        ],
+        "default": "unknown"
+      },
+      "doc": "Device-reported quality; `invalid` samples are treated as missing and imputed."
+    },
+    {
+      "name": "metadata",
+      "type": [
+        "null",
+        {
+          "type": "record",
+          "name": "SensorMetadata",
+          "doc": "Static facts about a sensor, sent with its readings (every reading or now and then); the newest seen applies.",
+          "fields": [
+            {
+              "name": "unit",
+              "type": "string",
+              "doc": "Unit of minValue, maxValue and resolution (same symbols as SensorReading.unit)."
+            },
+            {
+              "name": "minValue",
+              "type": "double",
+              "doc": "Lowest physically valid value, in `unit`; readings below it are flagged out of range."
+            },
+            {
+              "name": "maxValue",
+              "type": "double",
+              "doc": "Highest physically valid value, in `unit`; readings above it are flagged out of range."
+            },
+            {
+              "name": "resolution",
+              "type": "double",
+              "doc": "Smallest step the sensor reports, in `unit` (quantisation); 0 when unknown. Floors the outlier filter's spread and sets the stuck-sensor tolerance."
+            },
+            {
+              "name": "expectedRateHz",
+              "type": "double",
+              "doc": "Nominal sample rate in hertz; missing samples are counted against it and imputed at its period."
+            },
+            {
+              "name": "noiseStd",
+              "type": [
+                "null",
+                "double"
+              ],
+              "default": null,
+              "doc": "Measurement noise standard deviation in `unit`, when the datasheet gives it; otherwise the sensor type's profile applies."
+            }
+          ]
+        }
+      ],
+      "default": null,
+      "doc": "Per-sensor metadata; null means: use the newest metadata seen for this sensor, else the sensor type's configured profile."
+    }
+  ]
+} as const;
+
+/** Avro schema of SensorState (schemas/SensorState.avsc). */
+export const sensorStateSchema = {
+  "type": "record",
+  "name": "SensorState",
+  "namespace": "sensorfuse",
+  "doc": "Denoised (or imputed) state of one generic device sensor at one sample time (obs.sensor), in the SI unit of its sensor type.",
+  "fields": [
+    {
+      "name": "rigId",
+      "type": "string",
+      "doc": "Rig (vehicle or robot) the sensor is mounted on; the Kafka key, so one rig stays ordered on one partition."
+    },
+    {
+      "name": "sensorId",
+      "type": "string",
+      "doc": "Sensor that produced the record, unique within the rig (e.g. \"cam_front\", \"lidar_top\")."
+    },
+    {
+      "name": "seq",
+      "type": "long",
+      "doc": "Per-sensor output sequence number, increasing by one per published record (imputed records included), so it differs from the input seq."
+    },
+    {
+      "name": "captureTimeUs",
+      "type": {
+        "type": "long",
+        "logicalType": "timestamp-micros"
+      },
+      "doc": "Event time: when the sensor sampled, integer microseconds since the Unix epoch. Alignment uses nothing else."
+    },
+    {
+      "name": "publishTimeUs",
+      "type": {
+        "type": "long",
+        "logicalType": "timestamp-micros"
+      },
+      "doc": "When the producer sent the record, integer microseconds since the Unix epoch."
+    },
+    {
+      "name": "frameId",
+      "type": "string",
+      "doc": "Coordinate frame of the data, a frame name from the rig calibration (e.g. \"lidar_top\", \"base_link\")."
+    },
+    {
+      "name": "sensorType",
+      "type": {
+        "type": "enum",
+        "name": "SensorType",
+        "doc": "What a generic device sensor measures; it selects the physical dimension, the default units, range and noise profile. Readers map symbols they do not know to \"other\".",
+        "symbols": [
+          "other",
+          "temperature",
+          "humidity",
+          "pressure",
+          "battery_voltage",
+          "battery_charge",
+          "current",
+          "wheel_speed",
+          "speed",
+          "distance",
+          "gas_concentration",
+          "rotation_rate"
+        ],
+        "default": "other"
+      },
+      "doc": "What the sensor measures."
+    },
+    {
+      "name": "unit",
+      "type": "string",
+      "doc": "SI unit of values, std and measured: degC, Pa, m/s, m, V, A, %, ppm, rad/s or 1."
+    },
+    {
+      "name": "values",
+      "type": {
+        "type": "array",
+        "items": "double"
+      },
+      "doc": "Denoised estimate per component (Kalman filter after the outlier filter), or the imputed value. Always finite."
+    },
+    {
+      "name": "std",
+      "type": {
+        "type": "array",
+        "items": "double"
+      },
+      "doc": "One standard deviation of each component's estimate (of the true value, not of a new reading). Always finite and > 0."
+    },
+    {
+      "name": "measured",
+      "type": {
+        "type": "array",
+        "items": "double"
+      },
+      "doc": "The reading converted to the SI unit, per component; empty for an imputed record. A rejected component (outlier, out of range, stuck) keeps its measured value here."
+    },
+    {
+      "name": "outlier",
+      "type": "boolean",
+      "default": false,
+      "doc": "A component was rejected by the Hampel outlier filter."
+    },
+    {
+      "name": "stuck",
+      "type": "boolean",
+      "default": false,
+      "doc": "A component has not changed by more than the stuck tolerance for the configured stuck window."
+    },
+    {
+      "name": "outOfRange",
+      "type": "boolean",
+      "default": false,
+      "doc": "A component was outside the sensor's physical range."
+    },
+    {
+      "name": "imputed",
+      "type": "boolean",
+      "default": false,
+      "doc": "At least one component is not backed by an accepted measurement: a missing sample, a silent sensor, or a rejected reading."
+    },
+    {
+      "name": "imputationMethod",
+      "type": {
+        "type": "enum",
+        "name": "ImputationMethod",
+        "doc": "How an imputed value was obtained. Readers map unknown symbols to \"other\".",
+        "symbols": [
+          "none",
+          "last_value",
+          "linear",
+          "mean",
+          "kalman",
+          "multiple",
+          "cross_sensor",
+          "other"
+        ],
+        "default": "other"
+      },
+      "doc": "Method of the imputed components; none when every component was measured."
+    },
+    {
+      "name": "imputationDraws",
+      "type": "int",
+      "default": 0,
+      "doc": "Number of draws behind a multiple imputation (its values are the draws' mean, its std their spread with Rubin's (1 + 1/m) factor); 0 otherwise."
+    },
+    {
+      "name": "predictorSensorIds",
+      "type": {
+        "type": "array",
+        "items": "string"
+      },
+      "default": [],
+      "doc": "For cross_sensor imputation: the sensors on the same rig whose values predicted this one."
+    },
+    {
+      "name": "sinceMeasuredUs",
+      "type": "long",
+      "default": 0,
+      "doc": "Microseconds since this sensor's last accepted measurement (0 for a measured record); how stale an imputation is."
+    }
+  ]
+} as const;
+
 /** Every top-level schema by record name. */
 export const schemasByName = {
   AudioChunk: audioChunkSchema,
@@ -1645,6 +1957,8 @@ export const schemasByName = {
   MicrophoneArray: microphoneArraySchema,
   MotionSample: motionSampleSchema,
   RigCalibration: rigCalibrationSchema,
+  SensorReading: sensorReadingSchema,
+  SensorState: sensorStateSchema,
 } as const;
 
 export type SchemaName = keyof typeof schemasByName;

@@ -483,3 +483,96 @@ export interface SensorCalibration {
   /** Offset added to the sensor's captureTimeUs to bring it onto the rig clock, microseconds. */
   clockOffsetUs: number;
 }
+
+/** One reading of a generic device sensor (raw.sensor): a scalar or a small vector (up to 16 components) in a stated unit. */
+export interface SensorReading {
+  /** Rig (vehicle or robot) the sensor is mounted on; the Kafka key, so one rig stays ordered on one partition. */
+  rigId: string;
+  /** Sensor that produced the record, unique within the rig (e.g. "cam_front", "lidar_top"). */
+  sensorId: string;
+  /** Per-sensor sequence number, strictly increasing by one per record; gaps mean loss, repeats mean duplicates. */
+  seq: number;
+  /** Event time: when the sensor sampled, integer microseconds since the Unix epoch. Alignment uses nothing else. */
+  captureTimeUs: number;
+  /** When the producer sent the record, integer microseconds since the Unix epoch. */
+  publishTimeUs: number;
+  /** Coordinate frame of the data, a frame name from the rig calibration (e.g. "lidar_top", "base_link"). */
+  frameId: string;
+  /** What the sensor measures. */
+  sensorType: SensorType;
+  /** The measurement, 1..16 components in `unit` (a small vector, e.g. four wheel speeds). NaN in a component means the device had no sample for it. */
+  values: number[];
+  /** Unit of `values` as a UCUM-like symbol: degC, degF, K, Pa, hPa, kPa, bar, mbar, psi, atm, m/s, km/h, mph, kn, m, cm, mm, km, in, ft, V, mV, A, mA, %, 1, ppm, ppb, rad/s, deg/s, rpm. The worker converts to the SI unit of the sensor type. */
+  unit: string;
+  /** Device-reported quality; `invalid` samples are treated as missing and imputed. */
+  quality: SensorQuality;
+  /** Per-sensor metadata; null means: use the newest metadata seen for this sensor, else the sensor type's configured profile. */
+  metadata: SensorMetadata | null;
+}
+
+/** What a generic device sensor measures; it selects the physical dimension, the default units, range and noise profile. Readers map symbols they do not know to "other". */
+export type SensorType = 'other' | 'temperature' | 'humidity' | 'pressure' | 'battery_voltage' | 'battery_charge' | 'current' | 'wheel_speed' | 'speed' | 'distance' | 'gas_concentration' | 'rotation_rate';
+
+/** The device's own opinion of the sample. Readers map unknown symbols to "unknown". */
+export type SensorQuality = 'unknown' | 'good' | 'degraded' | 'invalid';
+
+/** Static facts about a sensor, sent with its readings (every reading or now and then); the newest seen applies. */
+export interface SensorMetadata {
+  /** Unit of minValue, maxValue and resolution (same symbols as SensorReading.unit). */
+  unit: string;
+  /** Lowest physically valid value, in `unit`; readings below it are flagged out of range. */
+  minValue: number;
+  /** Highest physically valid value, in `unit`; readings above it are flagged out of range. */
+  maxValue: number;
+  /** Smallest step the sensor reports, in `unit` (quantisation); 0 when unknown. Floors the outlier filter's spread and sets the stuck-sensor tolerance. */
+  resolution: number;
+  /** Nominal sample rate in hertz; missing samples are counted against it and imputed at its period. */
+  expectedRateHz: number;
+  /** Measurement noise standard deviation in `unit`, when the datasheet gives it; otherwise the sensor type's profile applies. */
+  noiseStd: number | null;
+}
+
+/** Denoised (or imputed) state of one generic device sensor at one sample time (obs.sensor), in the SI unit of its sensor type. */
+export interface SensorState {
+  /** Rig (vehicle or robot) the sensor is mounted on; the Kafka key, so one rig stays ordered on one partition. */
+  rigId: string;
+  /** Sensor that produced the record, unique within the rig (e.g. "cam_front", "lidar_top"). */
+  sensorId: string;
+  /** Per-sensor output sequence number, increasing by one per published record (imputed records included), so it differs from the input seq. */
+  seq: number;
+  /** Event time: when the sensor sampled, integer microseconds since the Unix epoch. Alignment uses nothing else. */
+  captureTimeUs: number;
+  /** When the producer sent the record, integer microseconds since the Unix epoch. */
+  publishTimeUs: number;
+  /** Coordinate frame of the data, a frame name from the rig calibration (e.g. "lidar_top", "base_link"). */
+  frameId: string;
+  /** What the sensor measures. */
+  sensorType: SensorType;
+  /** SI unit of values, std and measured: degC, Pa, m/s, m, V, A, %, ppm, rad/s or 1. */
+  unit: string;
+  /** Denoised estimate per component (Kalman filter after the outlier filter), or the imputed value. Always finite. */
+  values: number[];
+  /** One standard deviation of each component's estimate (of the true value, not of a new reading). Always finite and > 0. */
+  std: number[];
+  /** The reading converted to the SI unit, per component; empty for an imputed record. A rejected component (outlier, out of range, stuck) keeps its measured value here. */
+  measured: number[];
+  /** A component was rejected by the Hampel outlier filter. */
+  outlier: boolean;
+  /** A component has not changed by more than the stuck tolerance for the configured stuck window. */
+  stuck: boolean;
+  /** A component was outside the sensor's physical range. */
+  outOfRange: boolean;
+  /** At least one component is not backed by an accepted measurement: a missing sample, a silent sensor, or a rejected reading. */
+  imputed: boolean;
+  /** Method of the imputed components; none when every component was measured. */
+  imputationMethod: ImputationMethod;
+  /** Number of draws behind a multiple imputation (its values are the draws' mean, its std their spread with Rubin's (1 + 1/m) factor); 0 otherwise. */
+  imputationDraws: number;
+  /** For cross_sensor imputation: the sensors on the same rig whose values predicted this one. */
+  predictorSensorIds: string[];
+  /** Microseconds since this sensor's last accepted measurement (0 for a measured record); how stale an imputation is. */
+  sinceMeasuredUs: number;
+}
+
+/** How an imputed value was obtained. Readers map unknown symbols to "other". */
+export type ImputationMethod = 'none' | 'last_value' | 'linear' | 'mean' | 'kalman' | 'multiple' | 'cross_sensor' | 'other';
