@@ -1,6 +1,7 @@
 import kafkajs from 'kafkajs';
 import type { Admin, Consumer, IHeaders, KafkaMessage, Message, Producer, logCreator as LogCreator } from 'kafkajs';
 import { Observable } from 'rxjs';
+import { coPartitionedAssigner } from './co-partitioned-assigner.js';
 import { CommitRejectedError, RecordTooLargeError, TopicMismatchError, TransportStateError, UnknownTopicError } from './errors.js';
 import { InFlightWindow, recordBytes } from './in-flight.js';
 import { toTransportError } from './kafka-errors.js';
@@ -287,6 +288,7 @@ export class KafkaBus implements Bus {
           groupId,
           readUncommitted: options.isolation === 'read_uncommitted',
           allowAutoTopicCreation: false,
+          partitionAssigners: [coPartitionedAssigner],
           maxBytesPerPartition: this.maxMessageBytes + 1024 * 1024,
           maxBytes: Math.max(64 * 1024 * 1024, 2 * this.maxMessageBytes),
           maxWaitTimeInMs: 500,

@@ -1,4 +1,5 @@
 import { Observable, type Subscriber } from 'rxjs';
+import { assignCoPartitioned } from './assignment.js';
 import { CommitRejectedError, RecordTooLargeError, TopicMismatchError, TransportStateError, UnknownTopicError } from './errors.js';
 import { InFlightWindow, recordBytes } from './in-flight.js';
 import { partitionForKey } from './partitioner.js';
@@ -59,6 +60,8 @@ interface GroupState {
 }
 
 interface Member {
+  /** Zero-padded join counter, so member-id order is join order. */
+  readonly memberId: string;
   readonly group: GroupState;
   readonly topics: readonly string[];
   readonly isolation: Isolation;
@@ -98,6 +101,7 @@ export class MemoryBus implements Bus {
   private readonly nowUs: () => number;
   private txnLock: Promise<void> = Promise.resolve();
   private closed = false;
+  private memberCounter = 0;
 
   constructor(options: MemoryBusOptions = {}) {
     this.nowUs = options.nowUs ?? (() => Date.now() * 1000);
@@ -144,6 +148,7 @@ export class MemoryBus implements Bus {
         this.groups.set(options.groupId, group);
       }
       const member: Member = {
+        memberId: `member-${String(++this.memberCounter).padStart(10, '0')}`,
         group,
         topics: [...options.topics],
         isolation: options.isolation ?? 'read_committed',
@@ -306,22 +311,21 @@ export class MemoryBus implements Bus {
     }
   }
 
-  /** Round-robin assignment of the group's partitions over its members, in join order. */
+  /** Co-partitioned assignment (see assignment.ts) over the members in join order. */
   private rebalance(group: GroupState): void {
-    const wanted = new Map<Member, Set<string>>();
-    for (const member of group.members) wanted.set(member, new Set());
-    const topics = [...new Set(group.members.flatMap((m) => m.topics))].sort();
-    const counters = new Map<string, number>();
-    for (const topicName of topics) {
+    const counts = new Map<string, number>();
+    for (const topicName of new Set(group.members.flatMap((m) => m.topics))) {
       const topic = this.topics.get(topicName);
-      if (topic === undefined) continue;
-      const candidates = group.members.filter((m) => m.topics.includes(topicName));
-      for (let partition = 0; partition < topic.logs.length; partition++) {
-        const n = counters.get('rr') ?? 0;
-        counters.set('rr', n + 1);
-        const owner = candidates[n % candidates.length];
-        if (owner !== undefined) wanted.get(owner)?.add(tpKey(topicName, partition));
+      if (topic !== undefined) counts.set(topicName, topic.logs.length);
+    }
+    const assignment = assignCoPartitioned(group.members, counts);
+    const wanted = new Map<Member, Set<string>>();
+    for (const member of group.members) {
+      const keys = new Set<string>();
+      for (const [topicName, partitions] of assignment.get(member.memberId) ?? []) {
+        for (const partition of partitions) keys.add(tpKey(topicName, partition));
       }
+      wanted.set(member, keys);
     }
     for (const member of group.members) {
       const keep = wanted.get(member) ?? new Set<string>();

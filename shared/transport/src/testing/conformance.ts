@@ -197,18 +197,23 @@ export function describeBusConformance(name: string, makeBus: MakeBus): void {
       expect(b.map(text).sort()).toEqual([...values].sort());
     });
 
-    it('shares the partitions of a topic between the members of one group', async () => {
+    it('shares partitions between the members of a group, partition p of every topic on one member', async () => {
       const bus = await newBus();
-      const topic = uniqueName('conf-share');
+      const topics = [uniqueName('conf-share-lidar'), uniqueName('conf-share-camera')];
       const groupId = uniqueName('g');
-      await bus.admin.createTopics([{ topic, partitions: 4 }]);
+      await bus.admin.createTopics(topics.map((topic) => ({ topic, partitions: 4 })));
       // One key per partition, picked with Kafka's partitioner formula.
       const keys = [0, 1, 2, 3].map((p) => {
         for (let i = 0; ; i++) if (partitionForKey(`rig-${String(i)}`, 4) === p) return `rig-${String(i)}`;
       });
+      const publishAll = async (values: string[]): Promise<void> => {
+        for (const topic of topics) {
+          await bus.publish(topic, values.map((value, i) => ({ key: keys[i % 4] ?? null, value: Buffer.from(value) })));
+        }
+      };
       const seen = { a: [] as ConsumedRecord[], b: [] as ConsumedRecord[] };
       const member = (name: 'a' | 'b') =>
-        bus.subscribe({ groupId, topics: [topic], fromBeginning: true }).subscribe((record) => {
+        bus.subscribe({ groupId, topics, fromBeginning: true }).subscribe((record) => {
           seen[name].push(record);
           void record.commit().catch(() => undefined); // a commit racing a rebalance may be refused
         });
@@ -217,20 +222,27 @@ export function describeBusConformance(name: string, makeBus: MakeBus): void {
       try {
         // Publish a probe to every partition until both members get records: the group has settled.
         while (seen.a.length === 0 || seen.b.length === 0) {
-          await bus.publish(topic, keys.map((key) => ({ key, value: Buffer.from('probe') })));
+          await publishAll(['probe', 'probe', 'probe', 'probe']);
           await sleep(200);
         }
         const settled = { a: seen.a.length, b: seen.b.length };
         const values = Array.from({ length: 40 }, (_, i) => `final-${String(i)}`);
-        await bus.publish(topic, values.map((value, i) => ({ key: keys[i % 4] ?? null, value: Buffer.from(value) })));
+        await publishAll(values);
         const finals = (name: 'a' | 'b'): ConsumedRecord[] => seen[name].slice(settled[name]).filter((r) => text(r).startsWith('final-'));
-        while (finals('a').length + finals('b').length < values.length) await sleep(20);
-        const partitionsA = new Set(finals('a').map((r) => r.partition));
-        const partitionsB = new Set(finals('b').map((r) => r.partition));
-        expect(partitionsA.size).toBeGreaterThan(0);
-        expect(partitionsB.size).toBeGreaterThan(0);
-        expect([...partitionsA].filter((p) => partitionsB.has(p))).toEqual([]);
-        expect([...finals('a'), ...finals('b')].map(text).sort()).toEqual([...values].sort());
+        while (finals('a').length + finals('b').length < 2 * values.length) await sleep(20);
+        const partitionsOf = (name: 'a' | 'b', topic: string): number[] =>
+          [...new Set(finals(name).filter((r) => r.topic === topic).map((r) => r.partition))].sort();
+        const [lidar = '', camera = ''] = topics;
+        expect(partitionsOf('a', lidar).length).toBeGreaterThan(0);
+        expect(partitionsOf('b', lidar).length).toBeGreaterThan(0);
+        expect(partitionsOf('a', lidar).filter((p) => partitionsOf('b', lidar).includes(p))).toEqual([]);
+        // Co-partitioned: a member that owns lidar partition p owns camera partition p too.
+        expect(partitionsOf('a', camera)).toEqual(partitionsOf('a', lidar));
+        expect(partitionsOf('b', camera)).toEqual(partitionsOf('b', lidar));
+        for (const topic of topics) {
+          const got = [...finals('a'), ...finals('b')].filter((r) => r.topic === topic).map(text);
+          expect(got.sort()).toEqual([...values].sort());
+        }
       } finally {
         a.unsubscribe();
         b.unsubscribe();
