@@ -1,0 +1,17 @@
+export { record, PIPELINE_TOPICS, type RecordOptions, type Recorder } from './record.js';
+export { replay, terminalProgress, type ReplayOptions, type ReplayController, type ReplayStats, type ReplayProgress } from './replay.js';
+export { recover, type RecoverOptions, type RecoverStats } from './recover.js';
+export { Recording, type RecordedMessage, type ReadOptions, type ChannelInfo } from './reader.js';
+export {
+  RecordingWriter,
+  DEFAULT_STATIC_TOPICS,
+  type RecordingWriterOptions,
+  type RecordInput,
+  type WriterStats,
+  type ChunkCompression,
+} from './writer.js';
+export { Pacer, systemMonotonicClock, type MonotonicClock, type PacerParams, type PaceResult } from './pacer.js';
+export { Retimer } from './retime.js';
+export { SchemaCatalog, AVRO_SCHEMA_ENCODING, AVRO_MESSAGE_ENCODING, RAW_MESSAGE_ENCODING, type CatalogEntry } from './catalog.js';
+export { encodeEnvelope, decodeEnvelope, ENVELOPE_VERSION, type RecordedRecord } from './envelope.js';
+export { RecordingFormatError, RecordingIoError, DatasetFormatError, RecorderUsageError } from './errors.js';

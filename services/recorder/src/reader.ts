@@ -1,0 +1,192 @@
+import fs from 'node:fs/promises';
+import { McapIndexedReader, type McapTypes } from '@mcap/core';
+import { loadDecompressHandlers } from '@mcap/support';
+import { AVRO_SCHEMA_ENCODING } from './catalog.js';
+import { decodeEnvelope } from './envelope.js';
+import { RecordingFormatError, RecordingIoError } from './errors.js';
+
+/** One recorded Bus record, as read back. `value` and `headers` are views into the read chunk. */
+export interface RecordedMessage {
+  readonly topic: string;
+  readonly key: Buffer | null;
+  readonly headers: Readonly<Record<string, Buffer>>;
+  readonly value: Buffer;
+  /** Capture (or validity) time of the record, or the broker time when it has none (µs). */
+  readonly logTimeUs: number;
+  /** Broker time of the record when it was recorded (µs). */
+  readonly publishTimeUs: number;
+  /** True on a static channel (calibration). */
+  readonly static: boolean;
+  /** Writer schema JSON of an Avro channel. */
+  readonly schemaJson: string | undefined;
+}
+
+export interface ReadOptions {
+  /** Inclusive start of the log time range (µs). */
+  readonly startTimeUs?: number;
+  /** Inclusive end of the log time range (µs). */
+  readonly endTimeUs?: number;
+  /** Only these topics. */
+  readonly topics?: readonly string[];
+}
+
+export interface ChannelInfo {
+  readonly topic: string;
+  readonly messageEncoding: string;
+  readonly schemaName: string | undefined;
+  readonly static: boolean;
+  readonly messages: number;
+}
+
+class FileReadable implements McapTypes.IReadable {
+  constructor(readonly handle: fs.FileHandle, readonly bytes: bigint) {}
+  size(): Promise<bigint> {
+    return Promise.resolve(this.bytes);
+  }
+  async read(offset: bigint, length: bigint): Promise<Uint8Array> {
+    const out = Buffer.allocUnsafe(Number(length));
+    let done = 0;
+    while (done < out.length) {
+      const { bytesRead } = await this.handle.read(out, done, out.length - done, Number(offset) + done);
+      if (bytesRead === 0) throw new RecordingFormatError(`unexpected end of file at ${Number(offset) + done}`);
+      done += bytesRead;
+    }
+    return out;
+  }
+}
+
+interface OpenFile {
+  readonly path: string;
+  readonly handle: fs.FileHandle;
+  readonly reader: McapIndexedReader;
+}
+
+/** A set of MCAP files (e.g. the rotated files of one recording) read as one time-ordered stream. */
+export class Recording {
+  private constructor(
+    readonly files: readonly OpenFile[],
+    /** First and last log time over all files (µs); undefined for an empty recording. */
+    readonly startTimeUs: number | undefined,
+    readonly endTimeUs: number | undefined,
+  ) {}
+
+  static async open(paths: string | readonly string[]): Promise<Recording> {
+    const list = typeof paths === 'string' ? [paths] : paths;
+    const decompressHandlers = await loadDecompressHandlers();
+    const files: OpenFile[] = [];
+    let start: number | undefined;
+    let end: number | undefined;
+    try {
+      for (const p of list) {
+        let handle: fs.FileHandle;
+        try {
+          handle = await fs.open(p, 'r');
+        } catch (cause) {
+          throw new RecordingIoError(`cannot open recording ${p}: ${(cause as Error).message}`, { cause, context: { path: p } });
+        }
+        try {
+          const { size } = await handle.stat();
+          const reader = await McapIndexedReader.Initialize({ readable: new FileReadable(handle, BigInt(size)), decompressHandlers });
+          files.push({ path: p, handle, reader });
+        } catch (cause) {
+          await handle.close();
+          if (cause instanceof RecordingFormatError) throw cause;
+          throw new RecordingFormatError(`${p} is not a complete, indexed MCAP file (run recover on it): ${(cause as Error).message}`, { cause, context: { path: p } });
+        }
+        for (const ci of files[files.length - 1]?.reader.chunkIndexes ?? []) {
+          const s = Number(ci.messageStartTime);
+          const e = Number(ci.messageEndTime);
+          start = start === undefined ? s : Math.min(start, s);
+          end = end === undefined ? e : Math.max(end, e);
+        }
+      }
+    } catch (error) {
+      for (const f of files) await f.handle.close();
+      throw error;
+    }
+    return new Recording(files, start, end);
+  }
+
+  /** Channels of every file, merged by topic and schema, with message counts from the statistics. */
+  channels(): ChannelInfo[] {
+    const byKey = new Map<string, { topic: string; messageEncoding: string; schemaName: string | undefined; static: boolean; messages: number }>();
+    for (const f of this.files) {
+      for (const ch of f.reader.channelsById.values()) {
+        const schemaName = f.reader.schemasById.get(ch.schemaId)?.name;
+        const k = `${ch.topic}\u0000${schemaName ?? ''}`;
+        const entry = byKey.get(k) ?? { topic: ch.topic, messageEncoding: ch.messageEncoding, schemaName, static: ch.metadata.get('static') === 'true', messages: 0 };
+        entry.messages += Number(f.reader.statistics?.channelMessageCounts.get(ch.id) ?? 0n);
+        byKey.set(k, entry);
+      }
+    }
+    return [...byKey.values()];
+  }
+
+  topics(): string[] {
+    return [...new Set(this.channels().map((c) => c.topic))].sort();
+  }
+
+  staticTopics(): string[] {
+    return [...new Set(this.channels().filter((c) => c.static).map((c) => c.topic))].sort();
+  }
+
+  async *#readFile(file: OpenFile, options: ReadOptions): AsyncGenerator<RecordedMessage> {
+    const args: Parameters<McapIndexedReader['readMessages']>[0] = {
+      ...(options.topics ? { topics: options.topics } : {}),
+      ...(options.startTimeUs !== undefined ? { startTime: BigInt(options.startTimeUs) } : {}),
+      ...(options.endTimeUs !== undefined ? { endTime: BigInt(options.endTimeUs) } : {}),
+    };
+    const schemaText = new Map<number, string | undefined>();
+    for await (const m of file.reader.readMessages(args)) {
+      const ch = file.reader.channelsById.get(m.channelId);
+      if (!ch) throw new RecordingFormatError(`${file.path}: message on unknown channel ${m.channelId}`);
+      let schemaJson = schemaText.get(ch.schemaId);
+      if (!schemaText.has(ch.schemaId)) {
+        const s = file.reader.schemasById.get(ch.schemaId);
+        schemaJson = s && s.encoding === AVRO_SCHEMA_ENCODING ? Buffer.from(s.data).toString('utf8') : undefined;
+        schemaText.set(ch.schemaId, schemaJson);
+      }
+      const rec = decodeEnvelope(m.data);
+      yield {
+        topic: ch.topic,
+        key: rec.key,
+        headers: rec.headers,
+        value: rec.value,
+        logTimeUs: Number(m.logTime),
+        publishTimeUs: Number(m.publishTime),
+        static: ch.metadata.get('static') === 'true',
+        schemaJson,
+      };
+    }
+  }
+
+  /** Messages in log time order across all files (ties keep file order). */
+  async *messages(options: ReadOptions = {}): AsyncGenerator<RecordedMessage> {
+    if (this.files.length === 1 && this.files[0]) {
+      yield* this.#readFile(this.files[0], options);
+      return;
+    }
+    const its = this.files.map((f) => this.#readFile(f, options));
+    const nextOf = async (it: AsyncGenerator<RecordedMessage>): Promise<RecordedMessage | undefined> => {
+      const r = await it.next();
+      return r.done === true ? undefined : r.value;
+    };
+    const heads: (RecordedMessage | undefined)[] = await Promise.all(its.map(nextOf));
+    for (;;) {
+      let best = -1;
+      for (let i = 0; i < heads.length; i++) {
+        const h = heads[i];
+        if (h && (best < 0 || h.logTimeUs < (heads[best]?.logTimeUs ?? Infinity))) best = i;
+      }
+      if (best < 0) return;
+      const msg = heads[best];
+      if (msg) yield msg;
+      const it = its[best];
+      heads[best] = it ? await nextOf(it) : undefined;
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const f of this.files) await f.handle.close();
+  }
+}

@@ -1,0 +1,239 @@
+import type { Bus, OutgoingRecord } from '@sensorfuse/transport';
+import { nowUs } from '@sensorfuse/time';
+import { SchemaCatalog } from './catalog.js';
+import { RecorderUsageError } from './errors.js';
+import { Pacer, systemMonotonicClock, type MonotonicClock } from './pacer.js';
+import { Recording, type RecordedMessage } from './reader.js';
+import { Retimer } from './retime.js';
+
+export interface ReplayProgress {
+  readonly loop: number;
+  readonly logTimeUs: number;
+  /** 0..1 of the selected range in the current loop. */
+  readonly fraction: number;
+  readonly published: number;
+}
+
+export interface ReplayOptions {
+  readonly bus: Bus;
+  /** The recording: one file or the rotated files of one recording. */
+  readonly files: string | readonly string[];
+  /** Speed factor (1 = original timing) or 'max': as fast as possible in log time order (deterministic mode). */
+  readonly rate?: number | 'max';
+  /** Start this far after the first data (non-static) message (µs). */
+  readonly startOffsetUs?: number;
+  /** Play this much log time from the start (µs). */
+  readonly durationUs?: number;
+  /** Absolute log time range (µs), intersected with offset/duration. */
+  readonly startTimeUs?: number;
+  readonly endTimeUs?: number;
+  readonly includeTopics?: readonly string[];
+  readonly excludeTopics?: readonly string[];
+  /** How many times to play the range (default 1), or 'forever' (until stop()). */
+  readonly loop?: number | 'forever';
+  /**
+   * 'original' keeps the recorded times; 'now' shifts capture/publish/validity times of every topic by
+   * one offset so the first played message has the current wall time (recomputed on every loop and
+   * seek, so times keep increasing).
+   */
+  readonly retime?: 'original' | 'now';
+  /** Publish to `<topicPrefix><topic>` (a test namespace); default none. */
+  readonly topicPrefix?: string;
+  /** Falling further behind than this re-anchors the schedule instead of bursting (default 20 ms). */
+  readonly maxLagUs?: number;
+  readonly clock?: MonotonicClock;
+  /** Wall clock for re-timing (default @sensorfuse/time nowUs). */
+  readonly wallClockUs?: () => number;
+  readonly onProgress?: (progress: ReplayProgress) => void;
+  /** Extra Avro writer schemas (re-timing needs the writer schema; it is also in the file). */
+  readonly schemas?: readonly object[];
+}
+
+export interface ReplayStats {
+  readonly published: number;
+  readonly publishedByTopic: Readonly<Record<string, number>>;
+  /** Static records published at start, seek and loop (outside the timeline). */
+  readonly staticPublished: number;
+  readonly loops: number;
+  readonly seeks: number;
+  readonly reanchors: number;
+  /** Send-time error against the schedule (µs), paced modes only. */
+  readonly lagP50Us: number;
+  readonly lagP99Us: number;
+  readonly lagMaxUs: number;
+  readonly bytes: number;
+}
+
+export interface ReplayController {
+  readonly done: Promise<ReplayStats>;
+  /** Jump to this offset after the first data message (µs); static records are published again. */
+  seek(offsetUs: number): void;
+  stop(): void;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * (sorted.length - 1)))] ?? 0;
+}
+
+/**
+ * Publishes a recording to the Bus with its original timing (or faster, or as fast as possible),
+ * with key, value and headers byte for byte as recorded unless re-timed.
+ */
+export function replay(options: ReplayOptions): ReplayController {
+  const control: { stopped: boolean; pendingSeekUs: number | undefined } = { stopped: false, pendingSeekUs: undefined };
+  const isStopped = (): boolean => control.stopped;
+  const run = async (): Promise<ReplayStats> => {
+    const rec = await Recording.open(options.files);
+    try {
+      return await play(rec);
+    } finally {
+      await rec.close();
+    }
+  };
+
+  const play = async (rec: Recording): Promise<ReplayStats> => {
+    const prefix = options.topicPrefix ?? '';
+    const exclude = new Set(options.excludeTopics ?? []);
+    const topics = rec.topics().filter((t) => (options.includeTopics ? options.includeTopics.includes(t) : true) && !exclude.has(t));
+    if (topics.length === 0) throw new RecorderUsageError('no recorded topic is selected for replay', { context: { recorded: rec.topics().join(',') } });
+    const staticTopics = new Set(rec.staticTopics().filter((t) => topics.includes(t)));
+    const dataTopics = topics.filter((t) => !staticTopics.has(t));
+    const staticMessages: RecordedMessage[] = [];
+    if (staticTopics.size > 0) for await (const m of rec.messages({ topics: [...staticTopics] })) staticMessages.push(m);
+    let dataStartUs: number | undefined;
+    if (dataTopics.length > 0) for await (const m of rec.messages({ topics: dataTopics })) { dataStartUs = m.logTimeUs; break; }
+    const dataStart = dataStartUs ?? staticMessages[0]?.logTimeUs ?? rec.startTimeUs ?? 0;
+    const rangeStart = Math.max(dataStart + (options.startOffsetUs ?? 0), options.startTimeUs ?? -Infinity);
+    const rangeEnd = Math.min(
+      options.durationUs !== undefined ? rangeStart + options.durationUs : Infinity,
+      options.endTimeUs ?? Infinity,
+      rec.endTimeUs ?? Infinity,
+    );
+    const paced = options.rate !== 'max';
+    const clock = options.clock ?? systemMonotonicClock;
+    const pacer = paced ? new Pacer({ rate: typeof options.rate === 'number' ? options.rate : 1, maxLagUs: options.maxLagUs ?? 20_000 }, clock) : undefined;
+    const retimer = new Retimer(new SchemaCatalog(options.schemas));
+    const wall = options.wallClockUs ?? nowUs;
+    const loops = options.loop === 'forever' ? Infinity : (options.loop ?? 1);
+    const byTopic: Record<string, number> = {};
+    const lags: number[] = [];
+    let published = 0;
+    let staticPublished = 0;
+    let bytes = 0;
+    let seeks = 0;
+    let loop = 0;
+    let shiftUs = 0;
+
+    const toRecord = (m: RecordedMessage): OutgoingRecord => ({
+      key: m.key,
+      value: retimer.retime(m.value, m.schemaJson, shiftUs),
+      headers: m.headers,
+    });
+    const send = async (topic: string, records: OutgoingRecord[]): Promise<void> => {
+      await options.bus.publish(`${prefix}${topic}`, records);
+      byTopic[topic] = (byTopic[topic] ?? 0) + records.length;
+      for (const r of records) bytes += r.value.length;
+    };
+    /** The newest static record per topic and key at `atUs` (or the first one when none is older). */
+    const publishStatic = async (atUs: number): Promise<Set<RecordedMessage>> => {
+      const chosen = new Map<string, RecordedMessage>();
+      for (const m of staticMessages) {
+        const k = `${m.topic}\u0000${m.key?.toString('hex') ?? ''}`;
+        const cur = chosen.get(k);
+        if (!cur || (m.logTimeUs <= atUs && (cur.logTimeUs > atUs || m.logTimeUs >= cur.logTimeUs))) chosen.set(k, m);
+      }
+      for (const m of chosen.values()) {
+        await send(m.topic, [toRecord(m)]);
+        staticPublished++;
+      }
+      return new Set(chosen.values());
+    };
+
+    let position = rangeStart;
+    while (loop < loops && !control.stopped) {
+      shiftUs = options.retime === 'now' ? wall() - position : 0;
+      const already = await publishStatic(position);
+      pacer?.anchor(position);
+      let seeked = false;
+      let batchTopic: string | undefined;
+      let batch: OutgoingRecord[] = [];
+      let batchBytes = 0;
+      const flush = async (): Promise<void> => {
+        if (batchTopic !== undefined && batch.length > 0) await send(batchTopic, batch);
+        batch = [];
+        batchBytes = 0;
+        batchTopic = undefined;
+      };
+      const span = Math.max(1, rangeEnd - rangeStart);
+      const it = rec.messages({ topics, startTimeUs: position, endTimeUs: rangeEnd });
+      for await (const m of it) {
+        if (isStopped()) break;
+        if (control.pendingSeekUs !== undefined) {
+          position = dataStart + control.pendingSeekUs;
+          control.pendingSeekUs = undefined;
+          seeked = true;
+          seeks++;
+          break;
+        }
+        if (m.static && [...already].some((s) => s.topic === m.topic && s.logTimeUs === m.logTimeUs && s.key?.equals(m.key ?? Buffer.alloc(0)) !== false)) continue;
+        if (pacer) {
+          const r = await pacer.wait(m.logTimeUs);
+          lags.push(r.lagUs);
+          await send(m.topic, [toRecord(m)]);
+        } else {
+          // Deterministic mode: consecutive records of one topic go out in one publish, order kept.
+          if (batchTopic !== m.topic || batch.length >= 256 || batchBytes >= 8 * 1024 * 1024) await flush();
+          batchTopic = m.topic;
+          const r = toRecord(m);
+          batch.push(r);
+          batchBytes += r.value.length;
+        }
+        published++;
+        options.onProgress?.({ loop, logTimeUs: m.logTimeUs, fraction: Math.min(1, (m.logTimeUs - rangeStart) / span), published });
+      }
+      await flush();
+      if (!seeked) {
+        loop++;
+        position = rangeStart;
+      }
+    }
+    const sorted = Float64Array.from(lags).sort();
+    return {
+      published,
+      publishedByTopic: byTopic,
+      staticPublished,
+      loops: loop,
+      seeks,
+      reanchors: pacer?.reanchors ?? 0,
+      lagP50Us: percentile(sorted, 0.5),
+      lagP99Us: percentile(sorted, 0.99),
+      lagMaxUs: sorted.length > 0 ? (sorted[sorted.length - 1] ?? 0) : 0,
+      bytes,
+    };
+  };
+
+  return {
+    done: run(),
+    seek(offsetUs: number) {
+      control.pendingSeekUs = offsetUs;
+    },
+    stop() {
+      control.stopped = true;
+    },
+  };
+}
+
+/** A one-line progress bar on a TTY stream (stderr by default); a no-op elsewhere. */
+export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): (p: ReplayProgress) => void {
+  let lastDraw = 0;
+  return (p) => {
+    if (!stream.isTTY) return;
+    const now = performance.now();
+    if (now - lastDraw < 100 && p.fraction < 1) return;
+    lastDraw = now;
+    const width = 30;
+    const filled = Math.round(p.fraction * width);
+    stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(p.fraction * 100).toFixed(0).padStart(3)}% loop ${p.loop + 1} · ${p.published} msgs`);
+  };
+}
