@@ -22,6 +22,7 @@ export {
   UnknownTopicError,
 } from './errors.js';
 export { murmur2, partitionForKey } from './partitioner.js';
+export { assignCoPartitioned, type AssignmentMember } from './assignment.js';
 export { MemoryBus, type MemoryBusOptions } from './memory-bus.js';
 export { KafkaBus, type KafkaBusOptions, type TransportLogger, type TransportLogLevel } from './kafka-bus.js';
 export {
