@@ -34,10 +34,15 @@ export function attitudeErrorRad(
   if (!(na > 0 && nb > 0)) {
     throw new InvalidEvalInputError(`quaternions must be non-zero, found [${a.join(', ')}] and [${b.join(', ')}]`);
   }
-  // The scalar part of a⁻¹ ⊗ b is the 4D dot product; q and −q are the same rotation, hence |·|.
-  const w = Math.min(1, Math.abs(a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3]) / (na * nb));
-  // 2·atan2(|v|, |w|) is accurate near 0 where 2·acos(w) loses half the digits.
-  const v = Math.sqrt(Math.max(0, 1 - w * w));
+  // Relative quaternion a* ⊗ b (scalar w, vector v); q and −q are the same rotation, hence |w|.
+  // 2·atan2(|v|, |w|) keeps full precision near 0, where 2·acos(w) loses half the digits.
+  const [a0, a1, a2, a3] = a;
+  const [b0, b1, b2, b3] = b;
+  const w = Math.abs(a0 * b0 + a1 * b1 + a2 * b2 + a3 * b3) / (na * nb);
+  const vx = a0 * b1 - a1 * b0 - a2 * b3 + a3 * b2;
+  const vy = a0 * b2 + a1 * b3 - a2 * b0 - a3 * b1;
+  const vz = a0 * b3 - a1 * b2 + a2 * b1 - a3 * b0;
+  const v = Math.hypot(vx, vy, vz) / (na * nb);
   return 2 * Math.atan2(v, w);
 }
 
