@@ -33,7 +33,7 @@ export interface GroundResult {
  * road under the vehicle. Following the last *ground* point (not the last point) lets the ground
  * rise and fall with hills and ride over speed bumps while a car's lowest points still stand out.
  * Points far below the running ground (reflections, kerb drop-outs) are ground too but do not move it.
- * O(n log n) for one sort of packed keys.
+ * O(n) bucketing by sector plus a small sort per sector.
  */
 export function segmentGround(cloud: PointCloud, params: GroundParams): GroundResult {
   const { sensorHeight, sectorDeg, localSlopeDeg, globalSlopeDeg, heightTolerance, referenceStep } = params;
@@ -45,31 +45,49 @@ export function segmentGround(cloud: PointCloud, params: GroundParams): GroundRe
   if (n === 0) return { ground, groundCount: 0 };
   const sectors = Math.ceil(360 / sectorDeg);
   const { x, y, z } = cloud;
-  // One sort of packed keys: sector (high bits) · range in cm (17 bits, ≤ 1.3 km) · point index
-  // (24 bits). Exact in a double while the product stays below 2^53; else an index sort.
-  const RANGE_STEPS = 2 ** 17;
-  const INDEX_STEPS = 2 ** 24;
-  const coarse = new Float64Array(n);
+  // Bucket by sector (counting sort), then order each sector by range with an insertion sort:
+  // sectors hold tens of points, so this beats one global sort and needs no packed keys.
+  const sectorOf = new Int32Array(n);
+  const range = new Float64Array(n);
+  const sectorStart = new Int32Array(sectors + 1);
   for (let i = 0; i < n; i++) {
-    const px = x[i] ?? 0;
-    const py = y[i] ?? 0;
+    const px = x[i] as number;
+    const py = y[i] as number;
     let az = Math.atan2(py, px) * (180 / Math.PI);
     if (az < 0) az += 360;
     const s = Math.min(sectors - 1, Math.floor(az / sectorDeg));
-    const r = Math.min(RANGE_STEPS - 1, Math.round(Math.sqrt(px * px + py * py) * 100));
-    coarse[i] = s * RANGE_STEPS + r;
+    sectorOf[i] = s;
+    range[i] = Math.sqrt(px * px + py * py);
+    sectorStart[s + 1] = (sectorStart[s + 1] as number) + 1;
   }
-  let order: Uint32Array;
-  if (sectors * RANGE_STEPS * INDEX_STEPS <= Number.MAX_SAFE_INTEGER && n <= INDEX_STEPS) {
-    const keys = new Float64Array(n);
-    for (let i = 0; i < n; i++) keys[i] = (coarse[i] ?? 0) * INDEX_STEPS + i;
-    keys.sort();
-    order = new Uint32Array(n);
-    for (let t = 0; t < n; t++) order[t] = (keys[t] ?? 0) % INDEX_STEPS;
-  } else {
-    const idx = Array.from({ length: n }, (_, i) => i);
-    idx.sort((a, b) => (coarse[a] ?? 0) - (coarse[b] ?? 0) || a - b);
-    order = Uint32Array.from(idx);
+  for (let s = 0; s < sectors; s++) sectorStart[s + 1] = (sectorStart[s + 1] as number) + (sectorStart[s] as number);
+  const fill = sectorStart.slice(0, sectors);
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = sectorOf[i] as number;
+    order[fill[s] as number] = i;
+    fill[s] = (fill[s] as number) + 1;
+  }
+  for (let s = 0; s < sectors; s++) {
+    const lo = sectorStart[s] as number;
+    const hi = sectorStart[s + 1] as number;
+    if (hi - lo > 64) {
+      // A very dense sector (raw, un-voxelised sweeps): a real sort.
+      const part = Array.from(order.subarray(lo, hi));
+      part.sort((p, q) => (range[p] as number) - (range[q] as number) || p - q);
+      order.set(part, lo);
+      continue;
+    }
+    for (let t = lo + 1; t < hi; t++) {
+      const v = order[t] as number;
+      const r = range[v] as number;
+      let u = t - 1;
+      while (u >= lo && (range[order[u] as number] as number) > r) {
+        order[u + 1] = order[u] as number;
+        u--;
+      }
+      order[u + 1] = v;
+    }
   }
   const tanLocal = Math.tan((localSlopeDeg * Math.PI) / 180);
   const tanGlobal = Math.tan((globalSlopeDeg * Math.PI) / 180);
@@ -78,16 +96,14 @@ export function segmentGround(cloud: PointCloud, params: GroundParams): GroundRe
   let lastR = 0;
   let lastH = 0;
   for (let t = 0; t < n; t++) {
-    const i = order[t] ?? 0;
-    const px = x[i] ?? 0;
-    const py = y[i] ?? 0;
-    const s = Math.floor((coarse[i] ?? 0) / RANGE_STEPS);
+    const i = order[t] as number;
+    const s = sectorOf[i] as number;
     if (s !== currentSector) {
       currentSector = s;
       lastR = 0;
       lastH = 0;
     }
-    const r = Math.sqrt(px * px + py * py);
+    const r = range[i] as number;
     const h = (z[i] ?? 0) + sensorHeight;
     const localLimit = tanLocal * (r - lastR) + heightTolerance;
     const globalLimit = tanGlobal * r + heightTolerance;
