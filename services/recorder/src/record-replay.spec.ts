@@ -174,7 +174,7 @@ describe('record → replay round trip (MemoryBus)', () => {
     for (let i = 0; i < 2; i++) {
       const bus = await newBus();
       const order: string[] = [];
-      const spy: Bus = { ...bus, admin: bus.admin, subscribe: (o) => bus.subscribe(o), transaction: () => bus.transaction(), close: () => bus.close(),
+      const spy: Bus = { admin: bus.admin, subscribe: (o) => bus.subscribe(o), transaction: () => bus.transaction(), close: () => bus.close(),
         publish: (topic, records) => { for (const r of records) order.push(`${topic}:${r.value.toString('hex').slice(0, 64)}:${r.value.length}`); return bus.publish(topic, records); } };
       await replay({ bus: spy, files, rate: 'max' }).done;
       runs.push(order);
