@@ -154,7 +154,13 @@ export class InferencePool {
     if (idle === undefined && this.queue.length >= this.maxQueued) {
       return Promise.reject(new PoolSaturatedError(this.card.name, this.maxQueued));
     }
-    const wire: WireTensor[] = Object.entries(feeds).map(([name, t]) => ({ name, type: t.type, dims: [...t.dims], data: t.data }));
+    // A queued request keeps a copy, so the caller may reuse its buffers as soon as run() returns.
+    const wire: WireTensor[] = Object.entries(feeds).map(([name, t]) => ({
+      name,
+      type: t.type,
+      dims: [...t.dims],
+      data: idle === undefined ? t.data.slice() : t.data,
+    }));
     return new Promise((resolve, reject) => {
       const job: Job = { id: this.nextId++, feeds: wire, resolve, reject };
       if (idle === undefined) this.queue.push(job);

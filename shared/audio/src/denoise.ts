@@ -1,0 +1,233 @@
+import { RealFft } from './fft.js';
+import { Framer } from './framer.js';
+import { makeWindow } from './window.js';
+
+export interface DenoiseParams {
+  readonly sampleRateHz: number;
+  /** Analysis frame (power of two); hop is half of it (square-root Hann, perfect reconstruction). */
+  readonly frameLength: number;
+  /** Recursive smoothing of the periodogram for the minimum search (0…1). */
+  readonly powerSmoothing: number;
+  /** Length of the minimum-search window in seconds (longer than a word, shorter than noise changes). */
+  readonly minimumWindowS: number;
+  /** Smoothed power over its minimum above which a bin counts as signal (MCRA's δ). */
+  readonly presenceThreshold: number;
+  /** Smoothing of the signal-presence probability (0…1). */
+  readonly presenceSmoothing: number;
+  /** Smoothing of the noise estimate in bins without signal (0…1). */
+  readonly noiseSmoothing: number;
+  /** Weight of the previous frame in the decision-directed a-priori SNR (0…1). */
+  readonly decisionDirected: number;
+  /** Lowest Wiener gain, limits musical noise (0.1 = −20 dB). */
+  readonly gainFloor: number;
+}
+
+export const DEFAULT_DENOISE_PARAMS: Omit<DenoiseParams, 'sampleRateHz'> = Object.freeze({
+  frameLength: 512,
+  powerSmoothing: 0.8,
+  minimumWindowS: 1.5,
+  presenceThreshold: 5,
+  presenceSmoothing: 0.2,
+  noiseSmoothing: 0.95,
+  decisionDirected: 0.98,
+  gainFloor: 0.1,
+});
+
+/** Frames analysed during one push: their raw spectra and Wiener gains, for direction finding. */
+export interface DenoiseFrames {
+  readonly count: number;
+  readonly bins: number;
+  /** count × bins interleaved complex spectra (before the gain), row-major. */
+  readonly spectra: Float64Array;
+  /** count × bins Wiener gains. */
+  readonly gains: Float64Array;
+  /** Σ over frames and bins of periodogram power and of estimated noise power. */
+  readonly totalPower: number;
+  readonly noisePower: number;
+}
+
+/**
+ * Single-channel noise reduction with per-sensor state carried across chunks:
+ * square-root-Hann STFT (hop = frame/2) → noise power per bin tracked by minima-controlled
+ * recursive averaging (MCRA, Cohen & Berdugo 2002: the noise is updated where the smoothed power
+ * stays near its running minimum) → Wiener gain with the decision-directed a-priori SNR
+ * (Ephraim & Malah) and a gain floor → inverse FFT and overlap-add. The output is the input
+ * delayed by `latencySamples` (one frame); chunking does not change a single output sample.
+ */
+export class SpectralDenoiser {
+  readonly hop: number;
+  readonly latencySamples: number;
+  readonly bins: number;
+  private readonly fft: RealFft;
+  private readonly window: Float64Array;
+  private readonly framer: Framer;
+  private readonly minWindowFrames: number;
+  private readonly x: Float64Array;
+  private readonly spec: Float64Array;
+  private readonly time: Float64Array;
+  private readonly ola: Float64Array;
+  private readonly smoothed: Float64Array;
+  private readonly minimum: Float64Array;
+  private readonly minimumTmp: Float64Array;
+  private readonly presence: Float64Array;
+  private readonly noise: Float64Array;
+  private readonly prevClean: Float64Array;
+  private frameCount = 0;
+  private minCount = 0;
+  private spectraOut = new Float64Array(0);
+  private gainsOut = new Float64Array(0);
+  private pending = new Float32Array(0);
+  private pendingCount: number;
+
+  constructor(readonly params: DenoiseParams) {
+    const n = params.frameLength;
+    this.hop = n / 2;
+    // (frame − hop) of framer prefill plus one hop of output buffering, so every push can return
+    // exactly as many samples as it received.
+    this.latencySamples = n;
+    this.fft = new RealFft(n);
+    this.bins = this.fft.bins;
+    this.window = makeWindow('sqrt-hann', n);
+    this.framer = new Framer(n, this.hop, this.latencySamples);
+    this.minWindowFrames = Math.max(4, Math.round((params.minimumWindowS * params.sampleRateHz) / this.hop / 2));
+    this.x = new Float64Array(n);
+    this.spec = new Float64Array(2 * this.bins);
+    this.time = new Float64Array(n);
+    this.ola = new Float64Array(n);
+    this.smoothed = new Float64Array(this.bins);
+    this.minimum = new Float64Array(this.bins);
+    this.minimumTmp = new Float64Array(this.bins);
+    this.presence = new Float64Array(this.bins);
+    this.noise = new Float64Array(this.bins);
+    this.prevClean = new Float64Array(this.bins);
+    this.pending = new Float32Array(4 * this.hop);
+    this.pendingCount = this.hop;
+  }
+
+  /**
+   * Denoise `input`; writes `input.length` output samples (the stream delayed by latencySamples)
+   * into `output`. Returns the frames analysed during this call.
+   */
+  process(input: Float32Array, output: Float32Array): DenoiseFrames {
+    const maxFrames = Math.floor((input.length + this.framer.frameLength) / this.hop) + 1;
+    if (this.spectraOut.length < maxFrames * 2 * this.bins) {
+      this.spectraOut = new Float64Array(maxFrames * 2 * this.bins);
+      this.gainsOut = new Float64Array(maxFrames * this.bins);
+    }
+    if (this.pending.length < this.pendingCount + input.length + 2 * this.hop) {
+      const grown = new Float32Array(this.pendingCount + input.length + 4 * this.hop);
+      grown.set(this.pending.subarray(0, this.pendingCount));
+      this.pending = grown;
+    }
+    let frames = 0;
+    let totalPower = 0;
+    let noisePower = 0;
+    this.framer.push(input, (frame) => {
+      const r = this.analyseFrame(frame, frames);
+      totalPower += r.total;
+      noisePower += r.noise;
+      frames++;
+    });
+    // Every frame completes `hop` output samples; with the initial hop of zeros there are always enough.
+    output.set(this.pending.subarray(0, input.length));
+    this.pending.copyWithin(0, input.length, this.pendingCount);
+    this.pendingCount -= input.length;
+    return {
+      count: frames,
+      bins: this.bins,
+      spectra: this.spectraOut.subarray(0, frames * 2 * this.bins),
+      gains: this.gainsOut.subarray(0, frames * this.bins),
+      totalPower,
+      noisePower,
+    };
+  }
+
+  /** Current noise power estimate per bin (read-only view). */
+  get noiseEstimate(): Float64Array {
+    return this.noise;
+  }
+
+  reset(): void {
+    this.framer.reset();
+    this.ola.fill(0);
+    this.frameCount = 0;
+    this.minCount = 0;
+    this.pending.fill(0);
+    this.pendingCount = this.hop;
+    this.prevClean.fill(0);
+  }
+
+  private analyseFrame(frame: Float32Array, index: number): { total: number; noise: number } {
+    const p = this.params;
+    const n = frame.length;
+    const w = this.window;
+    const x = this.x;
+    for (let i = 0; i < n; i++) x[i] = (frame[i] as number) * (w[i] as number);
+    const spec = this.spec;
+    this.fft.forward(x, spec);
+    this.spectraOut.set(spec, index * 2 * this.bins);
+    const first = this.frameCount === 0;
+    this.frameCount++;
+    this.minCount++;
+    const restart = this.minCount >= this.minWindowFrames;
+    if (restart) this.minCount = 0;
+    let total = 0;
+    let noiseSum = 0;
+    const gOff = index * this.bins;
+    for (let k = 0; k < this.bins; k++) {
+      const re = spec[2 * k] as number;
+      const im = spec[2 * k + 1] as number;
+      const power = re * re + im * im + 1e-20;
+      let s: number;
+      let noise: number;
+      if (first) {
+        s = power;
+        this.minimum[k] = power;
+        this.minimumTmp[k] = power;
+        noise = power;
+      } else {
+        s = p.powerSmoothing * (this.smoothed[k] as number) + (1 - p.powerSmoothing) * power;
+        let min = Math.min(this.minimum[k] as number, s);
+        let tmp = Math.min(this.minimumTmp[k] as number, s);
+        if (restart) {
+          min = Math.min(tmp, s);
+          tmp = s;
+        }
+        this.minimum[k] = min;
+        this.minimumTmp[k] = tmp;
+        const present = s > p.presenceThreshold * min ? 1 : 0;
+        const prob = p.presenceSmoothing * (this.presence[k] as number) + (1 - p.presenceSmoothing) * present;
+        this.presence[k] = prob;
+        const a = p.noiseSmoothing + (1 - p.noiseSmoothing) * prob;
+        noise = a * (this.noise[k] as number) + (1 - a) * power;
+      }
+      this.smoothed[k] = s;
+      this.noise[k] = noise;
+      total += power;
+      noiseSum += noise;
+      const gamma = power / noise;
+      const xi = p.decisionDirected * ((this.prevClean[k] as number) / noise) + (1 - p.decisionDirected) * Math.max(gamma - 1, 0);
+      const gain = Math.max(xi / (1 + xi), p.gainFloor);
+      this.prevClean[k] = gain * gain * power;
+      this.gainsOut[gOff + k] = gain;
+      spec[2 * k] = re * gain;
+      spec[2 * k + 1] = im * gain;
+    }
+    this.fft.inverse(spec, this.time);
+    const ola = this.ola;
+    for (let i = 0; i < n; i++) ola[i] = (ola[i] as number) + (this.time[i] as number) * (w[i] as number);
+    const hop = this.hop;
+    for (let i = 0; i < hop; i++) this.pending[this.pendingCount + i] = ola[i] as number;
+    this.pendingCount += hop;
+    ola.copyWithin(0, hop);
+    ola.fill(0, n - hop);
+    return { total, noise: noiseSum };
+  }
+}
+
+/** SNR in dB from summed total and noise power: 10·log10(max(total − noise, ε) / noise), clamped to [−30, 80]. */
+export function snrDbFromPowers(totalPower: number, noisePower: number): number {
+  if (!(noisePower > 0)) return 80;
+  const snr = 10 * Math.log10(Math.max(totalPower - noisePower, 1e-3 * noisePower * 1e-3) / noisePower);
+  return Math.min(80, Math.max(-30, snr));
+}

@@ -1,0 +1,260 @@
+export interface Vec3 {
+  readonly x: number;
+  readonly y: number;
+  readonly z: number;
+}
+
+export interface DoaParams {
+  readonly sampleRateHz: number;
+  /** FFT size of the spectra fed in (the denoiser's frame length). */
+  readonly fftSize: number;
+  /** Microphone positions in metres in the array frame; index = channel. */
+  readonly positions: readonly Vec3[];
+  readonly speedOfSoundMps: number;
+  /** Band used for the cross-spectra (below: wind and rumble; above: spatial aliasing). */
+  readonly bandLowHz: number;
+  readonly bandHighHz: number;
+  /** Cross-correlation interpolation factor (zero-padded inverse FFT). */
+  readonly interpolation: number;
+  /** Azimuth grid step in degrees. */
+  readonly azimuthStepDeg: number;
+  /** Lowest mean PHAT coherence at a peak to report a source (0…1). */
+  readonly minConfidence: number;
+  /** A second or third peak is reported when it reaches this fraction of the strongest. */
+  readonly secondaryRatio: number;
+  /** Peaks closer than this are one source. */
+  readonly minSeparationDeg: number;
+  readonly maxSources: number;
+}
+
+export const DEFAULT_DOA_PARAMS = Object.freeze({
+  speedOfSoundMps: 343,
+  bandLowHz: 200,
+  bandHighHz: 5000,
+  interpolation: 4,
+  azimuthStepDeg: 1,
+  minConfidence: 0.1,
+  secondaryRatio: 0.5,
+  minSeparationDeg: 25,
+  maxSources: 3,
+});
+
+/** One direction-of-arrival estimate. */
+export interface DoaSource {
+  /** Azimuth about +z of the array frame, counter-clockwise from +x, in (−π, π]. */
+  readonly bearingRad: number;
+  /** 1-σ width of the steered-response peak, radians. */
+  readonly bearingStdRad: number;
+  /** Mean weighted PHAT coherence over microphone pairs at the peak (0…1; 1 = one clean plane wave). */
+  readonly confidence: number;
+}
+
+interface FftLike {
+  inverseTransform(out: Float64Array, data: Float64Array): void;
+}
+
+/**
+ * GCC-PHAT direction of arrival over all microphone pairs. For each pair the cross-spectrum
+ * X_i·X_j* is whitened (PHAT: divided by its magnitude), weighted per bin by the product of the
+ * two channels' Wiener gains (bins dominated by noise count little), summed over the frames of a
+ * block and turned into an interpolated cross-correlation r_ij(τ) by a zero-padded inverse FFT.
+ * A far-field source in direction u reaches mic i at −(p_i·u)/c, so the correlation of pair (i, j)
+ * peaks at τ_ij = (p_j − p_i)·u / c; the azimuth grid is scored by the mean of r_ij(τ_ij(θ)) over
+ * pairs (SRP-PHAT) and its separated peaks are the sources.
+ */
+export class GccPhatDoa {
+  readonly pairs: readonly (readonly [number, number])[];
+  private readonly bins: number;
+  private readonly kLow: number;
+  private readonly kHigh: number;
+  private readonly m: number;
+  private readonly cross: Float64Array[];
+  private readonly weightSum: Float64Array;
+  private readonly ifft: FftLike;
+  private readonly full: Float64Array;
+  private readonly out: Float64Array;
+  private readonly corr: Float64Array[];
+  private readonly lagsPerAngle: Float64Array[];
+  private readonly azimuths: Float64Array;
+  private readonly score: Float64Array;
+  private framesInBlock = 0;
+
+  constructor(
+    readonly params: DoaParams,
+    createFft: (size: number) => FftLike,
+  ) {
+    const { positions, fftSize, sampleRateHz, interpolation } = params;
+    const pairs: [number, number][] = [];
+    for (let i = 0; i < positions.length; i++) for (let j = i + 1; j < positions.length; j++) pairs.push([i, j]);
+    this.pairs = pairs;
+    this.bins = fftSize / 2 + 1;
+    this.kLow = Math.max(1, Math.ceil((params.bandLowHz * fftSize) / sampleRateHz));
+    this.kHigh = Math.min(this.bins - 1, Math.floor((params.bandHighHz * fftSize) / sampleRateHz));
+    this.m = fftSize * interpolation;
+    this.cross = pairs.map(() => new Float64Array(2 * this.bins));
+    this.weightSum = new Float64Array(pairs.length);
+    this.ifft = createFft(this.m);
+    this.full = new Float64Array(2 * this.m);
+    this.out = new Float64Array(2 * this.m);
+    this.corr = pairs.map(() => new Float64Array(this.m));
+    const steps = Math.round(360 / params.azimuthStepDeg);
+    this.azimuths = new Float64Array(steps);
+    this.score = new Float64Array(steps);
+    this.lagsPerAngle = pairs.map(() => new Float64Array(steps));
+    for (let a = 0; a < steps; a++) {
+      const theta = ((a * params.azimuthStepDeg - 180 + params.azimuthStepDeg) * Math.PI) / 180;
+      this.azimuths[a] = theta;
+      const ux = Math.cos(theta);
+      const uy = Math.sin(theta);
+      pairs.forEach(([i, j], p) => {
+        const pi = positions[i] as Vec3;
+        const pj = positions[j] as Vec3;
+        const tau = ((pj.x - pi.x) * ux + (pj.y - pi.y) * uy) / params.speedOfSoundMps;
+        (this.lagsPerAngle[p] as Float64Array)[a] = tau * sampleRateHz * interpolation;
+      });
+    }
+  }
+
+  /** Largest pair delay the geometry allows, seconds. */
+  get maxDelayS(): number {
+    let max = 0;
+    for (const [i, j] of this.pairs) {
+      const a = this.params.positions[i] as Vec3;
+      const b = this.params.positions[j] as Vec3;
+      max = Math.max(max, Math.hypot(a.x - b.x, a.y - b.y, a.z - b.z) / this.params.speedOfSoundMps);
+    }
+    return max;
+  }
+
+  /**
+   * Add one frame: `spectra[c]` is channel c's half spectrum (interleaved complex) at `offset`,
+   * `gains[c]` its per-bin weights at `gainOffset` (pass undefined for plain PHAT).
+   */
+  addFrame(
+    spectra: readonly Float64Array[],
+    offset: number,
+    gains: readonly Float64Array[] | undefined,
+    gainOffset: number,
+  ): void {
+    this.framesInBlock++;
+    this.pairs.forEach(([i, j], p) => {
+      const xi = spectra[i] as Float64Array;
+      const xj = spectra[j] as Float64Array;
+      const gi = gains?.[i];
+      const gj = gains?.[j];
+      const acc = this.cross[p] as Float64Array;
+      let wsum = 0;
+      for (let k = this.kLow; k <= this.kHigh; k++) {
+        const ar = xi[offset + 2 * k] as number;
+        const ai = xi[offset + 2 * k + 1] as number;
+        const br = xj[offset + 2 * k] as number;
+        const bi = xj[offset + 2 * k + 1] as number;
+        const cr = ar * br + ai * bi;
+        const ci = ai * br - ar * bi;
+        const mag = Math.hypot(cr, ci);
+        if (mag <= 1e-30) continue;
+        const w = gi !== undefined && gj !== undefined ? (gi[gainOffset + k] as number) * (gj[gainOffset + k] as number) : 1;
+        acc[2 * k] = (acc[2 * k] as number) + (w * cr) / mag;
+        acc[2 * k + 1] = (acc[2 * k + 1] as number) + (w * ci) / mag;
+        wsum += w;
+      }
+      this.weightSum[p] = (this.weightSum[p] as number) + wsum;
+    });
+  }
+
+  get frames(): number {
+    return this.framesInBlock;
+  }
+
+  /** Estimate the sources of the frames added since the last call, and start a new block. */
+  estimate(): DoaSource[] {
+    if (this.framesInBlock === 0 || this.pairs.length === 0) return [];
+    const m = this.m;
+    this.pairs.forEach((_, p) => {
+      const full = this.full;
+      full.fill(0);
+      const acc = this.cross[p] as Float64Array;
+      const ws = this.weightSum[p] as number;
+      const scale = ws > 0 ? m / ws : 0;
+      for (let k = this.kLow; k <= this.kHigh; k++) {
+        full[2 * k] = (acc[2 * k] as number) * scale;
+        full[2 * k + 1] = (acc[2 * k + 1] as number) * scale;
+      }
+      this.ifft.inverseTransform(this.out, full);
+      // One-sided spectrum scaled by 1/Σw: the real part is the weighted mean cos(phase error), 1 at a perfect match.
+      const corr = this.corr[p] as Float64Array;
+      for (let n = 0; n < m; n++) corr[n] = this.out[2 * n] as number;
+    });
+    const steps = this.score.length;
+    for (let a = 0; a < steps; a++) {
+      let s = 0;
+      for (let p = 0; p < this.pairs.length; p++) {
+        const corr = this.corr[p] as Float64Array;
+        let pos = (this.lagsPerAngle[p] as Float64Array)[a] as number;
+        pos = ((pos % m) + m) % m;
+        const i0 = Math.floor(pos);
+        const f = pos - i0;
+        const v0 = corr[i0 % m] as number;
+        const v1 = corr[(i0 + 1) % m] as number;
+        s += v0 + f * (v1 - v0);
+      }
+      this.score[a] = s / this.pairs.length;
+    }
+    this.clearBlock();
+    return this.peaks();
+  }
+
+  /** The steered response of the last estimate, one value per azimuth grid step (for plots and tests). */
+  get response(): { readonly azimuthsRad: Float64Array; readonly score: Float64Array } {
+    return { azimuthsRad: this.azimuths, score: this.score };
+  }
+
+  reset(): void {
+    this.clearBlock();
+  }
+
+  private clearBlock(): void {
+    for (const c of this.cross) c.fill(0);
+    this.weightSum.fill(0);
+    this.framesInBlock = 0;
+  }
+
+  private peaks(): DoaSource[] {
+    const { minConfidence, secondaryRatio, minSeparationDeg, maxSources, azimuthStepDeg } = this.params;
+    const score = this.score;
+    const n = score.length;
+    const sorted = Float64Array.from(score).sort();
+    const floor = sorted[Math.floor(n / 2)] as number;
+    const candidates: number[] = [];
+    for (let a = 0; a < n; a++) {
+      const v = score[a] as number;
+      if (v >= (score[(a + n - 1) % n] as number) && v > (score[(a + 1) % n] as number)) candidates.push(a);
+    }
+    candidates.sort((x, y) => (score[y] as number) - (score[x] as number));
+    const chosen: number[] = [];
+    const top = candidates.length > 0 ? (score[candidates[0] as number] as number) : 0;
+    const sepSteps = minSeparationDeg / azimuthStepDeg;
+    for (const a of candidates) {
+      const v = score[a] as number;
+      if (v < minConfidence || v < secondaryRatio * top || chosen.length >= maxSources) break;
+      if (chosen.some((b) => Math.min(Math.abs(a - b), n - Math.abs(a - b)) < sepSteps)) continue;
+      chosen.push(a);
+    }
+    return chosen.map((a) => {
+      const v = score[a] as number;
+      const half = (v + floor) / 2;
+      let left = 0;
+      while (left < n / 2 && (score[(a - left - 1 + n) % n] as number) >= half) left++;
+      let right = 0;
+      while (right < n / 2 && (score[(a + right + 1) % n] as number) >= half) right++;
+      const hwhmDeg = ((left + right + 1) / 2) * azimuthStepDeg;
+      // Half width at half maximum of a Gaussian is 1.1774 σ.
+      const stdDeg = Math.max(azimuthStepDeg / 2, hwhmDeg / 1.1774);
+      return {
+        bearingRad: this.azimuths[a] as number,
+        bearingStdRad: (stdDeg * Math.PI) / 180,
+        confidence: Math.max(0, Math.min(1, v)),
+      };
+    });
+  }
+}

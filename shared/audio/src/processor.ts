@@ -1,0 +1,282 @@
+import { Biquad, highPassCoefficients } from './biquad.js';
+import { decodeInterleaved, type SampleFormat } from './decode.js';
+import { DEFAULT_DENOISE_PARAMS, SpectralDenoiser, snrDbFromPowers, type DenoiseParams } from './denoise.js';
+import { AudioConfigError, AudioFormatError, AudioTimeOverlapError } from './errors.js';
+import { RealFft } from './fft.js';
+import { DEFAULT_DOA_PARAMS, GccPhatDoa, type DoaParams, type DoaSource, type Vec3 } from './gcc-phat.js';
+import { DEFAULT_LOG_MEL_PARAMS, LogMelExtractor, type LogMelFrames, type LogMelParams } from './log-mel.js';
+import { StreamResampler } from './resample.js';
+import { DEFAULT_VAD_PARAMS, SileroVad, VAD_SAMPLE_RATE_HZ, type ModelRunner, type VadParams, type VadResult } from './vad.js';
+
+/** The fields of a raw.audio record the processor reads (AudioChunk from @sensorfuse/schemas fits). */
+export interface AudioChunkLike {
+  readonly sensorId: string;
+  readonly captureTimeUs: number;
+  readonly sampleFormat: SampleFormat;
+  readonly channels: number;
+  readonly sampleRateHz: number;
+  readonly frames: number;
+  readonly data: Uint8Array;
+}
+
+export interface MicrophoneArrayLike {
+  readonly positions: readonly Vec3[];
+  readonly speedOfSoundMps: number;
+}
+
+export interface AudioProcessorParams {
+  readonly sampleRateHz: number;
+  readonly channels: number;
+  /** High-pass cut-off (second-order Butterworth): removes wind, handling noise and DC. */
+  readonly highPassHz: number;
+  readonly denoise: Omit<DenoiseParams, 'sampleRateHz'>;
+  readonly logMel: Omit<LogMelParams, 'sampleRateHz'>;
+  readonly vad: VadParams;
+  /** Which signal the VAD hears: the high-passed mix (default) or the denoised mix. */
+  readonly vadInput: 'highpassed' | 'denoised';
+  /** DOA settings besides geometry; DOA runs only when an array with ≥ 2 microphones is given. */
+  readonly doa: Omit<DoaParams, 'sampleRateHz' | 'fftSize' | 'positions' | 'speedOfSoundMps'>;
+  /** Capture-time mismatch between consecutive chunks tolerated as jitter. */
+  readonly timeToleranceUs: number;
+  /** SNR (dB) mapped to reliability 0 and 1, linear in between. */
+  readonly reliabilitySnrDb: readonly [number, number];
+}
+
+export function defaultAudioProcessorParams(sampleRateHz: number, channels: number): AudioProcessorParams {
+  return {
+    sampleRateHz,
+    channels,
+    highPassHz: 80,
+    denoise: DEFAULT_DENOISE_PARAMS,
+    logMel: { ...DEFAULT_LOG_MEL_PARAMS, fmaxHz: Math.min(8000, sampleRateHz / 2) },
+    vad: DEFAULT_VAD_PARAMS,
+    vadInput: 'highpassed',
+    doa: {
+      bandLowHz: DEFAULT_DOA_PARAMS.bandLowHz,
+      bandHighHz: Math.min(DEFAULT_DOA_PARAMS.bandHighHz, sampleRateHz / 2),
+      interpolation: DEFAULT_DOA_PARAMS.interpolation,
+      azimuthStepDeg: DEFAULT_DOA_PARAMS.azimuthStepDeg,
+      minConfidence: DEFAULT_DOA_PARAMS.minConfidence,
+      secondaryRatio: DEFAULT_DOA_PARAMS.secondaryRatio,
+      minSeparationDeg: DEFAULT_DOA_PARAMS.minSeparationDeg,
+      maxSources: DEFAULT_DOA_PARAMS.maxSources,
+    },
+    timeToleranceUs: 1000,
+    reliabilitySnrDb: [0, 20],
+  };
+}
+
+/** How this chunk relates in time to the previous one; every value but 'none' means state was reset. */
+export type Discontinuity = 'start' | 'none' | 'gap' | 'restart';
+
+export interface AudioAnalysis {
+  readonly sensorId: string;
+  readonly captureTimeUs: number;
+  readonly windowDurationUs: number;
+  readonly discontinuity: Discontinuity;
+  /** SNR of the chunk, all channels, from the tracked noise floor (dB, −30…80). */
+  readonly snrDb: number;
+  /** SNR mapped to 0…1, lowered by clipping: how far fusion should trust this microphone now. */
+  readonly reliability: number;
+  readonly clippedFraction: number;
+  /** Highest VAD probability of the windows completed in this chunk (the previous value if none completed). */
+  readonly voiceProbability: number;
+  readonly vad: VadResult | undefined;
+  /** Sources found by GCC-PHAT in this chunk, strongest first (empty without an array). */
+  readonly doa: readonly DoaSource[];
+  /** Log-mel rows completed in this chunk, of the denoised channel mix. */
+  readonly logMel: LogMelFrames;
+  /** Capture time of log-mel row `logMel.firstFrame` start and the hop between rows. */
+  readonly logMelFirstFrameUs: number;
+  readonly logMelHopUs: number;
+}
+
+/**
+ * Audio analysis for one sensor: `process(chunk)` takes the chunks of one microphone array in
+ * capture order and carries every filter, noise estimate, STFT tail and VAD state to the next
+ * chunk, so results do not depend on how the stream was cut. A forward gap or a backwards jump
+ * (replay loop) resets the state and is reported; a partial overlap is an AudioTimeOverlapError.
+ *
+ * decode → high-pass (biquad, carried state) → per-channel MCRA/Wiener denoise (overlap-add)
+ * → SNR and reliability; GCC-PHAT DOA on the per-channel spectra; log-mel of the denoised mix;
+ * Silero VAD (resampled to 16 kHz) of the high-passed or denoised mix.
+ */
+export class AudioProcessor {
+  private readonly highPass: Biquad[];
+  private readonly denoisers: SpectralDenoiser[];
+  private readonly logMel: LogMelExtractor;
+  private readonly doa: GccPhatDoa | undefined;
+  private readonly vad: SileroVad | undefined;
+  private readonly resampler: StreamResampler;
+  private decoded: Float32Array[] = [];
+  private denoised: Float32Array[] = [];
+  private originUs = 0;
+  private framesSinceOrigin = 0;
+  private lastStartUs: number | undefined;
+  private lastVoice = 0;
+
+  constructor(
+    readonly params: AudioProcessorParams,
+    deps: { readonly vadRunner?: ModelRunner; readonly array?: MicrophoneArrayLike } = {},
+  ) {
+    const { sampleRateHz, channels } = params;
+    if (!Number.isInteger(channels) || channels < 1) throw new AudioConfigError(`channels must be ≥ 1, found ${String(channels)}`);
+    if (!(params.highPassHz > 0 && params.highPassHz < sampleRateHz / 2)) {
+      throw new AudioConfigError(`highPassHz must be in (0, ${String(sampleRateHz / 2)}), found ${String(params.highPassHz)}`);
+    }
+    const hp = highPassCoefficients(sampleRateHz, params.highPassHz);
+    this.highPass = Array.from({ length: channels }, () => new Biquad(hp));
+    this.denoisers = Array.from({ length: channels }, () => new SpectralDenoiser({ ...params.denoise, sampleRateHz }));
+    this.logMel = new LogMelExtractor({ ...params.logMel, sampleRateHz });
+    const array = deps.array;
+    if (array !== undefined) {
+      if (array.positions.length !== channels) {
+        throw new AudioConfigError(
+          `the microphone array has ${String(array.positions.length)} positions but the stream has ${String(channels)} channels`,
+        );
+      }
+      if (channels >= 2) {
+        this.doa = new GccPhatDoa(
+          {
+            ...params.doa,
+            sampleRateHz,
+            fftSize: params.denoise.frameLength,
+            positions: array.positions,
+            speedOfSoundMps: array.speedOfSoundMps,
+          },
+          (size) => {
+            const fft = new RealFft(size);
+            return { inverseTransform: (out, data) => { fft.inverseComplex(out, data); } };
+          },
+        );
+      }
+    }
+    this.vad = deps.vadRunner === undefined ? undefined : new SileroVad(deps.vadRunner, params.vad);
+    this.resampler = new StreamResampler(sampleRateHz, VAD_SAMPLE_RATE_HZ);
+  }
+
+  /** Latency of the denoised signal (and of the log-mel rows' sample positions) in samples. */
+  get denoiseLatencySamples(): number {
+    return this.denoisers[0]?.latencySamples ?? 0;
+  }
+
+  async process(chunk: AudioChunkLike): Promise<AudioAnalysis> {
+    const p = this.params;
+    const context = { sensorId: chunk.sensorId };
+    if (chunk.channels !== p.channels || chunk.sampleRateHz !== p.sampleRateHz) {
+      throw new AudioFormatError(
+        `expected ${String(p.channels)} channels at ${String(p.sampleRateHz)} Hz (calibration), found ${String(chunk.channels)} channels at ${String(chunk.sampleRateHz)} Hz`,
+        context,
+      );
+    }
+    const audio = decodeInterleaved(chunk.data, chunk, this.decoded);
+    this.decoded = audio.channels as Float32Array[];
+    const discontinuity = this.checkTime(chunk.captureTimeUs, context);
+    const n = audio.frames;
+    if (this.denoised.length !== p.channels || (this.denoised[0]?.length ?? -1) !== n) {
+      this.denoised = Array.from({ length: p.channels }, () => new Float32Array(n));
+    }
+    let total = 0;
+    let noise = 0;
+    const spectra: Float64Array[] = [];
+    const gains: Float64Array[] = [];
+    let frameCount = 0;
+    const hpMix = new Float32Array(n);
+    const dnMix = new Float32Array(n);
+    const inv = 1 / p.channels;
+    for (let c = 0; c < p.channels; c++) {
+      const x = this.decoded[c] as Float32Array;
+      (this.highPass[c] as Biquad).process(x);
+      const y = this.denoised[c] as Float32Array;
+      const frames = (this.denoisers[c] as SpectralDenoiser).process(x, y);
+      total += frames.totalPower;
+      noise += frames.noisePower;
+      spectra.push(frames.spectra);
+      gains.push(frames.gains);
+      frameCount = frames.count;
+      for (let i = 0; i < n; i++) {
+        hpMix[i] = (hpMix[i] as number) + (x[i] as number) * inv;
+        dnMix[i] = (dnMix[i] as number) + (y[i] as number) * inv;
+      }
+    }
+    const snrDb = frameCount > 0 ? snrDbFromPowers(total, noise) : 0;
+    const [lo, hi] = p.reliabilitySnrDb;
+    const snrTrust = Math.min(1, Math.max(0, (snrDb - lo) / (hi - lo)));
+    const reliability = snrTrust * Math.max(0, 1 - 20 * audio.clippedFraction);
+
+    let doa: DoaSource[] = [];
+    if (this.doa !== undefined && frameCount > 0) {
+      const bins = this.denoisers[0]?.bins ?? 0;
+      for (let f = 0; f < frameCount; f++) this.doa.addFrame(spectra, f * 2 * bins, gains, f * bins);
+      doa = this.doa.estimate();
+    }
+
+    const logMel = this.logMel.push(dnMix);
+    const latencyUs = (this.denoiseLatencySamples * 1e6) / p.sampleRateHz;
+    const logMelFirstFrameUs = Math.round(this.originUs - latencyUs + (logMel.firstFrame * p.logMel.hopLength * 1e6) / p.sampleRateHz);
+
+    let vad: VadResult | undefined;
+    if (this.vad !== undefined) {
+      vad = await this.vad.push(this.resampler.push(p.vadInput === 'denoised' ? dnMix : hpMix));
+      if (vad.probabilities.length > 0) this.lastVoice = Math.max(...vad.probabilities);
+    }
+    this.framesSinceOrigin += n;
+    return {
+      sensorId: chunk.sensorId,
+      captureTimeUs: chunk.captureTimeUs,
+      windowDurationUs: Math.round((n * 1e6) / p.sampleRateHz),
+      discontinuity,
+      snrDb,
+      reliability,
+      clippedFraction: audio.clippedFraction,
+      voiceProbability: this.lastVoice,
+      vad,
+      doa,
+      logMel,
+      logMelFirstFrameUs,
+      logMelHopUs: (p.logMel.hopLength * 1e6) / p.sampleRateHz,
+    };
+  }
+
+  /** Forget all carried state (the next chunk starts a new stream). */
+  reset(): void {
+    this.lastStartUs = undefined;
+    this.resetState(0);
+  }
+
+  private resetState(originUs: number): void {
+    for (const f of this.highPass) f.reset();
+    for (const d of this.denoisers) d.reset();
+    this.logMel.reset();
+    this.doa?.reset();
+    this.resampler.reset();
+    const latencyUs = this.params.vadInput === 'denoised' ? (this.denoiseLatencySamples * 1e6) / this.params.sampleRateHz : 0;
+    this.vad?.restart(Math.round(originUs - latencyUs));
+    this.originUs = originUs;
+    this.framesSinceOrigin = 0;
+    this.lastVoice = 0;
+  }
+
+  private checkTime(startUs: number, context: { sensorId: string }): Discontinuity {
+    const last = this.lastStartUs;
+    if (last === undefined) {
+      this.resetState(startUs);
+      this.lastStartUs = startUs;
+      return 'start';
+    }
+    const expected = this.originUs + Math.round((this.framesSinceOrigin * 1e6) / this.params.sampleRateHz);
+    const diff = startUs - expected;
+    this.lastStartUs = startUs;
+    if (Math.abs(diff) <= this.params.timeToleranceUs) return 'none';
+    if (diff > 0) {
+      this.resetState(startUs);
+      return 'gap';
+    }
+    if (startUs <= last) {
+      this.resetState(startUs);
+      return 'restart';
+    }
+    this.lastStartUs = last;
+    throw new AudioTimeOverlapError(expected, startUs, context);
+  }
+}
