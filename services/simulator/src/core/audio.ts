@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-non-null-assertion -- typed-array reads in per-sample loops; indices are in range by construction */
 import type { Vec3 } from './geometry.js';
 import { invertTransform, transformPoint } from './geometry.js';
-import { Rng } from './rng.js';
+import { Rng, gaussianTable } from './rng.js';
 import type { AudioConfig, ObjectClass, Scenario, SoundKind } from './scenario.js';
 import { SOUND_KINDS } from './scenario.js';
 import { worldFromPose } from './sensor-pose.js';
@@ -192,6 +192,7 @@ export class AudioModel {
   private readonly rng: Rng;
   private readonly buffers = new Map<number, Float32Array>();
   private readonly windState: Float64Array;
+  private readonly gauss: Float32Array;
   private windCommon = 0;
   private enginePhase = 0;
 
@@ -202,6 +203,7 @@ export class AudioModel {
     this.seed = seed;
     this.rng = Rng.forName(seed, `audio-noise-${cfg.sensorId}`);
     this.windState = new Float64Array(cfg.micPositionsM.length);
+    this.gauss = gaussianTable(Rng.forName(seed, 'audio-noise-table'), 1 << 17);
   }
 
   /** The chunk of `sampleCount` frames whose first sample is at t0S (true time, seconds from start). */
@@ -286,15 +288,22 @@ export class AudioModel {
     // Harmonics 1..4 with amplitudes 1, .6, .4, .25 -> RMS sqrt(sum a^2 / 2).
     const amps = [1, 0.6, 0.4, 0.25];
     const engineScale = engineRms / Math.sqrt(amps.reduce((s, x) => s + x * x, 0) / 2);
+    // White noise from a pre-drawn gaussian table, a fresh random start and odd stride per chunk.
     const rng = this.rng;
+    const table = this.gauss;
+    const gMask = table.length - 1;
+    let gi = rng.int(0, gMask);
+    const gStep = 1 + 2 * rng.int(0, 8191);
     for (let i = 0; i < n; i++) {
-      this.windCommon = a * this.windCommon + (1 - a) * rng.gaussian();
+      gi = (gi + gStep) & gMask;
+      this.windCommon = a * this.windCommon + (1 - a) * table[gi]!;
       this.enginePhase += (2 * Math.PI * fEngine) / fs;
       let eng = 0;
       for (let h = 0; h < 4; h++) eng += amps[h]! * Math.sin((h + 1) * this.enginePhase + h);
       eng *= engineScale;
       for (let m = 0; m < mics; m++) {
-        const w = a * this.windState[m]! + (1 - a) * rng.gaussian();
+        gi = (gi + gStep) & gMask;
+        const w = a * this.windState[m]! + (1 - a) * table[gi]!;
         this.windState[m] = w;
         out[i * mics + m] = out[i * mics + m]! + windScale * (0.8 * w + 0.6 * this.windCommon) + eng;
       }
