@@ -312,12 +312,27 @@ function pushHistory(history: Map<TrackId, boolean[]>, id: TrackId | undefined, 
  */
 function idGlobalAssignment(acc: MotAccumulator): { idfp: number; idfn: number } {
   const { objectFrames, hypothesisFrames, pairFrames } = acc.idCounts();
-  const oids = [...objectFrames.keys()];
-  const hids = [...hypothesisFrames.keys()];
+  // An id that never came within distance of any partner can only go to its dummy: its frames are all
+  // ID misses (objects) or ID false positives (hypotheses). Leaving such ids out of the matrix gives the
+  // same optimum and keeps the O(n³) assignment small when a tracker sprays short-lived clutter tracks.
+  const pairedHyps = new Set<TrackId>();
+  for (const row of pairFrames.values()) for (const h of row.keys()) pairedHyps.add(h);
+  let idfp = 0;
+  let idfn = 0;
+  const oids: TrackId[] = [];
+  for (const [o, count] of objectFrames) {
+    if (pairFrames.has(o)) oids.push(o);
+    else idfn += count;
+  }
+  const hids: TrackId[] = [];
+  for (const [h, count] of hypothesisFrames) {
+    if (pairedHyps.has(h)) hids.push(h);
+    else idfp += count;
+  }
   const no = oids.length;
   const nh = hids.length;
   const n = no + nh;
-  if (n === 0) return { idfp: 0, idfn: 0 };
+  if (n === 0) return { idfp, idfn };
   const fp: number[][] = Array.from({ length: n }, () => new Array<number>(n).fill(0));
   const fn: number[][] = Array.from({ length: n }, () => new Array<number>(n).fill(0));
   for (let r = no; r < n; r++) for (let col = 0; col < nh; col++) (fp[r] as number[])[col] = Number.NaN;
@@ -343,8 +358,6 @@ function idGlobalAssignment(acc: MotAccumulator): { idfp: number; idfn: number }
     });
   });
   const costs = fp.map((row, r) => row.map((v, col) => v + ((fn[r] as number[])[col] ?? 0)));
-  let idfp = 0;
-  let idfn = 0;
   for (const { row, col } of solveAssignment(costs)) {
     idfp += (fp[row] as number[])[col] ?? 0;
     idfn += (fn[row] as number[])[col] ?? 0;
