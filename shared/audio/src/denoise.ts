@@ -20,6 +20,8 @@ export interface DenoiseParams {
   readonly decisionDirected: number;
   /** Lowest Wiener gain, limits musical noise (0.1 = −20 dB). */
   readonly gainFloor: number;
+  /** A detected source also marks this many bins on each side as occupied (window leakage). */
+  readonly presenceSpreadBins: number;
 }
 
 export const DEFAULT_DENOISE_PARAMS: Omit<DenoiseParams, 'sampleRateHz'> = Object.freeze({
@@ -31,6 +33,7 @@ export const DEFAULT_DENOISE_PARAMS: Omit<DenoiseParams, 'sampleRateHz'> = Objec
   noiseSmoothing: 0.95,
   decisionDirected: 0.98,
   gainFloor: 0.1,
+  presenceSpreadBins: 3,
 });
 
 /** Frames analysed during one push: their raw spectra and Wiener gains, for direction finding. */
@@ -72,6 +75,8 @@ export class SpectralDenoiser {
   private readonly presence: Float64Array;
   private readonly noise: Float64Array;
   private readonly prevClean: Float64Array;
+  private readonly power: Float64Array;
+  private readonly indicator: Uint8Array;
   private frameCount = 0;
   private minCount = 0;
   private spectraOut = new Float64Array(0);
@@ -100,6 +105,8 @@ export class SpectralDenoiser {
     this.presence = new Float64Array(this.bins);
     this.noise = new Float64Array(this.bins);
     this.prevClean = new Float64Array(this.bins);
+    this.power = new Float64Array(this.bins);
+    this.indicator = new Uint8Array(this.bins);
     this.pending = new Float32Array(4 * this.hop);
     this.pendingCount = this.hop;
   }
@@ -174,44 +181,66 @@ export class SpectralDenoiser {
     let total = 0;
     let noiseSum = 0;
     const gOff = index * this.bins;
-    for (let k = 0; k < this.bins; k++) {
+    const bins = this.bins;
+    const power = this.power;
+    const indicator = this.indicator;
+    // Pass 1: periodogram, its recursive smoothing and the running minimum (MCRA).
+    for (let k = 0; k < bins; k++) {
       const re = spec[2 * k] as number;
       const im = spec[2 * k + 1] as number;
-      const power = re * re + im * im + 1e-20;
-      let s: number;
-      let noise: number;
+      const pk = re * re + im * im + 1e-20;
+      power[k] = pk;
       if (first) {
-        s = power;
-        this.minimum[k] = power;
-        this.minimumTmp[k] = power;
-        noise = power;
-      } else {
-        s = p.powerSmoothing * (this.smoothed[k] as number) + (1 - p.powerSmoothing) * power;
-        let min = Math.min(this.minimum[k] as number, s);
-        let tmp = Math.min(this.minimumTmp[k] as number, s);
-        if (restart) {
-          min = Math.min(tmp, s);
-          tmp = s;
-        }
-        this.minimum[k] = min;
-        this.minimumTmp[k] = tmp;
-        const present = s > p.presenceThreshold * min ? 1 : 0;
+        this.smoothed[k] = pk;
+        this.minimum[k] = pk;
+        this.minimumTmp[k] = pk;
+        this.noise[k] = pk;
+        indicator[k] = 0;
+        continue;
+      }
+      const sk = p.powerSmoothing * (this.smoothed[k] as number) + (1 - p.powerSmoothing) * pk;
+      let min = Math.min(this.minimum[k] as number, sk);
+      let tmp = Math.min(this.minimumTmp[k] as number, sk);
+      if (restart) {
+        min = Math.min(tmp, sk);
+        tmp = sk;
+      }
+      this.smoothed[k] = sk;
+      this.minimum[k] = min;
+      this.minimumTmp[k] = tmp;
+      // A bin is occupied when its smoothed power stands above its minimum (MCRA) or, at an onset
+      // before the smoothing catches up, when this frame alone is far above the noise estimate.
+      indicator[k] = sk > p.presenceThreshold * min || pk > 2 * p.presenceThreshold * (this.noise[k] as number) ? 1 : 0;
+    }
+    // Pass 2: presence spread to neighbouring bins (a source's window leakage is not noise), noise
+    // update where no source is present, decision-directed Wiener gain.
+    const spread = p.presenceSpreadBins;
+    const warmUp = this.frameCount <= this.minWindowFrames;
+    for (let k = 0; k < bins; k++) {
+      const pk = power[k] as number;
+      let noise = this.noise[k] as number;
+      if (!first) {
+        let present = 0;
+        for (let j = Math.max(0, k - spread); j <= Math.min(bins - 1, k + spread); j++) present |= indicator[j] as number;
         const prob = p.presenceSmoothing * (this.presence[k] as number) + (1 - p.presenceSmoothing) * present;
         this.presence[k] = prob;
-        const a = p.noiseSmoothing + (1 - p.noiseSmoothing) * prob;
-        noise = a * (this.noise[k] as number) + (1 - a) * power;
+        // Warm-up: until the first minimum window is complete, the noise is the plain running mean
+        // of the periodogram (a stream is assumed to start without a sustained source).
+        // An occupied bin is never averaged into the noise, not even by the smoothed probability's
+        // first frames (that leak let a sudden loud source raise its own noise floor).
+        const a = warmUp ? 1 - 1 / this.frameCount : present === 1 ? 1 : p.noiseSmoothing + (1 - p.noiseSmoothing) * prob;
+        noise = a * noise + (1 - a) * pk;
+        this.noise[k] = noise;
       }
-      this.smoothed[k] = s;
-      this.noise[k] = noise;
-      total += power;
+      total += pk;
       noiseSum += noise;
-      const gamma = power / noise;
+      const gamma = pk / noise;
       const xi = p.decisionDirected * ((this.prevClean[k] as number) / noise) + (1 - p.decisionDirected) * Math.max(gamma - 1, 0);
       const gain = Math.max(xi / (1 + xi), p.gainFloor);
-      this.prevClean[k] = gain * gain * power;
+      this.prevClean[k] = gain * gain * pk;
       this.gainsOut[gOff + k] = gain;
-      spec[2 * k] = re * gain;
-      spec[2 * k + 1] = im * gain;
+      spec[2 * k] = (spec[2 * k] as number) * gain;
+      spec[2 * k + 1] = (spec[2 * k + 1] as number) * gain;
     }
     this.fft.inverse(spec, this.time);
     const ola = this.ola;
