@@ -15,3 +15,6 @@ export { Retimer } from './retime.js';
 export { SchemaCatalog, AVRO_SCHEMA_ENCODING, AVRO_MESSAGE_ENCODING, RAW_MESSAGE_ENCODING, type CatalogEntry } from './catalog.js';
 export { encodeEnvelope, decodeEnvelope, ENVELOPE_VERSION, type RecordedRecord } from './envelope.js';
 export { RecordingFormatError, RecordingIoError, DatasetFormatError, RecorderUsageError } from './errors.js';
+export { kittiRecords, kittiRigCalibration, KITTI_DEFAULT_START_US, type KittiImportOptions } from './importers/kitti.js';
+export { nuscenesRecords, nuscenesTimeUs, type NuscenesImportOptions } from './importers/nuscenes.js';
+export { writeImported, publishImported, TRUTH_BOXES_TOPIC, type ImportedRecord } from './importers/common.js';
