@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PointCloud } from './cloud.js';
+import { processScan } from './chain.js';
 import { euclideanClusters } from './cluster.js';
 import { KdTree } from './kdtree.js';
 import { radiusOutlierRemoval, statisticalOutlierRemoval } from './outliers.js';
@@ -141,6 +142,13 @@ describe('peer comparison with PCL (Debian pcl-tools) on KITTI velodyne scans', 
         expect(Math.abs(ours.plane.d - sign * theirs.d)).toBeLessThan(0.1);
         const theirInliers = loadPcd(path.join(dir, 'plane.pcd')).length;
         expect(Math.abs(ours.inlierCount - theirInliers) / theirInliers).toBeLessThan(0.05);
+        // The chain's ray-based ground, summarised as a least-squares plane, is the same road.
+        const chainGround = processScan(cloud).groundPlane;
+        expect(chainGround).not.toBeNull();
+        if (!chainGround) return;
+        const groundAngle = planeAngleDeg(chainGround, theirs);
+        console.info(`frame ${frame}: chain ground plane ${groundAngle.toFixed(3)}° from PCL's plane`);
+        expect(groundAngle).toBeLessThanOrEqual(2);
       } finally {
         cleanup();
       }
