@@ -35,6 +35,47 @@ describe('evaluateSoundEvents: sed_eval reference values', () => {
     expect(m.classWiseMacroF1).toBeCloseTo(0.4, 12); // result.csv "uaf" 0.4000000000000001
     expect(m.overall.f1).toBeCloseTo(0.4, 12);
   });
+
+  it('reproduces sed_eval on the audmetric test case 1: five classes, 1 s collars, class-wise F mean 0.04', () => {
+    // audeering/audmetric tests/assets/event_based/1 (sed_eval, t_collar=1.0, evaluate_offset=True,
+    // percentage_of_length=0.0, optimal matching). [onsetUs, offsetUs, label_N] rounded to µs.
+    const events = (rows: [number, number, number][]): SoundEvent[] =>
+      rows.map(([onsetUs, offsetUs, label]) => ({ className: `label_${label}`, onsetUs, offsetUs }));
+    const truth = events([
+      [24721527, 29335135, 0], [18704141, 20254040, 2], [7011100, 8568205, 4], [19731983, 23961548, 1],
+      [2580650, 5171358, 1], [11197338, 12858755, 2], [22714888, 27424922, 0], [7340354, 9731417, 1],
+      [7194383, 11197632, 2], [3250714, 7154706, 2], [484174, 5017398, 1], [16970888, 20465577, 1],
+      [5290703, 9294473, 1], [6638666, 9034260, 2], [12289329, 14369041, 1], [1334064, 5917609, 0],
+      [14352940, 17065305, 4], [3668214, 8527575, 2], [14732638, 18386404, 3], [17493959, 20980742, 0],
+      [2558361, 4017345, 4], [10351400, 15149357, 4], [17360004, 20159652, 0], [10354482, 13668040, 1],
+      [1248836, 3881384, 3], [13397410, 15345518, 3], [16594866, 21208384, 4], [12872228, 16166946, 2],
+      [23614869, 24626350, 4], [14663876, 18132456, 3],
+    ]);
+    const prediction = events([
+      [8166123, 9855485, 1], [13176453, 14724996, 2], [22148552, 26878934, 4], [8931744, 12719017, 4],
+      [22713379, 23977379, 2], [15584003, 19605855, 2], [395531, 4411036, 0], [23235931, 27928029, 1],
+      [17272423, 21118522, 3], [24933071, 26430155, 2],
+    ]);
+    const m = evaluateSoundEvents(truth, prediction, {
+      onsetCollarUs: 1_000_000,
+      evaluateOffset: true,
+      percentageOfLength: 0,
+    });
+    // result.csv: Nref / Nsys / Ntp per class.
+    const expected: Record<string, [number, number, number]> = {
+      label_0: [5, 1, 0],
+      label_1: [8, 2, 1],
+      label_2: [7, 4, 0],
+      label_3: [4, 1, 0],
+      label_4: [6, 2, 0],
+    };
+    for (const [label, [nRef, nSys, nTp]] of Object.entries(expected)) {
+      const c = m.classWise[label];
+      expect([c?.numReference, c?.numEstimated, c?.tp], label).toEqual([nRef, nSys, nTp]);
+    }
+    // uaf 0.04 = mean(0, 2·1/(8+2), 0, 0, 0).
+    expect(m.classWiseMacroF1).toBeCloseTo(0.04, 12);
+  });
 });
 
 describe('evaluateSoundEvents (hand-computed)', () => {
