@@ -131,6 +131,7 @@ export class KafkaBus implements Bus {
   private readonly options: KafkaBusOptions;
   private readonly maxMessageBytes: number;
   private readonly topicLimits = new Map<string, number>();
+  private readonly knownTopics = new Set<string>();
   private readonly members = new Map<string, Set<GroupMember>>();
   private readonly leaving = new Map<string, Set<Promise<void>>>();
   /** Completes an active subscription (its teardown leaves the group). */
@@ -160,6 +161,7 @@ export class KafkaBus implements Bus {
 
   async publish(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
     this.assertOpen();
+    await this.assertTopicExists(topic);
     this.checkSizes(topic, records);
     try {
       const producer = await this.getProducer();
@@ -428,6 +430,18 @@ export class KafkaBus implements Bus {
     if (this.closed) throw new TransportStateError('expected an open KafkaBus, found it closed');
   }
 
+  /**
+   * Topics are never auto-created; without this check the producer would retry a missing topic's
+   * metadata for minutes before failing. Checked once per topic and bus.
+   */
+  async assertTopicExists(topic: string): Promise<void> {
+    if (this.topicLimits.has(topic) || this.knownTopics.has(topic)) return;
+    if ((await this.partitionCount(topic)) === undefined) {
+      throw new UnknownTopicError(`expected topic "${topic}" to exist (create it with admin.createTopics)`, { context: { topic } });
+    }
+    this.knownTopics.add(topic);
+  }
+
   private getProducer(): Promise<Producer> {
     this.producer ??= (async () => {
       const producer = this.kafka.producer({
@@ -439,7 +453,10 @@ export class KafkaBus implements Bus {
       });
       await producer.connect();
       return producer;
-    })();
+    })().catch((error: unknown) => {
+      this.producer = undefined;
+      throw error;
+    });
     return this.producer;
   }
 
@@ -454,7 +471,10 @@ export class KafkaBus implements Bus {
       });
       await producer.connect();
       return producer;
-    })();
+    })().catch((error: unknown) => {
+      this.txnProducer = undefined;
+      throw error;
+    });
     return this.txnProducer;
   }
 
@@ -463,7 +483,10 @@ export class KafkaBus implements Bus {
       const admin = this.kafka.admin();
       await admin.connect();
       return admin;
-    })();
+    })().catch((error: unknown) => {
+      this.adminClient = undefined; // a broker that was down may be back for the next call
+      throw error;
+    });
     return this.adminClient;
   }
 
@@ -502,8 +525,8 @@ export class KafkaBus implements Bus {
   }
 
   private async partitionCount(topic: string): Promise<number | undefined> {
-    const admin = await this.getAdmin();
     try {
+      const admin = await this.getAdmin();
       const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
       return metadata.topics[0]?.partitions.length;
     } catch (error) {
@@ -526,6 +549,7 @@ class KafkaTransaction implements Transaction {
 
   async publish(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
     this.assertOpen();
+    await this.bus.assertTopicExists(topic);
     this.bus.checkSizes(topic, records);
     try {
       await this.txn.send({ topic, acks: -1, messages: toMessages(records) });

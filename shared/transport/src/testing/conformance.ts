@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { concatMap, firstValueFrom, take, toArray, type Observable } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RecordTooLargeError, TopicMismatchError, TransportStateError } from '../errors.js';
+import { RecordTooLargeError, TopicMismatchError, TransportStateError, UnknownTopicError } from '../errors.js';
 import { partitionForKey } from '../partitioner.js';
 import type { Bus, ConsumedRecord, SubscribeOptions } from '../types.js';
 
@@ -78,6 +78,11 @@ export function describeBusConformance(name: string, makeBus: MakeBus): void {
       expect(await bus.admin.partitionCount(topic)).toBe(3);
       expect(await bus.admin.partitionCount(`${topic}.dlq`)).toBe(3);
       expect(await bus.admin.partitionCount(uniqueName('conf-absent'))).toBeUndefined();
+      // Topics are never auto-created: publishing to or subscribing to a missing one fails fast.
+      const absent = uniqueName('conf-absent');
+      await expect(bus.publish(absent, [{ key: 'rig-1', value: Buffer.from('x') }])).rejects.toBeInstanceOf(UnknownTopicError);
+      await expect(receive(bus, { groupId: uniqueName('g'), topics: [absent] }, 1)).rejects.toBeInstanceOf(UnknownTopicError);
+      expect(await bus.admin.partitionCount(absent)).toBeUndefined();
       await expect(bus.admin.createTopics([{ topic, partitions: 5 }])).rejects.toBeInstanceOf(TopicMismatchError);
     });
 
