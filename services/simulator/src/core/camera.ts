@@ -169,6 +169,9 @@ export class CameraModel {
         .map((b) => ({ b, d: Math.hypot(b.cx - px, b.cy - py, b.cz - pz) }))
         .sort((a, b) => b.d - a.d);
       for (const { b } of parts) this.drawBox(b, cameraFromWorld, worldFromCamera.translation, L, rgb, ids, counted, drawn, rainDim);
+      const owner = g.boxes[0];
+      const state = owner && owner.objectIndex >= 0 ? states[owner.objectIndex] : undefined;
+      if (state && L.headlights > 0) this.drawVehicleLights(state, owner?.objectIndex ?? -1, cameraFromWorld, worldFromCamera.translation, rgb, ids, counted, drawn);
     }
 
     const visible = new Int32Array(states.length);
@@ -295,6 +298,37 @@ export class CameraModel {
       }
     }
 
+  }
+
+  /** Head and tail lights of cars and trucks at dusk and night: emissive quads on the front and rear faces. */
+  private drawVehicleLights(
+    state: ObjectState, objectIndex: number, cameraFromWorld: Transform, camPos: Vec3,
+    rgb: Float32Array, ids: Int16Array, counted: Int32Array, drawn: Int32Array,
+  ): void {
+    const o = state.object;
+    if (o.objectClass !== 'car' && o.objectClass !== 'truck') return;
+    const b = state.box;
+    const c = Math.cos(b.yaw);
+    const s = Math.sin(b.yaw);
+    const bottom = b.center[2] - b.height / 2;
+    const zc = bottom + (o.objectClass === 'car' ? 0.4 * b.height : 0.3 * b.height);
+    for (const side of [1, -1] as const) {
+      const fx = side * (b.length / 2 + 0.02);
+      // Light faces the camera only when the face does.
+      const nx = side * c;
+      const ny = side * s;
+      const toFace = [b.center[0] + c * fx - camPos[0], b.center[1] + s * fx - camPos[1]];
+      if (nx * (toFace[0] ?? 0) + ny * (toFace[1] ?? 0) >= 0) continue;
+      const color: readonly [number, number, number] = side === 1 ? [255, 250, 215] : [255, 35, 25];
+      for (const lat of [1, -1]) {
+        const ly = lat * (b.width / 2 - 0.3);
+        const quad: Vec3[] = [];
+        for (const [dy, dz] of [[-0.15, -0.08], [0.15, -0.08], [0.15, 0.08], [-0.15, 0.08]] as const) {
+          quad.push(transformPoint(cameraFromWorld, [b.center[0] + c * fx - s * (ly + dy), b.center[1] + s * fx + c * (ly + dy), zc + dz]));
+        }
+        this.fillPolygon(clipNear(quad), color, objectIndex, rgb, ids, counted, drawn);
+      }
+    }
   }
 
   private drawBox(
