@@ -70,6 +70,9 @@ describe('record stream', () => {
       expect(r.seq).toBe(i);
       expect(r.captureTimeUs).toBe(sc.startTimeUs + i * 5000);
     });
+    // Truth is its own stream: one record per camera frame, sweep and audio chunk, numbered in delivery order.
+    const truth = per.get('truth:truth') ?? [];
+    expect(truth.map((r) => r.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i));
     const audio = per.get('audio:mic_array') ?? [];
     for (const r of audio) if (r.kind === 'audio') expect(r.data.byteLength).toBe(800 * 4 * 2);
   });

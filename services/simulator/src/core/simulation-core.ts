@@ -156,6 +156,9 @@ export class CoreSimulation {
   /** Every record in delivery order. */
   *records(): Generator<CoreRecord, void, undefined> {
     const tickUs = 100_000;
+    // Truth records form their own stream ('truth'): number them in delivery order (forSeq names the capture).
+    let truthSeq = 0;
+    const numberTruth = (r: CoreRecord): CoreRecord => (r.kind === 'truth' ? { ...r, seq: truthSeq++ } : r);
     const heap = new MinHeap<Pending>((a, b) =>
       a.record.publishTimeUs - b.record.publishTimeUs || a.order - b.order || a.record.seq - b.record.seq || (a.record.kind === 'truth' ? 1 : 0) - (b.record.kind === 'truth' ? 1 : 0),
     );
@@ -176,12 +179,12 @@ export class CoreSimulation {
       }
       while (heap.size > 0 && (heap.peek()?.record.publishTimeUs ?? Infinity) < t1) {
         const p = heap.pop();
-        if (p) yield p.record;
+        if (p) yield numberTruth(p.record);
       }
     }
     while (heap.size > 0) {
       const p = heap.pop();
-      if (p) yield p.record;
+      if (p) yield numberTruth(p.record);
     }
   }
 
