@@ -99,7 +99,10 @@ export interface DetectionMetrics {
 
 /** Euclidean distance of the box centres in the ground plane (x, y): the devkit's `center_distance`. */
 export function centerDistance(a: EvalBox, b: EvalBox): number {
-  return Math.hypot(a.center[0] - b.center[0], a.center[1] - b.center[1]);
+  // √(dx² + dy²) as numpy.linalg.norm computes it (Math.hypot rounds differently and is slower).
+  const dx = a.center[0] - b.center[0];
+  const dy = a.center[1] - b.center[1];
+  return Math.sqrt(dx * dx + dy * dy);
 }
 
 /** IoU of two boxes after aligning their centres and orientations: the devkit's `scale_iou`. */
@@ -188,33 +191,53 @@ export function accumulateDetections(
   distanceThresholdM: number,
   options: { yawPeriodRad?: number } = {},
 ): DetectionCurve {
-  const period = options.yawPeriodRad ?? 2 * Math.PI;
-  const truthBySample = groupBySample(truth.filter((b) => b.className === className));
-  const numTruth = truth.filter((b) => b.className === className).length;
+  return accumulatePrepared(prepareClass(truth, predictions, className), distanceThresholdM, options.yawPeriodRad);
+}
+
+/** One class's boxes, grouped and sorted once and reused for every threshold. */
+interface PreparedClass {
+  readonly truthBySample: ReadonlyMap<string, readonly EvalBox[]>;
+  readonly numTruth: number;
+  /** Predictions of the class in matching order. */
+  readonly ordered: readonly PredictedBox[];
+}
+
+function prepareClass(truth: readonly EvalBox[], predictions: readonly PredictedBox[], className: string): PreparedClass {
+  const classTruth = truth.filter((b) => b.className === className);
   const preds = predictions.filter((b) => b.className === className);
-  for (const p of preds) {
+  const scores = new Float64Array(preds.length);
+  preds.forEach((p, i) => {
     if (!Number.isFinite(p.score)) {
       throw new InvalidEvalInputError(`prediction scores must be finite, found ${p.score}`, {
         context: { sampleId: p.sampleId, className },
       });
     }
-  }
-  if (numTruth === 0) return noPredictionsCurve(0, preds.length, 0);
-
-  const order = preds.map((_, i) => i).sort((i, j) => {
-    const si = preds[i]?.score ?? 0;
-    const sj = preds[j]?.score ?? 0;
-    return si === sj ? j - i : sj - si;
+    scores[i] = p.score;
   });
+  // Descending score; equal scores: the later prediction first (the devkit sorts (score, index) pairs
+  // ascending and reverses the list).
+  const order = Array.from(preds.keys()).sort((i, j) => {
+    const d = (scores[j] as number) - (scores[i] as number);
+    return d === 0 ? j - i : d;
+  });
+  return {
+    truthBySample: groupBySample(classTruth),
+    numTruth: classTruth.length,
+    ordered: order.map((i) => preds[i] as PredictedBox),
+  };
+}
+
+function accumulatePrepared(prepared: PreparedClass, distanceThresholdM: number, yawPeriodRad?: number): DetectionCurve {
+  const period = yawPeriodRad ?? 2 * Math.PI;
+  const { truthBySample, numTruth, ordered } = prepared;
+  if (numTruth === 0) return noPredictionsCurve(0, ordered.length, 0);
 
   const taken = new Map<string, Set<number>>();
   const tpFlags: number[] = [];
   const confs: number[] = [];
   const matchConf: number[] = [];
   const errs: Record<TpMetricName, number[]> = { transErr: [], scaleErr: [], orientErr: [], velErr: [] };
-  for (const idx of order) {
-    const pred = preds[idx];
-    if (pred === undefined) continue;
+  for (const pred of ordered) {
     const candidates = truthBySample.get(pred.sampleId) ?? [];
     let takenHere = taken.get(pred.sampleId);
     let minDist = Number.POSITIVE_INFINITY;
@@ -247,7 +270,7 @@ export function accumulateDetections(
     }
   }
   const tpTotal = matchConf.length;
-  const fpTotal = preds.length - tpTotal;
+  const fpTotal = ordered.length - tpTotal;
   if (tpTotal === 0) return noPredictionsCurve(0, fpTotal, numTruth);
 
   const n = tpFlags.length;
@@ -357,15 +380,16 @@ export function evaluateDetections(
   const halfPeriod = new Set(config.halfPeriodYawClasses ?? []);
   const classes: ClassDetectionMetrics[] = classNames.map((className) => {
     const yawPeriodRad = halfPeriod.has(className) ? Math.PI : 2 * Math.PI;
+    const prepared = prepareClass(truth, predictions, className);
     const apByThreshold: Record<string, number> = {};
     const aps: number[] = [];
     for (const t of config.distanceThresholdsM) {
-      const curve = accumulateDetections(truth, predictions, className, t, { yawPeriodRad });
+      const curve = accumulatePrepared(prepared, t, yawPeriodRad);
       const ap = averagePrecision(curve, config.minRecall, config.minPrecision);
       apByThreshold[thresholdKey(t)] = ap;
       aps.push(ap);
     }
-    const tpCurve = accumulateDetections(truth, predictions, className, config.tpThresholdM, { yawPeriodRad });
+    const tpCurve = accumulatePrepared(prepared, config.tpThresholdM, yawPeriodRad);
     const tpErrors = {
       transErr: tpError(tpCurve, config.minRecall, 'transErr'),
       scaleErr: tpError(tpCurve, config.minRecall, 'scaleErr'),
