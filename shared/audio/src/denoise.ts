@@ -50,6 +50,65 @@ export interface DenoiseFrames {
 }
 
 /**
+ * Inverse STFT by weighted overlap-add with a square-root periodic Hann window at hop = frame/2
+ * (analysis × synthesis window sums to one: perfect reconstruction). Output is delayed by one
+ * frame: (frame − hop) of analysis prefill plus one hop buffered here, so `take(n)` can always
+ * return as many samples as were analysed.
+ */
+export class OverlapAddSynthesizer {
+  readonly hop: number;
+  private readonly fft: RealFft;
+  private readonly window: Float64Array;
+  private readonly time: Float64Array;
+  private readonly ola: Float64Array;
+  private pending: Float32Array;
+  private pendingCount: number;
+
+  constructor(readonly frameLength: number) {
+    this.hop = frameLength / 2;
+    this.fft = new RealFft(frameLength);
+    this.window = makeWindow('sqrt-hann', frameLength);
+    this.time = new Float64Array(frameLength);
+    this.ola = new Float64Array(frameLength);
+    this.pending = new Float32Array(4 * this.hop);
+    this.pendingCount = this.hop;
+  }
+
+  /** Add one frame given by its half spectrum (interleaved complex); completes `hop` samples. */
+  addFrame(halfSpectrum: Float64Array): void {
+    const n = this.frameLength;
+    const hop = this.hop;
+    this.fft.inverse(halfSpectrum, this.time);
+    const ola = this.ola;
+    const w = this.window;
+    const t = this.time;
+    for (let i = 0; i < n; i++) ola[i] = (ola[i] as number) + (t[i] as number) * (w[i] as number);
+    if (this.pending.length < this.pendingCount + hop) {
+      const grown = new Float32Array(2 * (this.pendingCount + hop));
+      grown.set(this.pending.subarray(0, this.pendingCount));
+      this.pending = grown;
+    }
+    for (let i = 0; i < hop; i++) this.pending[this.pendingCount + i] = ola[i] as number;
+    this.pendingCount += hop;
+    ola.copyWithin(0, hop);
+    ola.fill(0, n - hop);
+  }
+
+  /** Move the oldest `count` completed samples into `out`. */
+  take(count: number, out: Float32Array): void {
+    out.set(this.pending.subarray(0, count));
+    this.pending.copyWithin(0, count, this.pendingCount);
+    this.pendingCount -= count;
+  }
+
+  reset(): void {
+    this.ola.fill(0);
+    this.pending.fill(0);
+    this.pendingCount = this.hop;
+  }
+}
+
+/**
  * Single-channel noise reduction with per-sensor state carried across chunks:
  * square-root-Hann STFT (hop = frame/2) → noise power per bin tracked by minima-controlled
  * recursive averaging (MCRA, Cohen & Berdugo 2002: the noise is updated where the smoothed power
@@ -67,8 +126,7 @@ export class SpectralDenoiser {
   private readonly minWindowFrames: number;
   private readonly x: Float64Array;
   private readonly spec: Float64Array;
-  private readonly time: Float64Array;
-  private readonly ola: Float64Array;
+  private readonly synth: OverlapAddSynthesizer;
   private readonly smoothed: Float64Array;
   private readonly minimum: Float64Array;
   private readonly minimumTmp: Float64Array;
@@ -81,8 +139,6 @@ export class SpectralDenoiser {
   private minCount = 0;
   private spectraOut = new Float64Array(0);
   private gainsOut = new Float64Array(0);
-  private pending = new Float32Array(0);
-  private pendingCount: number;
 
   constructor(readonly params: DenoiseParams) {
     const n = params.frameLength;
@@ -93,12 +149,11 @@ export class SpectralDenoiser {
     this.fft = new RealFft(n);
     this.bins = this.fft.bins;
     this.window = makeWindow('sqrt-hann', n);
-    this.framer = new Framer(n, this.hop, this.latencySamples);
+    this.framer = new Framer(n, this.hop, n - this.hop);
+    this.synth = new OverlapAddSynthesizer(n);
     this.minWindowFrames = Math.max(4, Math.round((params.minimumWindowS * params.sampleRateHz) / this.hop / 2));
     this.x = new Float64Array(n);
     this.spec = new Float64Array(2 * this.bins);
-    this.time = new Float64Array(n);
-    this.ola = new Float64Array(n);
     this.smoothed = new Float64Array(this.bins);
     this.minimum = new Float64Array(this.bins);
     this.minimumTmp = new Float64Array(this.bins);
@@ -107,38 +162,30 @@ export class SpectralDenoiser {
     this.prevClean = new Float64Array(this.bins);
     this.power = new Float64Array(this.bins);
     this.indicator = new Uint8Array(this.bins);
-    this.pending = new Float32Array(4 * this.hop);
-    this.pendingCount = this.hop;
   }
 
   /**
-   * Denoise `input`; writes `input.length` output samples (the stream delayed by latencySamples)
-   * into `output`. Returns the frames analysed during this call.
+   * Denoise `input`; when `output` is given, writes `input.length` output samples (the stream
+   * delayed by latencySamples) into it. Returns the frames analysed during this call; their gained
+   * spectra can be mixed across channels and synthesised once (the inverse STFT is linear).
    */
-  process(input: Float32Array, output: Float32Array): DenoiseFrames {
+  process(input: Float32Array, output?: Float32Array): DenoiseFrames {
     const maxFrames = Math.floor((input.length + this.framer.frameLength) / this.hop) + 1;
     if (this.spectraOut.length < maxFrames * 2 * this.bins) {
       this.spectraOut = new Float64Array(maxFrames * 2 * this.bins);
       this.gainsOut = new Float64Array(maxFrames * this.bins);
-    }
-    if (this.pending.length < this.pendingCount + input.length + 2 * this.hop) {
-      const grown = new Float32Array(this.pendingCount + input.length + 4 * this.hop);
-      grown.set(this.pending.subarray(0, this.pendingCount));
-      this.pending = grown;
     }
     let frames = 0;
     let totalPower = 0;
     let noisePower = 0;
     this.framer.push(input, (frame) => {
       const r = this.analyseFrame(frame, frames);
+      if (output !== undefined) this.synth.addFrame(this.spec);
       totalPower += r.total;
       noisePower += r.noise;
       frames++;
     });
-    // Every frame completes `hop` output samples; with the initial hop of zeros there are always enough.
-    output.set(this.pending.subarray(0, input.length));
-    this.pending.copyWithin(0, input.length, this.pendingCount);
-    this.pendingCount -= input.length;
+    if (output !== undefined) this.synth.take(input.length, output);
     return {
       count: frames,
       bins: this.bins,
@@ -156,11 +203,9 @@ export class SpectralDenoiser {
 
   reset(): void {
     this.framer.reset();
-    this.ola.fill(0);
+    this.synth.reset();
     this.frameCount = 0;
     this.minCount = 0;
-    this.pending.fill(0);
-    this.pendingCount = this.hop;
     this.prevClean.fill(0);
   }
 
@@ -213,43 +258,46 @@ export class SpectralDenoiser {
       indicator[k] = sk > p.presenceThreshold * min || pk > 2 * p.presenceThreshold * (this.noise[k] as number) ? 1 : 0;
     }
     // Pass 2: presence spread to neighbouring bins (a source's window leakage is not noise), noise
-    // update where no source is present, decision-directed Wiener gain.
+    // update where no source is present, decision-directed Wiener gain. The spread is a running
+    // count of occupied bins in [k − spread, k + spread].
     const spread = p.presenceSpreadBins;
     const warmUp = this.frameCount <= this.minWindowFrames;
+    const noiseArr = this.noise;
+    const presence = this.presence;
+    const prevClean = this.prevClean;
+    const gainsOut = this.gainsOut;
+    const { presenceSmoothing, noiseSmoothing, decisionDirected, gainFloor } = p;
+    const warmA = 1 - 1 / this.frameCount;
+    let occupied = 0;
+    for (let j = 0; j < Math.min(bins, spread); j++) occupied += indicator[j] as number;
     for (let k = 0; k < bins; k++) {
+      if (k + spread < bins) occupied += indicator[k + spread] as number;
+      if (k - spread - 1 >= 0) occupied -= indicator[k - spread - 1] as number;
       const pk = power[k] as number;
-      let noise = this.noise[k] as number;
+      let noise = noiseArr[k] as number;
       if (!first) {
-        let present = 0;
-        for (let j = Math.max(0, k - spread); j <= Math.min(bins - 1, k + spread); j++) present |= indicator[j] as number;
-        const prob = p.presenceSmoothing * (this.presence[k] as number) + (1 - p.presenceSmoothing) * present;
-        this.presence[k] = prob;
+        const present = occupied > 0 ? 1 : 0;
+        const prob = presenceSmoothing * (presence[k] as number) + (1 - presenceSmoothing) * present;
+        presence[k] = prob;
         // Warm-up: until the first minimum window is complete, the noise is the plain running mean
-        // of the periodogram (a stream is assumed to start without a sustained source).
-        // An occupied bin is never averaged into the noise, not even by the smoothed probability's
-        // first frames (that leak let a sudden loud source raise its own noise floor).
-        const a = warmUp ? 1 - 1 / this.frameCount : present === 1 ? 1 : p.noiseSmoothing + (1 - p.noiseSmoothing) * prob;
+        // of the periodogram (a stream is assumed to start without a sustained source). An occupied
+        // bin is never averaged into the noise, not even by the smoothed probability's first
+        // frames (that leak let a sudden loud source raise its own noise floor).
+        const a = warmUp ? warmA : present === 1 ? 1 : noiseSmoothing + (1 - noiseSmoothing) * prob;
         noise = a * noise + (1 - a) * pk;
-        this.noise[k] = noise;
+        noiseArr[k] = noise;
       }
       total += pk;
       noiseSum += noise;
       const gamma = pk / noise;
-      const xi = p.decisionDirected * ((this.prevClean[k] as number) / noise) + (1 - p.decisionDirected) * Math.max(gamma - 1, 0);
-      const gain = Math.max(xi / (1 + xi), p.gainFloor);
-      this.prevClean[k] = gain * gain * pk;
-      this.gainsOut[gOff + k] = gain;
+      const xi = decisionDirected * ((prevClean[k] as number) / noise) + (1 - decisionDirected) * (gamma > 1 ? gamma - 1 : 0);
+      let gain = xi / (1 + xi);
+      if (gain < gainFloor) gain = gainFloor;
+      prevClean[k] = gain * gain * pk;
+      gainsOut[gOff + k] = gain;
       spec[2 * k] = (spec[2 * k] as number) * gain;
       spec[2 * k + 1] = (spec[2 * k + 1] as number) * gain;
     }
-    this.fft.inverse(spec, this.time);
-    const ola = this.ola;
-    for (let i = 0; i < n; i++) ola[i] = (ola[i] as number) + (this.time[i] as number) * (w[i] as number);
-    const hop = this.hop;
-    for (let i = 0; i < hop; i++) this.pending[this.pendingCount + i] = ola[i] as number;
-    this.pendingCount += hop;
-    ola.copyWithin(0, hop);
-    ola.fill(0, n - hop);
     return { total, noise: noiseSum };
   }
 }

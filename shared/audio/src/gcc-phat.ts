@@ -137,29 +137,33 @@ export class GccPhatDoa {
     gainOffset: number,
   ): void {
     this.framesInBlock++;
-    this.pairs.forEach(([i, j], p) => {
+    const kLow = this.kLow;
+    const kHigh = this.kHigh;
+    for (let p = 0; p < this.pairs.length; p++) {
+      const [i, j] = this.pairs[p] as readonly [number, number];
       const xi = spectra[i] as Float64Array;
       const xj = spectra[j] as Float64Array;
       const gi = gains?.[i];
       const gj = gains?.[j];
       const acc = this.cross[p] as Float64Array;
       let wsum = 0;
-      for (let k = this.kLow; k <= this.kHigh; k++) {
+      for (let k = kLow; k <= kHigh; k++) {
         const ar = xi[offset + 2 * k] as number;
         const ai = xi[offset + 2 * k + 1] as number;
         const br = xj[offset + 2 * k] as number;
         const bi = xj[offset + 2 * k + 1] as number;
         const cr = ar * br + ai * bi;
         const ci = ai * br - ar * bi;
-        const mag = Math.hypot(cr, ci);
-        if (mag <= 1e-30) continue;
+        const mag2 = cr * cr + ci * ci;
+        if (mag2 <= 1e-60) continue;
         const w = gi !== undefined && gj !== undefined ? (gi[gainOffset + k] as number) * (gj[gainOffset + k] as number) : 1;
-        acc[2 * k] = (acc[2 * k] as number) + (w * cr) / mag;
-        acc[2 * k + 1] = (acc[2 * k + 1] as number) + (w * ci) / mag;
+        const scale = w / Math.sqrt(mag2);
+        acc[2 * k] = (acc[2 * k] as number) + cr * scale;
+        acc[2 * k + 1] = (acc[2 * k + 1] as number) + ci * scale;
         wsum += w;
       }
       this.weightSum[p] = (this.weightSum[p] as number) + wsum;
-    });
+    }
   }
 
   get frames(): number {

@@ -12,7 +12,7 @@ export { MelFilterbank, hzToMel, melToHz } from './mel.js';
 export type { MelFilterbankParams, MelScale, MelNorm } from './mel.js';
 export { LogMelExtractor, DEFAULT_LOG_MEL_PARAMS } from './log-mel.js';
 export type { LogMelParams, LogMelFrames } from './log-mel.js';
-export { SpectralDenoiser, DEFAULT_DENOISE_PARAMS, snrDbFromPowers } from './denoise.js';
+export { SpectralDenoiser, OverlapAddSynthesizer, DEFAULT_DENOISE_PARAMS, snrDbFromPowers } from './denoise.js';
 export type { DenoiseParams, DenoiseFrames } from './denoise.js';
 export { GccPhatDoa, DEFAULT_DOA_PARAMS } from './gcc-phat.js';
 export type { DoaParams, DoaSource, Vec3 } from './gcc-phat.js';

@@ -1,6 +1,6 @@
 import { Biquad, highPassCoefficients } from './biquad.js';
 import { decodeInterleaved, type SampleFormat } from './decode.js';
-import { DEFAULT_DENOISE_PARAMS, SpectralDenoiser, snrDbFromPowers, type DenoiseParams } from './denoise.js';
+import { DEFAULT_DENOISE_PARAMS, OverlapAddSynthesizer, SpectralDenoiser, snrDbFromPowers, type DenoiseParams } from './denoise.js';
 import { AudioConfigError, AudioFormatError, AudioTimeOverlapError } from './errors.js';
 import { RealFft } from './fft.js';
 import { DEFAULT_DOA_PARAMS, GccPhatDoa, type DoaParams, type DoaSource, type Vec3 } from './gcc-phat.js';
@@ -108,8 +108,9 @@ export class AudioProcessor {
   private readonly doa: GccPhatDoa | undefined;
   private readonly vad: SileroVad | undefined;
   private readonly resampler: StreamResampler;
+  private readonly synth: OverlapAddSynthesizer;
+  private readonly mixSpectrum: Float64Array;
   private decoded: Float32Array[] = [];
-  private denoised: Float32Array[] = [];
   private originUs = 0;
   private framesSinceOrigin = 0;
   private lastStartUs: number | undefined;
@@ -127,6 +128,8 @@ export class AudioProcessor {
     const hp = highPassCoefficients(sampleRateHz, params.highPassHz);
     this.highPass = Array.from({ length: channels }, () => new Biquad(hp));
     this.denoisers = Array.from({ length: channels }, () => new SpectralDenoiser({ ...params.denoise, sampleRateHz }));
+    this.synth = new OverlapAddSynthesizer(params.denoise.frameLength);
+    this.mixSpectrum = new Float64Array(params.denoise.frameLength + 2);
     this.logMel = new LogMelExtractor({ ...params.logMel, sampleRateHz });
     const array = deps.array;
     if (array !== undefined) {
@@ -173,32 +176,50 @@ export class AudioProcessor {
     this.decoded = audio.channels as Float32Array[];
     const discontinuity = this.checkTime(chunk.captureTimeUs, context);
     const n = audio.frames;
-    if (this.denoised.length !== p.channels || (this.denoised[0]?.length ?? -1) !== n) {
-      this.denoised = Array.from({ length: p.channels }, () => new Float32Array(n));
-    }
     let total = 0;
     let noise = 0;
     const spectra: Float64Array[] = [];
     const gains: Float64Array[] = [];
     let frameCount = 0;
     const hpMix = new Float32Array(n);
-    const dnMix = new Float32Array(n);
     const inv = 1 / p.channels;
     for (let c = 0; c < p.channels; c++) {
       const x = this.decoded[c] as Float32Array;
       (this.highPass[c] as Biquad).process(x);
-      const y = this.denoised[c] as Float32Array;
-      const frames = (this.denoisers[c] as SpectralDenoiser).process(x, y);
+      // analysis only: the gained spectra are mixed below and synthesised once
+      const frames = (this.denoisers[c] as SpectralDenoiser).process(x);
       total += frames.totalPower;
       noise += frames.noisePower;
       spectra.push(frames.spectra);
       gains.push(frames.gains);
       frameCount = frames.count;
-      for (let i = 0; i < n; i++) {
-        hpMix[i] = (hpMix[i] as number) + (x[i] as number) * inv;
-        dnMix[i] = (dnMix[i] as number) + (y[i] as number) * inv;
-      }
+      for (let i = 0; i < n; i++) hpMix[i] = (hpMix[i] as number) + (x[i] as number) * inv;
     }
+    // Denoised mix = mean of the channels' denoised signals; the inverse STFT is linear, so mixing
+    // the gained spectra first needs one inverse FFT per frame instead of one per channel.
+    const bins = this.denoisers[0]?.bins ?? 0;
+    const mixSpec = this.mixSpectrum;
+    for (let f = 0; f < frameCount; f++) {
+      mixSpec.fill(0);
+      for (let c = 0; c < p.channels; c++) {
+        const sp = spectra[c] as Float64Array;
+        const g = gains[c] as Float64Array;
+        const so = f * 2 * bins;
+        const go = f * bins;
+        for (let k = 0; k < bins; k++) {
+          const gk = (g[go + k] as number) * inv;
+          mixSpec[2 * k] = (mixSpec[2 * k] as number) + (sp[so + 2 * k] as number) * gk;
+          mixSpec[2 * k + 1] = (mixSpec[2 * k + 1] as number) + (sp[so + 2 * k + 1] as number) * gk;
+        }
+      }
+      this.synth.addFrame(mixSpec);
+    }
+    const dnMix = new Float32Array(n);
+    this.synth.take(n, dnMix);
+
+    // The VAD runs in the pool's thread while this thread does DOA and log-mel.
+    const vadPending = this.vad?.push(this.resampler.push(p.vadInput === 'denoised' ? dnMix : hpMix));
+
     const snrDb = frameCount > 0 ? snrDbFromPowers(total, noise) : 0;
     const [lo, hi] = p.reliabilitySnrDb;
     const snrTrust = Math.min(1, Math.max(0, (snrDb - lo) / (hi - lo)));
@@ -206,7 +227,6 @@ export class AudioProcessor {
 
     let doa: DoaSource[] = [];
     if (this.doa !== undefined && frameCount > 0) {
-      const bins = this.denoisers[0]?.bins ?? 0;
       for (let f = 0; f < frameCount; f++) this.doa.addFrame(spectra, f * 2 * bins, gains, f * bins);
       doa = this.doa.estimate();
     }
@@ -216,8 +236,8 @@ export class AudioProcessor {
     const logMelFirstFrameUs = Math.round(this.originUs - latencyUs + (logMel.firstFrame * p.logMel.hopLength * 1e6) / p.sampleRateHz);
 
     let vad: VadResult | undefined;
-    if (this.vad !== undefined) {
-      vad = await this.vad.push(this.resampler.push(p.vadInput === 'denoised' ? dnMix : hpMix));
+    if (vadPending !== undefined) {
+      vad = await vadPending;
       if (vad.probabilities.length > 0) this.lastVoice = Math.max(...vad.probabilities);
     }
     this.framesSinceOrigin += n;
@@ -247,6 +267,7 @@ export class AudioProcessor {
   private resetState(originUs: number): void {
     for (const f of this.highPass) f.reset();
     for (const d of this.denoisers) d.reset();
+    this.synth.reset();
     this.logMel.reset();
     this.doa?.reset();
     this.resampler.reset();
