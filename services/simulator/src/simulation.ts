@@ -52,7 +52,7 @@ export function createSimulation(scenario: Scenario, options: SimulationOptions)
   const encode = async (r: CameraRecord): Promise<CameraRecord> => {
     if (encoding === 'rgb8' || r.encoding === 'jpeg') return r;
     const t0 = options.costClockMs?.() ?? 0;
-    const jpeg = await sharp(r.data, { raw: { width: r.width, height: r.height, channels: 3 } }).jpeg({ quality }).toBuffer();
+    const jpeg = await sharp(r.data, { raw: { width: r.width, height: r.height, channels: 3 } }).jpeg({ quality, optimiseCoding: false }).toBuffer();
     if (options.costClockMs) jpegMs += options.costClockMs() - t0;
     return { ...r, encoding: 'jpeg', data: new Uint8Array(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength) };
   };
