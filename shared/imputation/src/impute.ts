@@ -36,10 +36,15 @@ function isObserved(v: number | undefined): v is number {
   return v !== undefined && Number.isFinite(v);
 }
 
+/** Pairs up to this many samples apart enter the moment fit. */
+const MAX_LAG = 8;
+
 /**
  * Method-of-moments fit of the local-level model from the observed samples alone: for pairs of
  * observations dt apart, E[(y₂ − y₁)²] = q·dt + 2R. A least-squares line through the squared
- * differences of lag-1 and lag-2 pairs against dt gives 2R (intercept) and q (slope).
+ * differences of all observed pairs up to 8 samples apart against dt gives 2R (intercept) and q
+ * (slope). Lags 1 and 2 alone leave q a small difference of noisy numbers (often ≤ 0 when R
+ * dominates), which made every interval overconfident; longer lags pin the slope down.
  */
 export function estimateLocalLevel(timesUs: ArrayLike<number>, values: ArrayLike<number>): LocalLevelParams {
   validate(timesUs, values);
@@ -51,7 +56,7 @@ export function estimateLocalLevel(timesUs: ArrayLike<number>, values: ArrayLike
   for (let i = 0; i < values.length; i++) {
     const yi = values[i];
     if (!isObserved(yi)) continue;
-    for (let lag = 1; lag <= 2; lag++) {
+    for (let lag = 1; lag <= MAX_LAG; lag++) {
       const yj = values[i + lag];
       if (!isObserved(yj)) continue;
       const dt = ((timesUs[i + lag] ?? 0) - (timesUs[i] ?? 0)) / US_PER_S;
@@ -172,7 +177,7 @@ export interface SeriesImputation {
  *   parameters drawn around the estimate (scaled inverse χ²), reported as their mean and
  *   √((1 + 1/m)·B) (Rubin's rules with no within-draw variance), dof m − 1.
  * - cross_sensor: an online regression (RLS) on the best-explaining predictor series, trained on
- *   the samples seen so far; its prediction variance minus R.
+ *   the samples seen so far; its predictive variance (conservative: it includes the target's R).
  */
 export function imputeSeries(
   timesUs: ArrayLike<number>,
@@ -272,7 +277,8 @@ export function imputeSeries(
       const random = options.random ?? seededRandom(0x5eed);
       const sum = new Float64Array(n);
       const sumSq = new Float64Array(n);
-      const nu = Math.max(2, params.pairs - 2);
+      // Overlapping pairs are not independent: count the observed samples, not the pairs.
+      const nu = Math.max(2, Math.round(observedCount / 2));
       for (let d = 0; d < m; d++) {
         const drawn = {
           processNoise: (q * nu) / Math.max(TINY, chiSquareDraw(random, nu)),
@@ -330,7 +336,9 @@ export function imputeSeries(
         }
         const prediction = model.predict(x);
         mean[i] = prediction.mean;
-        std[i] = Math.sqrt(Math.max(prediction.variance - r, 0.01 * prediction.variance, TINY));
+        // The predictive variance of a new reading (it includes the target's noise R): subtracting an
+        // estimated R left near-zero intervals whenever R was overestimated, so stay conservative.
+        std[i] = Math.sqrt(Math.max(prediction.variance, TINY));
       }
       break;
     }

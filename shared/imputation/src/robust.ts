@@ -113,14 +113,14 @@ export class HampelWindow {
     this.#next = (this.#next + 1) % this.size;
     if (this.#count < this.size) this.#count++;
     const n = this.#count;
-    const sorted = this.#sorted.subarray(0, n);
-    sorted.set(this.#ring.subarray(0, n));
-    sorted.sort();
-    const m = middle(sorted);
-    const dev = this.#dev.subarray(0, n);
+    const sorted = this.#sorted;
+    for (let i = 0; i < n; i++) sorted[i] = this.#ring[i] ?? 0;
+    insertionSort(sorted, n);
+    const m = middleOf(sorted, n);
+    const dev = this.#dev;
     for (let i = 0; i < n; i++) dev[i] = Math.abs((sorted[i] ?? 0) - m);
-    dev.sort();
-    const sigma = Math.max(MAD_TO_SIGMA * middle(dev), this.minSigma);
+    insertionSort(dev, n);
+    const sigma = Math.max(MAD_TO_SIGMA * middleOf(dev, n), this.minSigma);
     return { outlier: n >= this.minSamples && Math.abs(x - m) > this.nSigmas * sigma, median: m, sigma };
   }
 
@@ -130,8 +130,20 @@ export class HampelWindow {
   }
 }
 
-function middle(sorted: Float64Array): number {
-  const n = sorted.length;
+/** Windows are a few samples long: insertion sort beats TypedArray#sort's call overhead there. */
+function insertionSort(a: Float64Array, n: number): void {
+  for (let i = 1; i < n; i++) {
+    const x = a[i] ?? 0;
+    let j = i - 1;
+    while (j >= 0 && (a[j] ?? 0) > x) {
+      a[j + 1] = a[j] ?? 0;
+      j--;
+    }
+    a[j + 1] = x;
+  }
+}
+
+function middleOf(sorted: Float64Array, n: number): number {
   const mid = n >> 1;
   return n % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }

@@ -209,7 +209,8 @@ export class SensorCore implements WorkerCore<SensorReading, SensorState> {
     }
     let track = this.#sensors.get(reading.sensorId);
     const expected = track?.dimension ?? this.#baseProfile(reading.sensorType).dimension;
-    const conversion = unitConversion(reading.unit, expected === 'dimensionless' && track === undefined ? undefined : expected);
+    const conversion =
+      track?.conversion.unit === reading.unit ? track.conversion : unitConversion(reading.unit, expected === 'dimensionless' && track === undefined ? undefined : expected);
     if (track !== undefined) {
       if (t <= track.lastCaptureUs) {
         if (reading.seq === track.lastSeq) {
