@@ -147,6 +147,10 @@ describe('nuScenes TP errors: devkit test_algo.py TestTPSimple', () => {
     const v = transErr({ s1: [gt1, gt2] }, { s1: [pred1, pred2] });
     expect(v).toBeCloseTo(12.75 / 90, 12);
     expect(Math.abs(v - target)).toBeLessThanOrEqual(0.01);
+    // The plain mean over the two true positives is (0 + 1)/2: the devkit's curve average weights the
+    // error by recall instead.
+    const tpMean = evaluateDetections(truthBoxes({ s1: [gt1, gt2] }), predBoxes({ s1: [pred1, pred2] }));
+    expect(tpMean.classes[0]?.meanMatchErrors.transErr).toBeCloseTo(0.5, 12);
     // A lower-scored false positive does not change it.
     expect(transErr({ s1: [gt1, gt2] }, { s1: [pred1, pred2, pred3] })).toBeCloseTo(12.75 / 90, 12);
   });
@@ -253,6 +257,11 @@ describe('evaluateDetections (hand-computed)', () => {
     expect(car?.tpErrors.scaleErr).toBeCloseTo(0.25, 12);
     expect(car?.tpErrors.orientErr).toBeCloseTo(Math.PI / 2, 12);
     expect(car?.tpErrors.velErr).toBeCloseTo(1, 12);
+    // Plain means over the true positives: the car's single match; the pedestrian has none (NaN).
+    expect(car?.meanMatchErrors.transErr).toBeCloseTo(0.5, 12);
+    expect(car?.meanMatchErrors.velErr).toBeCloseTo(1, 12);
+    expect(ped?.meanMatchErrors.transErr).toBeNaN();
+    expect(m.meanMatchErrors.scaleErr).toBeCloseTo(0.25, 12);
     // Pedestrian: no match → 1 for every error; the means over the two classes follow.
     expect(m.meanTpErrors.transErr).toBeCloseTo(0.75, 12);
     // At 2 m: TP 1, FP 1, FN 1 → P = R = F1 = 0.5.

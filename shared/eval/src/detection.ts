@@ -33,6 +33,8 @@ export interface DetectionCurve {
   readonly precision: Float64Array;
   readonly confidence: Float64Array;
   readonly errors: Readonly<Record<TpMetricName, Float64Array>>;
+  /** The raw errors of each true positive, in matching order (velocity NaN when a box has none). */
+  readonly matchErrors: Readonly<Record<TpMetricName, Float64Array>>;
   /** Raw counts at this threshold over all predictions (no score cut). */
   readonly tp: number;
   readonly fp: number;
@@ -84,6 +86,8 @@ export interface ClassDetectionMetrics {
   readonly atTpThreshold: PrecisionRecall;
   /** The devkit's TP errors (mean over the recall range, 1 when nothing matched). */
   readonly tpErrors: Readonly<Record<TpMetricName, number>>;
+  /** Plain mean of each error over the true positives at `tpThresholdM` (NaN when there are none). */
+  readonly meanMatchErrors: Readonly<Record<TpMetricName, number>>;
 }
 
 export interface DetectionMetrics {
@@ -93,6 +97,8 @@ export interface DetectionMetrics {
   readonly mAP: number;
   /** Mean over classes of each TP error (mATE, mASE, mAOE, mAVE in nuScenes terms). */
   readonly meanTpErrors: Readonly<Record<TpMetricName, number>>;
+  /** Plain mean of each error over the true positives of all classes together. */
+  readonly meanMatchErrors: Readonly<Record<TpMetricName, number>>;
   /** Counts summed over classes at `tpThresholdM`, and the ratios from the sums. */
   readonly atTpThreshold: PrecisionRecall;
 }
@@ -158,6 +164,7 @@ function linspace(n: number): Float64Array {
 function noPredictionsCurve(tp: number, fp: number, numTruth: number): DetectionCurve {
   const ones = (): Float64Array => new Float64Array(CURVE_POINTS).fill(1);
   return {
+    matchErrors: toFloat64({ transErr: [], scaleErr: [], orientErr: [], velErr: [] }),
     recall: linspace(CURVE_POINTS),
     precision: new Float64Array(CURVE_POINTS),
     confidence: new Float64Array(CURVE_POINTS),
@@ -165,6 +172,15 @@ function noPredictionsCurve(tp: number, fp: number, numTruth: number): Detection
     tp,
     fp,
     numTruth,
+  };
+}
+
+function toFloat64(errors: Record<TpMetricName, readonly number[]>): Record<TpMetricName, Float64Array> {
+  return {
+    transErr: Float64Array.from(errors.transErr),
+    scaleErr: Float64Array.from(errors.scaleErr),
+    orientErr: Float64Array.from(errors.orientErr),
+    velErr: Float64Array.from(errors.velErr),
   };
 }
 
@@ -303,6 +319,7 @@ function accumulatePrepared(prepared: PreparedClass, distanceThresholdM: number,
       orientErr: resample(errs.orientErr),
       velErr: resample(errs.velErr),
     },
+    matchErrors: toFloat64(errs),
     tp: tpTotal,
     fp: fpTotal,
     numTruth,
@@ -356,6 +373,25 @@ function precisionRecall(tp: number, fp: number, numTruth: number): PrecisionRec
   return { tp, fp, fn: numTruth - tp, precision, recall, f1 };
 }
 
+/** NaN-ignoring mean of each error over all the given true positives. */
+function meanErrors(sets: readonly DetectionCurve['matchErrors'][]): Record<TpMetricName, number> {
+  const out = { transErr: Number.NaN, scaleErr: Number.NaN, orientErr: Number.NaN, velErr: Number.NaN };
+  for (const name of TP_METRIC_NAMES) {
+    let sum = 0;
+    let count = 0;
+    for (const set of sets) {
+      for (const v of set[name]) {
+        if (!Number.isNaN(v)) {
+          sum += v;
+          count++;
+        }
+      }
+    }
+    out[name] = count === 0 ? Number.NaN : sum / count;
+  }
+  return out;
+}
+
 function thresholdKey(t: number): string {
   return String(t);
 }
@@ -378,6 +414,7 @@ export function evaluateDetections(
     config.classNames ??
     [...new Set([...truth.map((b) => b.className), ...predictions.map((b) => b.className)])].sort();
   const halfPeriod = new Set(config.halfPeriodYawClasses ?? []);
+  const tpCurves: DetectionCurve['matchErrors'][] = [];
   const classes: ClassDetectionMetrics[] = classNames.map((className) => {
     const yawPeriodRad = halfPeriod.has(className) ? Math.PI : 2 * Math.PI;
     const prepared = prepareClass(truth, predictions, className);
@@ -390,6 +427,7 @@ export function evaluateDetections(
       aps.push(ap);
     }
     const tpCurve = accumulatePrepared(prepared, config.tpThresholdM, yawPeriodRad);
+    tpCurves.push(tpCurve.matchErrors);
     const tpErrors = {
       transErr: tpError(tpCurve, config.minRecall, 'transErr'),
       scaleErr: tpError(tpCurve, config.minRecall, 'scaleErr'),
@@ -404,9 +442,11 @@ export function evaluateDetections(
       ap: meanOf(aps),
       atTpThreshold: precisionRecall(tpCurve.tp, tpCurve.fp, tpCurve.numTruth),
       tpErrors,
+      meanMatchErrors: meanErrors([tpCurve.matchErrors]),
     };
   });
   const sum = (f: (c: ClassDetectionMetrics) => number): number => classes.reduce((a, c) => a + f(c), 0);
+  const pooled = meanErrors(tpCurves);
   return {
     config,
     classes,
@@ -417,6 +457,7 @@ export function evaluateDetections(
       orientErr: meanOf(classes.map((c) => c.tpErrors.orientErr)),
       velErr: meanOf(classes.map((c) => c.tpErrors.velErr)),
     },
+    meanMatchErrors: pooled,
     atTpThreshold: precisionRecall(
       sum((c) => c.atTpThreshold.tp),
       sum((c) => c.atTpThreshold.fp),
