@@ -25,7 +25,9 @@ const cpuMs = (): number => {
 const scenario = { ...presetScenario('urban-day'), durationS: seconds };
 
 // Warm-up (JIT, sharp initialisation) on a short run.
-for await (const r of createSimulation({ ...scenario, durationS: 0.5 }, { seed: 99 })) void r;
+let warmRecords = 0;
+for await (const r of createSimulation({ ...scenario, durationS: 0.5 }, { seed: 99 })) warmRecords += r.seq >= 0 ? 1 : 0;
+if (warmRecords === 0) throw new Error('warm-up produced no records');
 
 const wall0 = performance.now();
 const cpu0 = cpuMs();
