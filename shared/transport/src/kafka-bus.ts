@@ -99,6 +99,36 @@ function routeLogs(logger: TransportLogger, threshold: kafkajs.logLevel): LogCre
 
 const tpKey = (topic: string, partition: number): string => `${topic}\u0000${String(partition)}`;
 
+interface QueuedPublish {
+  readonly topic: string;
+  readonly messages: Message[];
+  readonly bytes: number;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Bytes per produce request the flusher aims for; the broker accepts requests up to 16 MiB. */
+const PUBLISH_BATCH_BYTES = 4 * 1024 * 1024;
+
+function recordsBytes(records: readonly OutgoingRecord[]): number {
+  let bytes = 0;
+  for (const r of records) bytes += r.value.byteLength + (r.key === null ? 0 : Buffer.byteLength(r.key));
+  return bytes;
+}
+
+/** The oldest queued publishes up to `maxBytes` (always at least one), removed from the queue. */
+function takeBatch(queue: QueuedPublish[], maxBytes: number): QueuedPublish[] {
+  let bytes = 0;
+  let n = 0;
+  while (n < queue.length) {
+    const next = queue[n];
+    if (next === undefined || (n > 0 && bytes + next.bytes > maxBytes)) break;
+    bytes += next.bytes;
+    n++;
+  }
+  return queue.splice(0, n);
+}
+
 function toMessages(records: readonly OutgoingRecord[]): Message[] {
   return records.map((r) => ({ key: r.key, value: r.value, headers: r.headers }));
 }
@@ -141,6 +171,8 @@ export class KafkaBus implements Bus {
   private adminClient: Promise<Admin> | undefined;
   private txnLock: Promise<void> = Promise.resolve();
   private closed = false;
+  private readonly publishQueue: QueuedPublish[] = [];
+  private flushRun: Promise<void> | undefined;
 
   constructor(options: KafkaBusOptions) {
     this.options = options;
@@ -161,15 +193,41 @@ export class KafkaBus implements Bus {
 
   async publish(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
     this.assertOpen();
-    await this.assertTopicExists(topic);
     this.checkSizes(topic, records);
-    try {
-      const producer = await this.getProducer();
-      await producer.send({ topic, acks: -1, messages: toMessages(records) });
-    } catch (error) {
-      throw toTransportError(error, `publish to "${topic}"`, { topic });
+    // Queued synchronously, so calls are sent in the order they were made: kafkajs gives no order
+    // between concurrent send() calls (a retried earlier request can land after a later one), so
+    // one ordered flusher sends whatever has queued up as one batch at a time (like linger.ms).
+    return new Promise<void>((resolve, reject) => {
+      this.publishQueue.push({ topic, messages: toMessages(records), bytes: recordsBytes(records), resolve, reject });
+      this.flushRun ??= this.flushPublishQueue().finally(() => {
+        this.flushRun = undefined;
+      });
+    });
+  }
+
+  private async flushPublishQueue(): Promise<void> {
+    while (this.publishQueue.length > 0) {
+      const batch = takeBatch(this.publishQueue, PUBLISH_BATCH_BYTES);
+      const ready: QueuedPublish[] = [];
+      for (const entry of batch) {
+        try {
+          await this.assertTopicExists(entry.topic);
+          ready.push(entry);
+        } catch (error) {
+          entry.reject(toTransportError(error, `publish to "${entry.topic}"`, { topic: entry.topic }));
+        }
+      }
+      if (ready.length === 0) continue;
+      try {
+        const producer = await this.getProducer();
+        await producer.sendBatch({ acks: -1, topicMessages: ready.map((e) => ({ topic: e.topic, messages: e.messages })) });
+        for (const entry of ready) entry.resolve();
+      } catch (error) {
+        for (const entry of ready) entry.reject(toTransportError(error, `publish to "${entry.topic}"`, { topic: entry.topic }));
+      }
     }
   }
+
 
   subscribe(options: SubscribeOptions): Observable<ConsumedRecord> {
     return new Observable<ConsumedRecord>((subscriber) => {
@@ -394,6 +452,8 @@ export class KafkaBus implements Bus {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Publishes accepted before close() are still sent (or rejected) before the producer goes.
+    await this.flushRun;
     for (const complete of [...this.active]) complete();
     await Promise.all([...this.leaving.values()].flatMap((s) => [...s]));
     const disconnect = async (p: Promise<Producer | Admin> | undefined): Promise<void> => {
