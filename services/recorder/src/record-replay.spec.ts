@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { McapIndexedReader } from '@mcap/core';
 import { loadDecompressHandlers } from '@mcap/support';
 import { lidarScanSchema } from '@sensorfuse/schemas';
@@ -120,6 +121,9 @@ describe('record → replay round trip (MemoryBus)', () => {
     expect(reader.chunkIndexes.length).toBeGreaterThan(1);
     expect(reader.chunkIndexes.every((c) => c.compression === 'zstd')).toBe(true);
     expect(reader.statistics?.messageCount).toBe(BigInt(events.length));
+    // the data section CRC in DataEnd matches the bytes before it (the summary CRC is checked by Initialize)
+    const bytes = fs.readFileSync(file);
+    expect(reader.dataSectionCrc).toBe(zlib.crc32(bytes.subarray(0, Number(reader.dataEndOffset))));
     // log time = capture time: the first LIDAR sweep of rig-a was captured at T0
     let first: bigint | undefined;
     for await (const m of reader.readMessages({ topics: ['raw.lidar'] })) { first = m.logTime; break; }

@@ -123,6 +123,21 @@ export async function record(options: RecordOptions): Promise<Recorder> {
       },
     });
 
+  // A quiet topic must not keep records in an open chunk (and uncommitted) forever.
+  const ageMs = options.maxChunkAgeMs ?? 1000;
+  const timer = setInterval(() => {
+    chain = chain.then(async () => {
+      if (failure !== undefined || stopping) return;
+      try {
+        writer.flushIfStale();
+        await commitFlushed(writer.flushedMessages);
+      } catch (error) {
+        failure = error;
+      }
+    });
+  }, Math.max(20, ageMs / 2));
+  timer.unref();
+
   return {
     topics,
     received: () => received,
@@ -131,6 +146,7 @@ export async function record(options: RecordOptions): Promise<Recorder> {
       received >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve })),
     stop: async () => {
       stopping = true;
+      clearInterval(timer);
       await chain;
       const stats = await writer.close();
       // Commit while still a member of the group, then leave it.

@@ -109,6 +109,23 @@ describe('recover', () => {
     fs.rmSync(dir, { recursive: true });
   });
 
+  it('closes a chunk once it is maxChunkAgeMs old, so a quiet topic survives a crash', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'age-'));
+    const file = path.join(dir, 'quiet.mcap');
+    const w = new RecordingWriter({ path: file, catalog: new SchemaCatalog(), chunkBytes: 1024 * 1024, maxChunkAgeMs: 500 });
+    for (let i = 0; i < 3; i++) await w.add({ topic: 'raw.camera', key: null, headers: {}, value: cameraCodec.encode(camera('r', i, T0_US + i)), timestampUs: 0 });
+    expect(w.flushedMessages).toBe(0); // 3 small records, far below 1 MiB
+    w.flushIfStale(performance.now() + 499);
+    expect(w.flushedMessages).toBe(0);
+    w.flushIfStale(performance.now() + 600);
+    expect(w.flushedMessages).toBe(3);
+    // the file now holds them without close(): recover finds all three
+    const stats = await recover({ input: file });
+    expect((await readAll(stats.output)).map((m) => m.seq)).toEqual([0, 1, 2]);
+    await w.close();
+    fs.rmSync(dir, { recursive: true });
+  });
+
   it('rewrites a complete file unchanged in content', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'whole-'));
     const file = path.join(dir, 'full.mcap');

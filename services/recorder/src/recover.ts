@@ -1,7 +1,8 @@
 import fs from 'node:fs';
-import { McapStreamReader, McapWriter, type IWritable, type McapTypes } from '@mcap/core';
+import { McapStreamReader, type McapTypes } from '@mcap/core';
 import { loadDecompressHandlers } from '@mcap/support';
 import { RecordingIoError } from './errors.js';
+import { McapFile } from './mcap-file.js';
 import { loadZstd } from './zstd.js';
 
 export interface RecoverOptions {
@@ -22,20 +23,6 @@ export interface RecoverStats {
   /** Why reading stopped: the end of a complete file, the end of the data, or a corrupt record. */
   readonly stoppedBy: 'footer' | 'end-of-data' | 'corrupt-record';
   readonly reason: string | undefined;
-}
-
-class SyncFileWritable implements IWritable {
-  #pos = 0n;
-  constructor(readonly fd: number) {}
-  write(buffer: Uint8Array): Promise<void> {
-    let off = 0;
-    while (off < buffer.length) off += fs.writeSync(this.fd, buffer, off, buffer.length - off);
-    this.#pos += BigInt(buffer.length);
-    return Promise.resolve();
-  }
-  position(): bigint {
-    return this.#pos;
-  }
 }
 
 /**
@@ -61,15 +48,17 @@ export async function recover(options: RecoverOptions): Promise<RecoverStats> {
     fs.closeSync(inFd);
     throw new RecordingIoError(`cannot create ${output}: ${(cause as Error).message}`, { cause, context: { path: output } });
   }
-  const writer = new McapWriter({
-    writable: new SyncFileWritable(outFd),
-    chunkSize: options.chunkBytes ?? 1024 * 1024,
-    compressChunk: (data) => ({ compression: 'zstd', compressedData: zstd.compress(data, 3) }),
-  });
+  let writer: McapFile | undefined;
+  const open = (header: McapTypes.Header): McapFile =>
+    new McapFile(outFd, {
+      chunkBytes: options.chunkBytes ?? 1024 * 1024,
+      compress: (data) => ({ compression: 'zstd', compressedData: zstd.compress(data, 1) }),
+      header,
+    });
+  const out = (): McapFile => (writer ??= open({ profile: '', library: 'sensorfuse-recorder (recovered)' }));
   const reader = new McapStreamReader({ decompressHandlers, validateCrcs: true });
   const schemaIds = new Map<number, number>();
   const channelIds = new Map<number, number>();
-  const seen = { header: false };
   let messages = 0;
   const state: { stoppedBy: RecoverStats['stoppedBy'] } = { stoppedBy: 'end-of-data' };
   let reason: string | undefined;
@@ -77,18 +66,17 @@ export async function recover(options: RecoverOptions): Promise<RecoverStats> {
   let consumed = 0;
   let total = 0;
 
-  const handle = async (r: McapTypes.TypedMcapRecord): Promise<boolean> => {
+  const handle = (r: McapTypes.TypedMcapRecord): boolean => {
     switch (r.type) {
       case 'Header':
-        await writer.start({ profile: r.profile, library: r.library });
-        seen.header = true;
+        writer ??= open({ profile: r.profile, library: r.library });
         return true;
       case 'Schema':
-        if (!schemaIds.has(r.id)) schemaIds.set(r.id, await writer.registerSchema({ name: r.name, encoding: r.encoding, data: r.data }));
+        if (!schemaIds.has(r.id)) schemaIds.set(r.id, out().registerSchema({ name: r.name, encoding: r.encoding, data: r.data }));
         return true;
       case 'Channel':
         if (!channelIds.has(r.id)) {
-          channelIds.set(r.id, await writer.registerChannel({
+          channelIds.set(r.id, out().registerChannel({
             topic: r.topic,
             messageEncoding: r.messageEncoding,
             metadata: r.metadata,
@@ -99,15 +87,15 @@ export async function recover(options: RecoverOptions): Promise<RecoverStats> {
       case 'Message': {
         const id = channelIds.get(r.channelId);
         if (id === undefined) return true;
-        await writer.addMessage({ channelId: id, sequence: r.sequence, logTime: r.logTime, publishTime: r.publishTime, data: r.data });
+        out().addMessage({ channelId: id, sequence: r.sequence, logTime: r.logTime, publishTime: r.publishTime, data: r.data });
         messages++;
         return true;
       }
       case 'Metadata':
-        await writer.addMetadata({ name: r.name, metadata: r.metadata });
+        out().addMetadata({ name: r.name, metadata: r.metadata });
         return true;
       case 'Attachment':
-        await writer.addAttachment({ name: r.name, logTime: r.logTime, createTime: r.createTime, mediaType: r.mediaType, data: r.data });
+        // attachments are not written by the recorder; a foreign file's attachments are dropped
         return true;
       case 'DataEnd':
       case 'Footer':
@@ -136,13 +124,12 @@ export async function recover(options: RecoverOptions): Promise<RecoverStats> {
           break outer;
         }
         if (!rec) break;
-        if (!(await handle(rec))) break outer;
+        if (!handle(rec)) break outer;
       }
       consumed = total - reader.bytesRemaining();
     }
     consumed = state.stoppedBy === 'end-of-data' ? total - reader.bytesRemaining() : consumed;
-    if (!seen.header) await writer.start({ profile: '', library: 'sensorfuse-recorder (recovered)' });
-    await writer.end();
+    out().end();
   } finally {
     fs.closeSync(inFd);
     fs.closeSync(outFd);
