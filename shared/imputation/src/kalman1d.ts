@@ -74,6 +74,11 @@ export class ScalarKalman {
     return this.#v;
   }
 
+  /** Mean of the prediction at `atUs` (no allocation: the cross-sensor regressions call it per pair). */
+  predictMean(atUs: number): number {
+    return this.model === 'random_walk' ? this.#x : this.#x + (Math.max(0, atUs - this.#timeUs) / US_PER_S) * this.#v;
+  }
+
   /** Prediction at `atUs` ≥ timeUs without changing the state. */
   predict(atUs: number): Estimate {
     const dt = Math.max(0, atUs - this.#timeUs) / US_PER_S;

@@ -468,7 +468,7 @@ export class SensorCore implements WorkerCore<SensorReading, SensorState> {
     }
     const channel = best?.channels[0];
     if (best === undefined || bestModel === undefined || channel === undefined) return undefined;
-    const x = channel.kalman.predict(Math.max(ts, channel.kalman.timeUs)).mean;
+    const x = channel.kalman.predictMean(ts);
     const prediction = bestModel.predict(x);
     const r = track.channels[0]?.kalman.measurementVariance ?? 0;
     // The regression's residual includes the target's own measurement noise; the estimate is of the true value.
@@ -483,8 +483,7 @@ export class SensorCore implements WorkerCore<SensorReading, SensorState> {
       if (predictor === track) continue;
       const channel = predictor.channels[0];
       if (channel === undefined || !channel.kalman.initialized || t - predictor.lastMeasuredUs > 1.5 * predictor.periodUs) continue;
-      const x = channel.kalman.predict(Math.max(t, channel.kalman.timeUs)).mean;
-      (row[predictor.crossIndex] ??= new SimpleRls(this.#params.crossSensor.forgetting)).update(x, y);
+      (row[predictor.crossIndex] ??= new SimpleRls(this.#params.crossSensor.forgetting)).update(channel.kalman.predictMean(t), y);
     }
   }
 
