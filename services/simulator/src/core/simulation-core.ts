@@ -101,6 +101,8 @@ export class CoreSimulation {
   private readonly egoFromLidar: Transform;
 
   constructor(scenario: Scenario, opts: CoreOptions) {
+    // Payloads are filled through typed arrays, which use the host's byte order; the wire is little-endian.
+    if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) throw new Error('the simulator needs a little-endian host');
     this.scenario = scenario;
     this.seed = opts.seed >>> 0;
     this.opts = opts;
