@@ -21,7 +21,6 @@ import {
   LogMelExtractor,
   openSileroPool,
   OverlapAddSynthesizer,
-  RealFft,
   sileroModelPath,
   SileroVad,
   SpectralDenoiser,
@@ -135,10 +134,7 @@ function runStages(): number {
   const hp = MICS.map(() => new Biquad(highPassCoefficients(FS, params.highPassHz)));
   const dn = MICS.map(() => new SpectralDenoiser({ ...params.denoise, sampleRateHz: FS }));
   const mel = new LogMelExtractor({ ...params.logMel, sampleRateHz: FS });
-  const doa = new GccPhatDoa({ ...params.doa, sampleRateHz: FS, fftSize: params.denoise.frameLength, ...array }, (size) => {
-    const f = new RealFft(size);
-    return { inverseTransform: (o, d) => { f.inverseComplex(o, d); } };
-  });
+  const doa = new GccPhatDoa({ ...params.doa, sampleRateHz: FS, fftSize: params.denoise.frameLength, ...array });
   const synth = new OverlapAddSynthesizer(params.denoise.frameLength);
   const mixSpec = new Float64Array(params.denoise.frameLength + 2);
   const mix = new Float32Array(CHUNK);

@@ -31,7 +31,7 @@ export const DEFAULT_DOA_PARAMS = Object.freeze({
   speedOfSoundMps: 343,
   bandLowHz: 200,
   bandHighHz: 5000,
-  interpolation: 4,
+  interpolation: 2,
   azimuthStepDeg: 1,
   minConfidence: 0.1,
   secondaryRatio: 0.5,
@@ -47,10 +47,6 @@ export interface DoaSource {
   readonly bearingStdRad: number;
   /** Mean weighted PHAT coherence over microphone pairs at the peak (0…1; 1 = one clean plane wave). */
   readonly confidence: number;
-}
-
-interface FftLike {
-  inverseTransform(out: Float64Array, data: Float64Array): void;
 }
 
 /**
@@ -70,19 +66,18 @@ export class GccPhatDoa {
   private readonly m: number;
   private readonly cross: Float64Array[];
   private readonly weightSum: Float64Array;
-  private readonly ifft: FftLike;
-  private readonly full: Float64Array;
-  private readonly out: Float64Array;
+  private readonly maxLag: number;
+  private readonly cosTable: Float64Array;
+  private readonly bandRe: Float64Array;
+  private readonly bandIm: Float64Array;
+  private readonly sinTable: Float64Array;
   private readonly corr: Float64Array[];
   private readonly lagsPerAngle: Float64Array[];
   private readonly azimuths: Float64Array;
   private readonly score: Float64Array;
   private framesInBlock = 0;
 
-  constructor(
-    readonly params: DoaParams,
-    createFft: (size: number) => FftLike,
-  ) {
+  constructor(readonly params: DoaParams) {
     const { positions, fftSize, sampleRateHz, interpolation } = params;
     const pairs: [number, number][] = [];
     for (let i = 0; i < positions.length; i++) for (let j = i + 1; j < positions.length; j++) pairs.push([i, j]);
@@ -93,10 +88,23 @@ export class GccPhatDoa {
     this.m = fftSize * interpolation;
     this.cross = pairs.map(() => new Float64Array(2 * this.bins));
     this.weightSum = new Float64Array(pairs.length);
-    this.ifft = createFft(this.m);
-    this.full = new Float64Array(2 * this.m);
-    this.out = new Float64Array(2 * this.m);
-    this.corr = pairs.map(() => new Float64Array(this.m));
+    // Only lags the geometry allows are ever looked up: evaluate the correlation there directly
+    // (a cos/sin table over lags × band bins) instead of a zero-padded inverse FFT of all lags.
+    this.maxLag = Math.ceil(this.maxDelayS * sampleRateHz * interpolation) + 2;
+    const lagCount = 2 * this.maxLag + 1;
+    const band = this.kHigh - this.kLow + 1;
+    this.cosTable = new Float64Array(lagCount * band);
+    this.sinTable = new Float64Array(lagCount * band);
+    for (let l = 0; l < lagCount; l++) {
+      for (let b = 0; b < band; b++) {
+        const angle = (2 * Math.PI * (this.kLow + b) * (l - this.maxLag)) / this.m;
+        this.cosTable[l * band + b] = Math.cos(angle);
+        this.sinTable[l * band + b] = Math.sin(angle);
+      }
+    }
+    this.corr = pairs.map(() => new Float64Array(lagCount));
+    this.bandRe = new Float64Array(band);
+    this.bandIm = new Float64Array(band);
     const steps = Math.round(360 / params.azimuthStepDeg);
     this.azimuths = new Float64Array(steps);
     this.score = new Float64Array(steps);
@@ -173,33 +181,39 @@ export class GccPhatDoa {
   /** Estimate the sources of the frames added since the last call, and start a new block. */
   estimate(): DoaSource[] {
     if (this.framesInBlock === 0 || this.pairs.length === 0) return [];
-    const m = this.m;
-    this.pairs.forEach((_, p) => {
-      const full = this.full;
-      full.fill(0);
+    const band = this.kHigh - this.kLow + 1;
+    const lagCount = 2 * this.maxLag + 1;
+    for (let p = 0; p < this.pairs.length; p++) {
       const acc = this.cross[p] as Float64Array;
       const ws = this.weightSum[p] as number;
-      const scale = ws > 0 ? m / ws : 0;
-      for (let k = this.kLow; k <= this.kHigh; k++) {
-        full[2 * k] = (acc[2 * k] as number) * scale;
-        full[2 * k + 1] = (acc[2 * k + 1] as number) * scale;
-      }
-      this.ifft.inverseTransform(this.out, full);
-      // One-sided spectrum scaled by 1/Σw: the real part is the weighted mean cos(phase error), 1 at a perfect match.
+      const scale = ws > 0 ? 1 / ws : 0;
       const corr = this.corr[p] as Float64Array;
-      for (let n = 0; n < m; n++) corr[n] = this.out[2 * n] as number;
-    });
+      // r(τ) = Σ_k Re(C_k e^{+2πikτ/N}) / Σw: the weighted mean cos(phase error), 1 at a perfect match.
+      const re = this.bandRe;
+      const im = this.bandIm;
+      for (let b = 0; b < band; b++) {
+        re[b] = (acc[2 * (this.kLow + b)] as number) * scale;
+        im[b] = (acc[2 * (this.kLow + b) + 1] as number) * scale;
+      }
+      const cosT = this.cosTable;
+      const sinT = this.sinTable;
+      for (let l = 0; l < lagCount; l++) {
+        let r = 0;
+        const row = l * band;
+        for (let b = 0; b < band; b++) r += (re[b] as number) * (cosT[row + b] as number) - (im[b] as number) * (sinT[row + b] as number);
+        corr[l] = r;
+      }
+    }
     const steps = this.score.length;
     for (let a = 0; a < steps; a++) {
       let s = 0;
       for (let p = 0; p < this.pairs.length; p++) {
         const corr = this.corr[p] as Float64Array;
-        let pos = (this.lagsPerAngle[p] as Float64Array)[a] as number;
-        pos = ((pos % m) + m) % m;
+        const pos = Math.min(Math.max(((this.lagsPerAngle[p] as Float64Array)[a] as number) + this.maxLag, 0), lagCount - 1.000001);
         const i0 = Math.floor(pos);
         const f = pos - i0;
-        const v0 = corr[i0 % m] as number;
-        const v1 = corr[(i0 + 1) % m] as number;
+        const v0 = corr[i0] as number;
+        const v1 = corr[i0 + 1] as number;
         s += v0 + f * (v1 - v0);
       }
       this.score[a] = s / this.pairs.length;

@@ -2,7 +2,6 @@ import { Biquad, highPassCoefficients } from './biquad.js';
 import { decodeInterleaved, type SampleFormat } from './decode.js';
 import { DEFAULT_DENOISE_PARAMS, OverlapAddSynthesizer, SpectralDenoiser, snrDbFromPowers, type DenoiseParams } from './denoise.js';
 import { AudioConfigError, AudioFormatError, AudioTimeOverlapError } from './errors.js';
-import { RealFft } from './fft.js';
 import { DEFAULT_DOA_PARAMS, GccPhatDoa, type DoaParams, type DoaSource, type Vec3 } from './gcc-phat.js';
 import { DEFAULT_LOG_MEL_PARAMS, LogMelExtractor, type LogMelFrames, type LogMelParams } from './log-mel.js';
 import { StreamResampler } from './resample.js';
@@ -139,19 +138,13 @@ export class AudioProcessor {
         );
       }
       if (channels >= 2) {
-        this.doa = new GccPhatDoa(
-          {
+        this.doa = new GccPhatDoa({
             ...params.doa,
             sampleRateHz,
             fftSize: params.denoise.frameLength,
             positions: array.positions,
             speedOfSoundMps: array.speedOfSoundMps,
-          },
-          (size) => {
-            const fft = new RealFft(size);
-            return { inverseTransform: (out, data) => { fft.inverseComplex(out, data); } };
-          },
-        );
+          });
       }
     }
     this.vad = deps.vadRunner === undefined ? undefined : new SileroVad(deps.vadRunner, params.vad);
