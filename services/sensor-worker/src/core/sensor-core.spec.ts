@@ -164,6 +164,56 @@ describe('SensorCore imputation of missing samples and silent sensors', () => {
   });
 });
 
+describe('SensorCore gap imputation calibration on a known random walk', () => {
+  it('linear and multiple gap records cover the truth at about their nominal 95 %', () => {
+    // Truth: random walk q = 0.01 °C²/s sampled at 10 Hz, noise σ 0.05 °C (the profile and
+    // metadata say the same), 20 % of the samples removed in bursts of 1..20.
+    const results: Record<string, { rmse: number; coverage: number; n: number }> = {};
+    for (const gapMethod of ['linear', 'multiple'] as const) {
+      let ss = 0;
+      let inside = 0;
+      let n = 0;
+      for (let seed = 1; seed <= 5; seed++) {
+        const c = new SensorCore({
+          params: loadSensorConfig({ SENSORFUSE_SENSOR_SENSOR_GAP_METHOD: gapMethod }).sensor,
+          profiles: { temperature: { processNoise: 0.01 } },
+          nowUs: () => T0,
+        });
+        const random = seededRandom(seed);
+        const truth: number[] = [];
+        let x = 20;
+        let lost = 0;
+        const m = metadata('degC', -40, 85, 10, 0, 0.05);
+        for (let i = 0; i < 3000; i++) {
+          if (i > 0) x += Math.sqrt(0.01 * 0.1) * gaussian(random);
+          truth.push(x);
+          const y = x + 0.05 * gaussian(random);
+          if (lost === 0 && i > 20 && random() < 0.02) lost = 1 + Math.floor(random() * 20);
+          if (lost > 0) {
+            lost--;
+            continue;
+          }
+          for (const s of c.update(reading('t', i, T0 + i * 100_000, [y], 'degC', 'temperature', { metadata: m }))) {
+            if (!s.imputed) continue;
+            const k = Math.round((s.captureTimeUs - T0) / 100_000);
+            const e = (s.values[0] ?? 0) - (truth[k] ?? 0);
+            ss += e * e;
+            if (Math.abs(e) <= 1.96 * (s.std[0] ?? 0)) inside++;
+            n++;
+          }
+        }
+      }
+      results[gapMethod] = { rmse: Math.sqrt(ss / n), coverage: inside / n, n };
+    }
+    console.log(`online gap imputation: ${JSON.stringify(results)}`);
+    for (const r of Object.values(results)) {
+      expect(r.n).toBeGreaterThan(1500);
+      expect(r.coverage).toBeGreaterThanOrEqual(0.9);
+      expect(r.coverage).toBeLessThanOrEqual(0.99);
+    }
+  });
+});
+
 describe('SensorCore bad input', () => {
   it('turns a NaN flood into flagged Kalman imputations, never NaN out', () => {
     const c = core();
