@@ -1,0 +1,11 @@
+export { decodeImage, toGray } from './decode.js';
+export type { DecodeOptions, EncodedImage, ImageEncoding, RgbImage } from './decode.js';
+export { letterbox, letterboxGeometry, boxFromLetterbox, boxToLetterbox } from './letterbox.js';
+export type { Box, LetterboxGeometry, LetterboxOptions } from './letterbox.js';
+export { normaliseToTensor } from './normalise.js';
+export type { NormaliseOptions } from './normalise.js';
+export { laplacianVariance, estimateNoiseSigma, measureQuality } from './quality.js';
+export type { ImageQualityReport, QualityOptions } from './quality.js';
+export { denoiseIfNoisy } from './denoise.js';
+export type { DenoiseOptions } from './denoise.js';
+export { ImageDecodeError, ImageDimensionError, ImageTooLargeError } from './errors.js';
