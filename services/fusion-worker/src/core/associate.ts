@@ -1,0 +1,154 @@
+/* eslint-disable @typescript-eslint/no-non-null-assertion -- typed-array and matrix indexing on hot paths; indices are in range by construction */
+import { solveAssignment } from '@sensorfuse/eval';
+import type { AudioEvent, Box2d, CameraDetections } from '@sensorfuse/schemas';
+import { audioCompatible } from './classes.js';
+import { applyTransform, boxArea, boxCorners, intersectionArea, iou, projectCornersToImage, wrapAngle } from './geometry.js';
+import type { ResolvedCamera } from './types.js';
+
+/** A LIDAR object in the body frame at the pivot time. */
+export interface BodyBox {
+  readonly x: number;
+  readonly y: number;
+  readonly z: number;
+  readonly length: number;
+  readonly width: number;
+  readonly height: number;
+  readonly yawRad: number;
+}
+
+/** How the body moved between the pivot time and another capture time (body velocity, yaw rate). */
+export interface EgoDelta {
+  readonly vxBody: number;
+  readonly vyBody: number;
+  readonly yawRateRadS: number;
+}
+
+export interface CameraProjection {
+  /** Image box of each object, undefined when outside the image or behind the camera. */
+  readonly boxes: readonly (Box2d | undefined)[];
+  readonly depthM: Float64Array;
+  /** Share of the projected box not covered by nearer projected boxes, in [0, 1]. */
+  readonly visibleFraction: Float64Array;
+}
+
+const corners = new Float64Array(24);
+const cam = new Float64Array(24);
+
+/**
+ * Projects body-frame boxes into one camera. `dtS` = camera time − pivot time: the boxes are moved into
+ * the body frame at the camera's capture time (ego-motion compensation, objects assumed static over dtS),
+ * then through body → camera and the intrinsics. Occlusion: boxes are visited nearest first and each box's
+ * visible fraction is what nearer boxes leave uncovered.
+ */
+export function projectIntoCamera(objects: readonly BodyBox[], camera: ResolvedCamera, dtS: number, ego: EgoDelta): CameraProjection {
+  const n = objects.length;
+  const boxes: (Box2d | undefined)[] = new Array<Box2d | undefined>(n);
+  const depthM = new Float64Array(n);
+  const visibleFraction = new Float64Array(n);
+  const dYaw = -ego.yawRateRadS * dtS;
+  const c = Math.cos(dYaw);
+  const s = Math.sin(dYaw);
+  const tx = ego.vxBody * dtS;
+  const ty = ego.vyBody * dtS;
+  for (let i = 0; i < n; i++) {
+    const o = objects[i]!;
+    boxCorners(o.x, o.y, o.z, o.length, o.width, o.height, o.yawRad, corners);
+    for (let k = 0; k < 8; k++) {
+      const px = corners[k * 3]! - tx;
+      const py = corners[k * 3 + 1]! - ty;
+      applyTransform(camera.bodyToCamera, c * px - s * py, s * px + c * py, corners[k * 3 + 2]!, cam, k * 3);
+    }
+    const cx = o.x - tx;
+    const cy = o.y - ty;
+    const t = camera.bodyToCamera;
+    depthM[i] = t[8]! * (c * cx - s * cy) + t[9]! * (s * cx + c * cy) + t[10]! * o.z + t[11]!;
+    boxes[i] = depthM[i]! > 0 ? projectCornersToImage(camera.intrinsics, cam) : undefined;
+  }
+  const order = Array.from({ length: n }, (_, i) => i).filter((i) => boxes[i] !== undefined);
+  order.sort((a, b) => depthM[a]! - depthM[b]!);
+  for (let a = 0; a < order.length; a++) {
+    const ia = order[a]!;
+    const box = boxes[ia]!;
+    const area = boxArea(box);
+    let covered = 0;
+    for (let b = 0; b < a; b++) covered += intersectionArea(box, boxes[order[b]!]!);
+    visibleFraction[ia] = area > 0 ? Math.max(0, 1 - covered / area) : 0;
+  }
+  return { boxes, depthM, visibleFraction };
+}
+
+export interface CameraMatch {
+  readonly objectIndex: number;
+  readonly detectionIndex: number;
+  readonly iou: number;
+}
+
+/** Hungarian assignment of projected object boxes to camera boxes on 1 − IoU, IoU below minIou forbidden. */
+export function matchCameraBoxes(
+  projection: CameraProjection,
+  detections: CameraDetections['detections'],
+  minIou: number,
+  minVisibleFraction: number,
+): CameraMatch[] {
+  const rows: number[] = [];
+  for (let i = 0; i < projection.boxes.length; i++) {
+    if (projection.boxes[i] !== undefined && projection.visibleFraction[i]! >= minVisibleFraction) rows.push(i);
+  }
+  if (rows.length === 0 || detections.length === 0) return [];
+  const costs = rows.map((i) => {
+    const box = projection.boxes[i]!;
+    return detections.map((d) => {
+      const v = iou(box, d.box);
+      return v >= minIou ? 1 - v : Number.POSITIVE_INFINITY;
+    });
+  });
+  return solveAssignment(costs).map(({ row, col }) => {
+    const objectIndex = rows[row]!;
+    return { objectIndex, detectionIndex: col, iou: 1 - costs[row]![col]! };
+  });
+}
+
+export interface AudioCandidate {
+  readonly x: number;
+  readonly y: number;
+  readonly objectClass: Parameters<typeof audioCompatible>[1];
+}
+
+export interface AudioMatch {
+  readonly eventIndex: number;
+  readonly objectIndex: number;
+  readonly bearingErrorRad: number;
+}
+
+/**
+ * Audio events (bearing in the body frame, from the array at (micX, micY)) to objects by bearing: gated at
+ * max(minGateRad, gateSigma · bearingStd) and by class compatibility, Hungarian on the normalised error.
+ */
+export function matchAudioEvents(
+  events: readonly { readonly event: AudioEvent; readonly bearingBodyRad: number }[],
+  objects: readonly AudioCandidate[],
+  micX: number,
+  micY: number,
+  gateSigma: number,
+  minGateRad: number,
+): AudioMatch[] {
+  if (events.length === 0 || objects.length === 0) return [];
+  const errors = events.map(({ event, bearingBodyRad }) => {
+    const sigma = Math.max(event.bearingStdRad ?? minGateRad, 1e-3);
+    const gate = Math.max(minGateRad, gateSigma * sigma);
+    return objects.map((o) => {
+      if (!audioCompatible(event.eventClass, o.objectClass)) return Number.POSITIVE_INFINITY;
+      const err = Math.abs(wrapAngle(Math.atan2(o.y - micY, o.x - micX) - bearingBodyRad));
+      return err <= gate ? err / sigma : Number.POSITIVE_INFINITY;
+    });
+  });
+  return solveAssignment(errors).map(({ row, col }) => {
+    const e = events[row]!;
+    const o = objects[col]!;
+    return {
+      eventIndex: row,
+      objectIndex: col,
+      bearingErrorRad: Math.abs(wrapAngle(Math.atan2(o.y - micY, o.x - micX) - e.bearingBodyRad)),
+    };
+  });
+}

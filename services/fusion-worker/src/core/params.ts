@@ -1,0 +1,25 @@
+import type { FusionParams } from './types.js';
+
+/**
+ * Defaults for tests and benchmarks that run the core without the service config. The service's schema
+ * (config.ts) is the documented source; a spec checks that both agree.
+ */
+export const DEFAULT_FUSION_PARAMS: FusionParams = Object.freeze({
+  minIou: 0.1,
+  minVisibleFraction: 0.3,
+  lidarMaxRangeM: 60,
+  cameraOnlyInRangeWeight: 0.3,
+  lidarOnlyConfidence: 0.6,
+  lidarFullPoints: 50,
+  bearingGateSigma: 3,
+  minBearingGateRad: 0.17,
+  gateProbability: 0.99,
+  confirmHits: 3,
+  lostAfterUs: 300_000,
+  deleteAfterUs: 2_000_000,
+  accelNoiseVehicle: 4,
+  accelNoisePedestrian: 1,
+  lidarPositionStdM: 0.3,
+  cameraDepthRelStd: 0.15,
+  minStartScore: 0.2,
+});

@@ -1,0 +1,193 @@
+/* eslint-disable @typescript-eslint/no-non-null-assertion -- typed-array and matrix indexing on hot paths; indices are in range by construction */
+import { solveAssignment } from '@sensorfuse/eval';
+import { chiSquareQuantile, constantVelocityModel, LinearKalmanFilter } from '@sensorfuse/filters';
+import type { Modality, ObjectClass } from '@sensorfuse/schemas';
+import { classesCompatible, isPedestrianLike } from './classes.js';
+import { wrapAngle } from './geometry.js';
+import type { FusionParams, TrackRecord } from './types.js';
+
+/** A detection in the tracking frame, ready for the tracker. */
+export interface WorldDetection {
+  readonly x: number;
+  readonly y: number;
+  readonly z: number;
+  readonly length: number;
+  readonly width: number;
+  readonly height: number;
+  readonly yawRad: number;
+  /** Whether yaw came from a measured box (LIDAR) rather than a class prior. */
+  readonly yawMeasured: boolean;
+  readonly objectClass: ObjectClass;
+  readonly score: number;
+  readonly covXX: number;
+  readonly covXY: number;
+  readonly covYY: number;
+  readonly modalities: readonly Modality[];
+}
+
+const H = Float64Array.from([1, 0, 0, 0, 0, 1, 0, 0]);
+const CLASS_DECAY = 0.8;
+const SHAPE_GAIN = 0.3;
+const INITIAL_SPEED_VAR = 25;
+
+export function trackClass(t: Pick<TrackRecord, 'classScores'>): ObjectClass {
+  let best: ObjectClass = 'unknown';
+  let bestScore = 0;
+  for (const [cls, s] of Object.entries(t.classScores) as [ObjectClass, number][]) {
+    if (s > bestScore) {
+      best = cls;
+      bestScore = s;
+    }
+  }
+  return best;
+}
+
+function accelNoise(params: FusionParams, cls: ObjectClass): number {
+  return isPedestrianLike(cls) ? params.accelNoisePedestrian : params.accelNoiseVehicle;
+}
+
+/** Predict every track by dtS with its class's constant-velocity model. */
+export function predictTracks(tracks: readonly TrackRecord[], dtS: number, params: FusionParams): TrackRecord[] {
+  if (dtS <= 0) return [...tracks];
+  return tracks.map((t) => {
+    const kf = new LinearKalmanFilter(t.x, t.p, 2);
+    const { f, q } = constantVelocityModel(2, dtS, accelNoise(params, trackClass(t)));
+    kf.predict(f, q);
+    return { ...t, x: Array.from(kf.x), p: Array.from(kf.p) };
+  });
+}
+
+function mahalanobis2(t: TrackRecord, d: WorldDetection): number {
+  const sxx = t.p[0]! + d.covXX;
+  const sxy = t.p[1]! + d.covXY;
+  const syy = t.p[5]! + d.covYY;
+  const det = sxx * syy - sxy * sxy;
+  if (!(det > 0)) return Number.POSITIVE_INFINITY;
+  const dx = d.x - t.x[0]!;
+  const dy = d.y - t.x[1]!;
+  return (syy * dx * dx - 2 * sxy * dx * dy + sxx * dy * dy) / det;
+}
+
+/** Yaw of a measured box nearest the track's (a box has no front: yaw and yaw + π are the same box). */
+function alignYaw(track: number, measured: number): number {
+  const d = wrapAngle(measured - track);
+  return Math.abs(d) > Math.PI / 2 ? wrapAngle(measured + Math.PI) : measured;
+}
+
+export interface TrackStepResult {
+  readonly tracks: TrackRecord[];
+  readonly nextTrackId: number;
+  /** Track id per detection (−1: none). */
+  readonly trackOfDetection: Int32Array;
+}
+
+/**
+ * One tracker step at `timeUs` on predicted tracks: Mahalanobis gate (chi-square, 2 dof) and class
+ * compatibility, Hungarian on d², Kalman update of matched tracks, life cycle of the rest, new tentative
+ * tracks from unmatched detections scoring at least minStartScore.
+ */
+export function stepTracks(
+  predicted: readonly TrackRecord[],
+  detections: readonly WorldDetection[],
+  timeUs: number,
+  nextTrackId: number,
+  params: FusionParams,
+): TrackStepResult {
+  const gate = chiSquareQuantile(params.gateProbability, 2);
+  const costs = predicted.map((t) => {
+    const cls = trackClass(t);
+    return detections.map((d) => {
+      if (!classesCompatible(cls, d.objectClass)) return Number.POSITIVE_INFINITY;
+      const m = mahalanobis2(t, d);
+      return m <= gate ? m : Number.POSITIVE_INFINITY;
+    });
+  });
+  const pairs = predicted.length > 0 && detections.length > 0 ? solveAssignment(costs) : [];
+  const detOfTrack = new Int32Array(predicted.length).fill(-1);
+  const trackOfDetection = new Int32Array(detections.length).fill(-1);
+  for (const { row, col } of pairs) {
+    detOfTrack[row] = col;
+    trackOfDetection[col] = predicted[row]!.id;
+  }
+  const out: TrackRecord[] = [];
+  for (let i = 0; i < predicted.length; i++) {
+    const t = predicted[i]!;
+    const j = detOfTrack[i]!;
+    if (j >= 0) {
+      out.push(updateTrack(t, detections[j]!, timeUs, params));
+      continue;
+    }
+    const silentUs = timeUs - t.lastUpdateUs;
+    const missed = { ...t, score: t.score * 0.85, lastModalities: [] as Modality[] };
+    if (t.state === 'tentative') {
+      if (silentUs <= params.lostAfterUs) out.push(missed);
+    } else if (silentUs > params.deleteAfterUs) {
+      // deleted
+    } else {
+      out.push(silentUs > params.lostAfterUs ? { ...missed, state: 'lost' } : missed);
+    }
+  }
+  let next = nextTrackId;
+  for (let j = 0; j < detections.length; j++) {
+    const d = detections[j]!;
+    if (trackOfDetection[j]! >= 0 || d.score < params.minStartScore) continue;
+    trackOfDetection[j] = next;
+    out.push(newTrack(next++, d, timeUs, params));
+  }
+  return { tracks: out, nextTrackId: next, trackOfDetection };
+}
+
+function newTrack(id: number, d: WorldDetection, timeUs: number, params: FusionParams): TrackRecord {
+  const speedVar = isPedestrianLike(d.objectClass) ? 4 : INITIAL_SPEED_VAR;
+  const p = [d.covXX, d.covXY, 0, 0, d.covXY, d.covYY, 0, 0, 0, 0, speedVar, 0, 0, 0, 0, speedVar];
+  const modalityHits: Partial<Record<Modality, number>> = {};
+  for (const m of d.modalities) modalityHits[m] = 1;
+  const track: TrackRecord = {
+    id,
+    state: params.confirmHits <= 1 ? 'confirmed' : 'tentative',
+    x: [d.x, d.y, 0, 0],
+    p,
+    z: d.z,
+    length: d.length,
+    width: d.width,
+    height: d.height,
+    yawRad: d.yawRad,
+    classScores: d.objectClass === 'unknown' ? {} : { [d.objectClass]: d.score },
+    score: d.score,
+    hits: 1,
+    createdUs: timeUs,
+    lastUpdateUs: timeUs,
+    modalityHits,
+    lastModalities: d.modalities,
+  };
+  return track;
+}
+
+function updateTrack(t: TrackRecord, d: WorldDetection, timeUs: number, params: FusionParams): TrackRecord {
+  const kf = new LinearKalmanFilter(t.x, t.p, 2);
+  kf.update([d.x, d.y], H, Float64Array.from([d.covXX, d.covXY, d.covXY, d.covYY]));
+  const classScores: Partial<Record<ObjectClass, number>> = {};
+  for (const [cls, s] of Object.entries(t.classScores) as [ObjectClass, number][]) classScores[cls] = s * CLASS_DECAY;
+  if (d.objectClass !== 'unknown') classScores[d.objectClass] = (classScores[d.objectClass] ?? 0) + d.score;
+  const modalityHits = { ...t.modalityHits };
+  for (const m of d.modalities) modalityHits[m] = (modalityHits[m] ?? 0) + 1;
+  const hits = t.hits + 1;
+  const yaw = d.yawMeasured ? alignYaw(t.yawRad, d.yawRad) : t.yawRad;
+  return {
+    ...t,
+    state: hits >= params.confirmHits ? 'confirmed' : t.state,
+    x: Array.from(kf.x),
+    p: Array.from(kf.p),
+    z: t.z + SHAPE_GAIN * (d.z - t.z),
+    length: t.length + SHAPE_GAIN * (d.length - t.length),
+    width: t.width + SHAPE_GAIN * (d.width - t.width),
+    height: t.height + SHAPE_GAIN * (d.height - t.height),
+    yawRad: wrapAngle(t.yawRad + SHAPE_GAIN * wrapAngle(yaw - t.yawRad)),
+    classScores,
+    score: 0.6 * t.score + 0.4 * d.score,
+    hits,
+    lastUpdateUs: timeUs,
+    modalityHits,
+    lastModalities: d.modalities,
+  };
+}

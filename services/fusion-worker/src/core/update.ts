@@ -1,0 +1,372 @@
+/* eslint-disable @typescript-eslint/no-non-null-assertion -- typed-array and matrix indexing on hot paths; indices are in range by construction */
+import type { AlignedFrame, FrameMember } from '@sensorfuse/align';
+import type { AudioEvent, CameraDetections, EgoState, LidarObjects, Modality, ObjectClass } from '@sensorfuse/schemas';
+import { matchAudioEvents, matchCameraBoxes, projectIntoCamera, type BodyBox, type EgoDelta } from './associate.js';
+import { audioSuggestedClass, CLASS_SIZE_M } from './classes.js';
+import { applyTransform, identityTransform, yawOf, wrapAngle } from './geometry.js';
+import { predictTracks, stepTracks, trackClass, type WorldDetection } from './tracker.js';
+import type {
+  EgoPose, FusedObject, FusionEvent, FusionOutput, FusionParams, FusionPayload, FusionState, ModalityEvidence,
+  ModalityPresence, ResolvedCalibration, TrackOutput,
+} from './types.js';
+
+export interface UpdateContext {
+  readonly params: FusionParams;
+  /** Emit time of the output (processing clock), µs: gives publishTimeUs and the capture → emit latency. */
+  readonly nowUs: number;
+}
+
+export interface UpdateResult {
+  readonly output: FusionOutput;
+  readonly state: FusionState;
+}
+
+export function createFusionState(rigId: string): FusionState {
+  return { rigId, nextTrackId: 1, nextSeq: 0, lastPivotTimeUs: null, ego: null, trackingFrameId: null, tracks: [] };
+}
+
+/** The aligner input name of a modality's records: `camera:<sensorId>` per camera, else the modality. */
+export function modalityOfInput(input: string): Modality {
+  const base = input.split(':')[0];
+  return base === 'camera' || base === 'lidar' || base === 'audio' || base === 'motion' || base === 'sensor' ? base : 'unknown';
+}
+
+function samplesOf(member: FrameMember<FusionPayload> | undefined): FusionPayload[] {
+  if (member === undefined) return [];
+  if (member.select === 'nearest') return [member.record.payload];
+  if (member.select === 'overlapping') return member.samples.map((s) => s.record.payload);
+  return [member.value];
+}
+
+function memberTimeUs(member: FrameMember<FusionPayload>): number {
+  return member.select === 'overlapping' ? (member.samples[0]?.timeUs ?? 0) : member.timeUs;
+}
+
+function yawOfQuaternion(q: EgoState['attitude']): number {
+  return Math.atan2(2 * (q.w * q.z + q.x * q.y), 1 - 2 * (q.y * q.y + q.z * q.z));
+}
+
+function egoFromState(s: EgoState, timeUs: number): EgoPose {
+  return {
+    x: s.position.x, y: s.position.y, z: s.position.z, yawRad: yawOfQuaternion(s.attitude),
+    vx: s.velocity.x, vy: s.velocity.y, yawRateRadS: s.angularVelocity.z, timeUs,
+  };
+}
+
+/** Dead-reckons the last ego pose to timeUs (motion missing this frame). */
+function holdEgo(e: EgoPose, timeUs: number): EgoPose {
+  const dt = (timeUs - e.timeUs) / 1e6;
+  return { ...e, x: e.x + e.vx * dt, y: e.y + e.vy * dt, yawRad: wrapAngle(e.yawRad + e.yawRateRadS * dt), timeUs };
+}
+
+function clamp01(v: number): number {
+  return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+interface WorkingObject {
+  box: BodyBox;
+  origin: 'lidar' | 'camera-only';
+  evidence: ModalityEvidence[];
+  covXX: number;
+  covXY: number;
+  covYY: number;
+  lidarClass: ObjectClass;
+}
+
+const CLASS_WEIGHT: Readonly<Record<Modality, number>> = { camera: 1, lidar: 0.5, audio: 0.6, motion: 0, sensor: 0, unknown: 0 };
+
+function fuseClass(evidence: readonly ModalityEvidence[], fallback: ObjectClass): ObjectClass {
+  const votes = new Map<ObjectClass, number>();
+  for (const e of evidence) {
+    if (e.objectClass === 'unknown') continue;
+    votes.set(e.objectClass, (votes.get(e.objectClass) ?? 0) + CLASS_WEIGHT[e.modality] * e.score * e.reliability);
+  }
+  let best = fallback;
+  let bestVote = 0;
+  for (const [cls, v] of votes) {
+    if (v > bestVote) {
+      best = cls;
+      bestVote = v;
+    }
+  }
+  return best;
+}
+
+/** Noisy-OR of the reliability-weighted scores: each modality is independent evidence the object exists. */
+function fuseScore(evidence: readonly ModalityEvidence[]): number {
+  let miss = 1;
+  for (const e of evidence) miss *= 1 - clamp01(e.score * e.reliability);
+  return 1 - miss;
+}
+
+/**
+ * One aligned frame → fused, tracked output and the next state. Pure: no I/O, no clock (the emit time
+ * comes in `context`), the input state is not modified.
+ */
+export function update(
+  frame: AlignedFrame<FusionPayload>,
+  calibration: ResolvedCalibration,
+  state: FusionState,
+  context: UpdateContext,
+): UpdateResult {
+  const { params } = context;
+  const pivotTimeUs = frame.pivotTimeUs;
+  const inputs: Record<string, ModalityPresence> = {};
+  const byModality = new Map<Modality, ModalityPresence[]>();
+  for (const [input, presence] of Object.entries(frame.presence)) {
+    inputs[input] = presence;
+    const m = modalityOfInput(input);
+    const list = byModality.get(m) ?? [];
+    list.push(presence);
+    byModality.set(m, list);
+  }
+  const presentModalities: Modality[] = [];
+  const missingModalities: Modality[] = [];
+  const lateModalities: Modality[] = [];
+  for (const [m, list] of byModality) {
+    if (list.includes('present')) presentModalities.push(m);
+    if (list.includes('missing')) missingModalities.push(m);
+    if (list.includes('late')) lateModalities.push(m);
+  }
+
+  // Ego pose at the pivot time (interpolated by the aligner), else dead-reckoned from the last one.
+  let ego: EgoPose | null = state.ego === null ? null : holdEgo(state.ego, pivotTimeUs);
+  let trackingFrameId = state.trackingFrameId;
+  for (const p of samplesOf(frame.members.motion)) {
+    if (p.kind === 'motion') {
+      ego = egoFromState(p.value, pivotTimeUs);
+      trackingFrameId ??= p.value.frameId;
+    }
+  }
+  trackingFrameId ??= calibration.bodyFrameId;
+  const egoDelta: EgoDelta = ego === null
+    ? { vxBody: 0, vyBody: 0, yawRateRadS: 0 }
+    : {
+        vxBody: Math.cos(ego.yawRad) * ego.vx + Math.sin(ego.yawRad) * ego.vy,
+        vyBody: -Math.sin(ego.yawRad) * ego.vx + Math.cos(ego.yawRad) * ego.vy,
+        yawRateRadS: ego.yawRateRadS,
+      };
+
+  // LIDAR objects into the body frame.
+  const reliability: Partial<Record<Modality, number>> = {};
+  const lidar: LidarObjects | undefined = frame.pivot.payload.kind === 'lidar' ? frame.pivot.payload.value : undefined;
+  const objects: WorkingObject[] = [];
+  if (lidar !== undefined) {
+    reliability.lidar = lidar.reliability;
+    const toBody = calibration.sensorToBody.get(lidar.sensorId) ?? identityTransform();
+    const yaw0 = yawOf(toBody);
+    const c = new Float64Array(3);
+    const var0 = params.lidarPositionStdM ** 2;
+    for (const o of lidar.objects) {
+      applyTransform(toBody, o.centroid.x, o.centroid.y, o.centroid.z, c);
+      const pointFactor = Math.sqrt(clamp01(o.pointCount / params.lidarFullPoints));
+      objects.push({
+        box: { x: c[0]!, y: c[1]!, z: c[2]!, length: o.extent.x, width: o.extent.y, height: o.extent.z, yawRad: wrapAngle(o.yawRad + yaw0) },
+        origin: 'lidar',
+        evidence: [{ modality: 'lidar', sensorId: lidar.sensorId, objectClass: o.classHint, score: params.lidarOnlyConfidence * pointFactor, reliability: lidar.reliability }],
+        covXX: var0, covXY: 0, covYY: var0,
+        lidarClass: o.classHint,
+      });
+    }
+  }
+  const lidarBoxes = objects.map((o) => o.box);
+
+  // Cameras: project, match, and keep unmatched boxes as camera-only objects.
+  let cameraBoxes = 0;
+  let cameraMatched = 0;
+  let cameraOnly = 0;
+  let cameraRelSum = 0;
+  let cameraCount = 0;
+  for (const [input, member] of Object.entries(frame.members)) {
+    if (member === undefined || modalityOfInput(input) !== 'camera') continue;
+    for (const p of samplesOf(member)) {
+      if (p.kind !== 'camera') continue;
+      const det: CameraDetections = p.value;
+      const camera = calibration.cameras.get(det.sensorId);
+      cameraBoxes += det.detections.length;
+      cameraRelSum += det.reliability;
+      cameraCount++;
+      if (camera === undefined) continue;
+      const dtS = (memberTimeUs(member) - pivotTimeUs) / 1e6;
+      const projection = projectIntoCamera(lidarBoxes, camera, dtS, egoDelta);
+      const matches = matchCameraBoxes(projection, det.detections, params.minIou, params.minVisibleFraction);
+      const matched = new Uint8Array(det.detections.length);
+      for (const m of matches) {
+        const d = det.detections[m.detectionIndex]!;
+        matched[m.detectionIndex] = 1;
+        objects[m.objectIndex]!.evidence.push({ modality: 'camera', sensorId: det.sensorId, objectClass: d.objectClass, score: d.score, reliability: det.reliability });
+      }
+      cameraMatched += matches.length;
+      for (let j = 0; j < det.detections.length; j++) {
+        if (matched[j] === 1) continue;
+        const o = cameraOnlyObject(det, j, camera, lidar !== undefined, params);
+        if (o !== undefined) {
+          objects.push(o);
+          cameraOnly++;
+        }
+      }
+    }
+  }
+  if (cameraCount > 0) reliability.camera = cameraRelSum / cameraCount;
+
+  // Audio: events by bearing and class; a siren nobody sees is an event of its own.
+  const events: FusionEvent[] = [];
+  let audioEvents = 0;
+  let audioMatched = 0;
+  const audioChunks = samplesOf(frame.members.audio).filter((p) => p.kind === 'audio').map((p) => p.value);
+  if (audioChunks.length > 0) reliability.audio = audioChunks.reduce((s, a) => s + a.reliability, 0) / audioChunks.length;
+  for (const chunk of audioChunks) {
+    const toBody = calibration.sensorToBody.get(chunk.sensorId) ?? identityTransform();
+    const micYaw = yawOf(toBody);
+    const withBearing: { event: AudioEvent; bearingBodyRad: number }[] = [];
+    for (const event of chunk.events) {
+      audioEvents++;
+      if (event.bearingRad !== null) withBearing.push({ event, bearingBodyRad: wrapAngle(event.bearingRad + micYaw) });
+      else if (event.eventClass === 'siren') events.push(sirenEvent(chunk.sensorId, event, null));
+    }
+    const candidates = objects.map((o) => ({ x: o.box.x, y: o.box.y, objectClass: fuseClass(o.evidence, o.lidarClass) }));
+    const matches = matchAudioEvents(withBearing, candidates, toBody[3]!, toBody[7]!, params.bearingGateSigma, params.minBearingGateRad);
+    const matchedEvents = new Uint8Array(withBearing.length);
+    for (const m of matches) {
+      const { event } = withBearing[m.eventIndex]!;
+      matchedEvents[m.eventIndex] = 1;
+      const o = objects[m.objectIndex]!;
+      const current = candidates[m.objectIndex]!.objectClass;
+      o.evidence.push({ modality: 'audio', sensorId: chunk.sensorId, objectClass: current === 'unknown' ? audioSuggestedClass(event.eventClass) : current, score: event.score, reliability: chunk.reliability });
+    }
+    audioMatched += matches.length;
+    for (let i = 0; i < withBearing.length; i++) {
+      const w = withBearing[i]!;
+      if (matchedEvents[i] === 0 && w.event.eventClass === 'siren') events.push(sirenEvent(chunk.sensorId, w.event, w.bearingBodyRad));
+    }
+  }
+  for (const m of missingModalities) events.push({ kind: 'modality-missing', modality: m, sensorId: '', bearingRad: null, score: 0, audioClass: null });
+
+  // Late fusion per object.
+  const detections: FusedObject[] = objects.map((o) => ({
+    ...o.box,
+    objectClass: fuseClass(o.evidence, o.lidarClass),
+    score: fuseScore(o.evidence),
+    origin: o.origin,
+    evidence: o.evidence,
+    covXX: o.covXX, covXY: o.covXY, covYY: o.covYY,
+  }));
+
+  // Track in the tracking frame (ego pose applied), then report in the body frame at the pivot time.
+  const ec = ego === null ? 1 : Math.cos(ego.yawRad);
+  const es = ego === null ? 0 : Math.sin(ego.yawRad);
+  const ex = ego?.x ?? 0;
+  const ey = ego?.y ?? 0;
+  const ez = ego?.z ?? 0;
+  const egoYaw = ego?.yawRad ?? 0;
+  const world: WorldDetection[] = detections.map((d) => {
+    const cxx = ec * ec * d.covXX - 2 * ec * es * d.covXY + es * es * d.covYY;
+    const cxy = ec * es * (d.covXX - d.covYY) + (ec * ec - es * es) * d.covXY;
+    const cyy = es * es * d.covXX + 2 * ec * es * d.covXY + ec * ec * d.covYY;
+    const modalities = [...new Set(d.evidence.map((e) => e.modality))];
+    return {
+      x: ex + ec * d.x - es * d.y, y: ey + es * d.x + ec * d.y, z: ez + d.z,
+      length: d.length, width: d.width, height: d.height, yawRad: wrapAngle(d.yawRad + egoYaw),
+      yawMeasured: d.origin === 'lidar', objectClass: d.objectClass, score: d.score,
+      covXX: cxx, covXY: cxy, covYY: cyy, modalities,
+    };
+  });
+  const dtS = state.lastPivotTimeUs === null ? 0 : (pivotTimeUs - state.lastPivotTimeUs) / 1e6;
+  const predicted = predictTracks(state.tracks, dtS, params);
+  const step = stepTracks(predicted, world, pivotTimeUs, state.nextTrackId, params);
+
+  const tracks: TrackOutput[] = step.tracks.map((t) => {
+    const wx = t.x[0]! - ex;
+    const wy = t.x[1]! - ey;
+    const vx = t.x[2]!;
+    const vy = t.x[3]!;
+    return {
+      trackId: t.id,
+      state: t.state,
+      position: { x: ec * wx + es * wy, y: -es * wx + ec * wy, z: t.z - ez },
+      extent: { x: t.length, y: t.width, z: t.height },
+      yawRad: wrapAngle(t.yawRad - egoYaw),
+      velocity: { x: ec * vx + es * vy, y: -es * vx + ec * vy, z: 0 },
+      objectClass: trackClass(t),
+      score: t.state === 'tentative' ? t.score * 0.8 : t.score,
+      contributingModalities: t.lastModalities,
+      ageUs: pivotTimeUs - t.createdUs,
+      positionStdM: { x: Math.sqrt(Math.max(0, t.p[0]!)), y: Math.sqrt(Math.max(0, t.p[5]!)) },
+      velocityStdMps: { x: Math.sqrt(Math.max(0, t.p[10]!)), y: Math.sqrt(Math.max(0, t.p[15]!)) },
+      modalityHits: t.modalityHits,
+    };
+  });
+
+  const output: FusionOutput = {
+    rigId: state.rigId,
+    seq: state.nextSeq,
+    captureTimeUs: pivotTimeUs,
+    publishTimeUs: context.nowUs,
+    latencyUs: context.nowUs - pivotTimeUs,
+    frameId: calibration.bodyFrameId,
+    calibrationVersion: calibration.version,
+    tracks,
+    detections,
+    inputs,
+    presentModalities,
+    missingModalities,
+    lateModalities,
+    reliability,
+    events,
+    counts: { lidarObjects: lidar?.objects.length ?? 0, cameraBoxes, cameraMatched, cameraOnly, audioEvents, audioMatched },
+  };
+  return {
+    output,
+    state: {
+      rigId: state.rigId,
+      nextTrackId: step.nextTrackId,
+      nextSeq: state.nextSeq + 1,
+      lastPivotTimeUs: state.lastPivotTimeUs === null ? pivotTimeUs : Math.max(pivotTimeUs, state.lastPivotTimeUs),
+      ego,
+      trackingFrameId,
+      tracks: step.tracks,
+    },
+  };
+}
+
+function sirenEvent(sensorId: string, event: AudioEvent, bearingRad: number | null): FusionEvent {
+  return { kind: 'siren-unseen', modality: 'audio', sensorId, bearingRad, score: event.score, audioClass: event.eventClass };
+}
+
+/**
+ * A camera box no LIDAR object explains, placed in 3D: depth from the box height and the class's typical
+ * height (pinhole), along the ray through the box centre. Beyond LIDAR range, or with no LIDAR in the frame,
+ * it counts at the camera's full weight; inside LIDAR range it is likely a false positive and is down-weighted.
+ */
+function cameraOnlyObject(
+  det: CameraDetections, index: number, camera: NonNullable<ReturnType<ResolvedCalibration['cameras']['get']>>,
+  lidarPresent: boolean, params: FusionParams,
+): WorkingObject | undefined {
+  const d = det.detections[index]!;
+  const k = camera.intrinsics;
+  const size = CLASS_SIZE_M[d.objectClass];
+  const hPx = d.box.yMax - d.box.yMin;
+  if (!(hPx > 1)) return undefined;
+  const depth = (k.fy * size[2]) / hPx;
+  const u = (d.box.xMin + d.box.xMax) / 2;
+  const v = (d.box.yMin + d.box.yMax) / 2;
+  const p = new Float64Array(3);
+  applyTransform(camera.cameraToBody, ((u - k.cx) / k.fx) * depth, ((v - k.cy) / k.fy) * depth, depth, p);
+  const range = Math.hypot(p[0]!, p[1]!);
+  const weight = !lidarPresent || range > params.lidarMaxRangeM ? 1 : params.cameraOnlyInRangeWeight;
+  // Uncertainty: mostly along the ray (depth), little across it.
+  const bearing = Math.atan2(p[1]! - camera.cameraToBody[7]!, p[0]! - camera.cameraToBody[3]!);
+  const along = (params.cameraDepthRelStd * depth) ** 2;
+  const across = (0.3 + 0.01 * depth) ** 2;
+  const c = Math.cos(bearing);
+  const s = Math.sin(bearing);
+  return {
+    box: { x: p[0]!, y: p[1]!, z: p[2]!, length: size[0], width: size[1], height: size[2], yawRad: bearing },
+    origin: 'camera-only',
+    evidence: [{ modality: 'camera', sensorId: det.sensorId, objectClass: d.objectClass, score: d.score * weight, reliability: det.reliability }],
+    covXX: c * c * along + s * s * across,
+    covXY: c * s * (along - across),
+    covYY: s * s * along + c * c * across,
+    lidarClass: 'unknown',
+  };
+}
