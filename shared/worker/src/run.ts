@@ -26,6 +26,9 @@ export interface RunWorkerOptions {
 export function runWorker(options: RunWorkerOptions): Promise<ServiceOutcome> {
   const { worker, bus, telemetry } = options;
   const removeCheck = telemetry?.server?.addReadinessCheck('worker', () => worker.isReady());
+  // Holds the event loop open while running: on MemoryBus (and with the probe server unref'd)
+  // nothing else would, and Node would exit in the middle of `running` without draining.
+  let keepAlive: NodeJS.Timeout | undefined;
   return runService({
     name: worker.name,
     graceMs: options.graceMs,
@@ -33,6 +36,7 @@ export function runWorker(options: RunWorkerOptions): Promise<ServiceOutcome> {
     ...(options.signals === undefined ? {} : { signals: options.signals }),
     exit: options.exit ?? 'set-exit-code',
     start: async (context) => {
+      keepAlive = setInterval(() => undefined, 1 << 30);
       await options.beforeStart?.();
       if (context.signal.aborted) return;
       worker.start((error) => {
@@ -43,6 +47,7 @@ export function runWorker(options: RunWorkerOptions): Promise<ServiceOutcome> {
       try {
         await worker.drain();
       } finally {
+        clearInterval(keepAlive);
         removeCheck?.();
         await bus.close();
         await telemetry?.shutdown();
