@@ -167,7 +167,14 @@ export function replay(options: ReplayOptions): ReplayController {
       };
       const span = Math.max(1, rangeEnd - rangeStart);
       const it = rec.messages({ topics, startTimeUs: position, endTimeUs: rangeEnd });
-      for await (const m of it) {
+      // Read one message ahead: the next chunk is read and decompressed while this one waits for
+      // its due time, not after it, so a large chunk does not make its first message late.
+      let ahead = it.next();
+      for (;;) {
+        const step = await ahead;
+        if (step.done === true) break;
+        const m = step.value;
+        ahead = it.next();
         if (isStopped()) break;
         if (control.pendingSeekUs !== undefined) {
           position = dataStart + control.pendingSeekUs;
@@ -193,6 +200,9 @@ export function replay(options: ReplayOptions): ReplayController {
         options.onProgress?.({ loop, logTimeUs: m.logTimeUs, fraction: Math.min(1, (m.logTimeUs - rangeStart) / span), published });
       }
       await flush();
+      // a read-ahead left pending by stop or seek settles before the generator is closed
+      await ahead.then(() => undefined, () => undefined);
+      await it.return(undefined);
       if (!seeked) {
         loop++;
         position = rangeStart;
