@@ -31,3 +31,5 @@ export type { ModelRunner, VadParams, VadResult, SpeechSegment } from './vad.js'
 export { AudioProcessor, defaultAudioProcessorParams } from './processor.js';
 export type { AudioChunkLike, AudioAnalysis, AudioProcessorParams, MicrophoneArrayLike, Discontinuity } from './processor.js';
 export { AudioFormatError, AudioNonFiniteError, AudioTimeOverlapError, AudioConfigError } from './errors.js';
+export { toAudioEvents } from './audio-events.js';
+export type { AudioEventsHeader } from './audio-events.js';
