@@ -80,6 +80,21 @@ describe('SensorCore stuck and out-of-range detection', () => {
     expect(out.slice(firstStuck).every((s) => s.stuck && s.imputed && s.imputationMethod === 'kalman')).toBe(true);
   });
 
+  it('applies new metadata: a coarser resolution stops quantisation steps from counting as outliers or stuck', () => {
+    const c = core({ SENSORFUSE_SENSOR_SENSOR_STUCK_WINDOW_US: String(3 * S) });
+    const fine = metadata('degC', -40, 85, 1, 0, 0.01);
+    const coarse = metadata('degC', -40, 85, 1, 1, 0.01);
+    const toggling = [10, 10, 10, 10, 10, 10, 11, 10, 10];
+    const before = toggling.map((x, i) => c.update(reading('q', i, T0 + i * S, [x], 'degC', 'temperature', { metadata: fine }))[0]);
+    // With σ floor 0.01 a one-degree step is an outlier, and 10.0 repeated for 3 s is "stuck".
+    expect(before.some((s) => s?.outlier === true)).toBe(true);
+    expect(before.some((s) => s?.stuck === true)).toBe(true);
+    const after = toggling.map((x, i) => c.update(reading('q', 100 + i, T0 + (100 + i) * S, [x], 'degC', 'temperature', { metadata: coarse })).at(-1));
+    // Resolution 1 °C: σ floor 1 (threshold 4.5 °C) and a stuck tolerance of 0.5 °C: the 11 resets the run.
+    expect(after.map((s) => s?.outlier)).toEqual(toggling.map(() => false));
+    expect(after.slice(6).some((s) => s?.stuck === true)).toBe(false);
+  });
+
   it('flags a reading outside the metadata range, keeps its measured value, and imputes the estimate', () => {
     const c = core();
     const m = metadata('degC', -40, 85, 1);

@@ -76,8 +76,8 @@ type Verdict = 'accepted' | 'missing' | 'outlier' | 'out_of_range' | 'stuck';
 /** One scalar component of one sensor: its filters and running statistics, in SI units. */
 class Channel {
   readonly kalman: ScalarKalman;
-  readonly hampel: HampelWindow;
-  readonly stuck: StuckDetector;
+  hampel: HampelWindow;
+  stuck: StuckDetector;
   lastValue = Number.NaN;
   lastValueUs = 0;
   count = 0;
@@ -86,6 +86,11 @@ class Channel {
 
   constructor(profile: SensorProfile, params: SensorParams) {
     this.kalman = new ScalarKalman({ model: profile.model, processNoise: profile.processNoise, measurementVariance: measurementVariance(profile) });
+    this.hampel = new HampelWindow(params.hampelWindow, params.hampelSigmas, Math.max(profile.resolution, profile.noiseStd));
+    this.stuck = new StuckDetector(params.stuckWindowUs, profile.resolution / 2);
+  }
+
+  retune(profile: SensorProfile, params: SensorParams): void {
     this.hampel = new HampelWindow(params.hampelWindow, params.hampelSigmas, Math.max(profile.resolution, profile.noiseStd));
     this.stuck = new StuckDetector(params.stuckWindowUs, profile.resolution / 2);
   }
@@ -229,6 +234,11 @@ export class SensorCore implements WorkerCore<SensorReading, SensorState> {
       }
     }
     const profile = reading.metadata === null ? (track?.profile ?? this.#baseProfile(reading.sensorType)) : this.#withMetadata(reading, conversion.dimension);
+
+    if (track !== undefined && (profile.resolution !== track.profile.resolution || profile.noiseStd !== track.profile.noiseStd)) {
+      // New metadata: the Hampel floor and the stuck tolerance depend on noise and resolution.
+      for (const c of track.channels) c.retune(profile, this.#params);
+    }
 
     // Judge each component before touching any filter: gap filling needs the state before this reading.
     const measured = reading.values.map((v) => (Number.isFinite(v) ? toSi(conversion, v) : Number.NaN));
