@@ -34,7 +34,10 @@ export interface AudioProcessorParams {
   /** Which signal the VAD hears: the high-passed mix (default) or the denoised mix. */
   readonly vadInput: 'highpassed' | 'denoised';
   /** DOA settings besides geometry; DOA runs only when an array with ≥ 2 microphones is given. */
-  readonly doa: Omit<DoaParams, 'sampleRateHz' | 'fftSize' | 'positions' | 'speedOfSoundMps'>;
+  readonly doa: Omit<DoaParams, 'sampleRateHz' | 'fftSize' | 'positions' | 'speedOfSoundMps'> & {
+    /** 'wiener': weight each bin by the two channels' Wiener gains (noise-dominated bins count little); 'phat': plain PHAT. */
+    readonly weighting: 'wiener' | 'phat';
+  };
   /** Capture-time mismatch between consecutive chunks tolerated as jitter. */
   readonly timeToleranceUs: number;
   /** SNR (dB) mapped to reliability 0 and 1, linear in between. */
@@ -59,6 +62,7 @@ export function defaultAudioProcessorParams(sampleRateHz: number, channels: numb
       secondaryRatio: DEFAULT_DOA_PARAMS.secondaryRatio,
       minSeparationDeg: DEFAULT_DOA_PARAMS.minSeparationDeg,
       maxSources: DEFAULT_DOA_PARAMS.maxSources,
+      weighting: 'wiener',
     },
     timeToleranceUs: 1000,
     reliabilitySnrDb: [0, 20],
@@ -220,7 +224,8 @@ export class AudioProcessor {
 
     let doa: DoaSource[] = [];
     if (this.doa !== undefined && frameCount > 0) {
-      for (let f = 0; f < frameCount; f++) this.doa.addFrame(spectra, f * 2 * bins, gains, f * bins);
+      const weights = p.doa.weighting === 'wiener' ? gains : undefined;
+      for (let f = 0; f < frameCount; f++) this.doa.addFrame(spectra, f * 2 * bins, weights, f * bins);
       doa = this.doa.estimate();
     }
 
