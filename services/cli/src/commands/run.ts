@@ -1,13 +1,58 @@
+import { runService } from '@sensorfuse/runtime';
+import { KafkaBus, MemoryBus, type Bus } from '@sensorfuse/transport';
+import { Pipeline } from '../pipeline/embedded.js';
+
 export interface RunOptions {
   readonly scenario: string;
   readonly seed: number;
   readonly duration?: number;
   readonly kafka?: readonly string[];
   readonly redis?: string;
+  readonly statusIntervalMs?: number;
 }
 
-/** Placeholder until the embedded pipeline is assembled. */
+/**
+ * `sensorfuse run`: the whole pipeline in one process, on the in-memory bus (default) or on Kafka
+ * (--kafka). Prints a status line every few seconds and a summary when stopped (Ctrl-C) or done.
+ */
 export async function runEmbedded(options: RunOptions): Promise<void> {
-  await Promise.resolve();
-  process.stdout.write(`sensorfuse: scenario ${options.scenario}: embedded pipeline not assembled yet\n`);
+  const bus: Bus = options.kafka === undefined ? new MemoryBus() : new KafkaBus({ brokers: options.kafka, clientId: 'sensorfuse-run' });
+  const pipeline = new Pipeline(bus, {
+    scenario: options.scenario,
+    seed: options.seed,
+    partitions: options.kafka === undefined ? 1 : 4,
+    ...(options.duration === undefined ? {} : { durationS: options.duration }),
+  });
+  const mode = options.kafka === undefined ? 'embedded (in-memory bus)' : `deployed (Kafka ${options.kafka.join(',')})`;
+  let timer: NodeJS.Timeout | undefined;
+  const finished = new AbortController();
+  const outcome = await runService({
+    name: 'sensorfuse',
+    graceMs: 8_000,
+    signal: finished.signal,
+    exit: 'none',
+    start: async (context) => {
+      const fail = (error: unknown): void => {
+        context.fail(error);
+      };
+      process.stdout.write(`sensorfuse: running scenario ${options.scenario} (seed ${String(options.seed)}), ${mode}; Ctrl-C stops\n`);
+      await pipeline.start(fail);
+      timer = setInterval(() => {
+        process.stdout.write(`${pipeline.status.line()}\n`);
+      }, options.statusIntervalMs ?? 2_000);
+      if (options.duration !== undefined) {
+        void pipeline.sourceDone().then(
+          () => setTimeout(() => { finished.abort(); }, 1_000),
+          fail,
+        );
+      }
+    },
+    drain: async () => {
+      if (timer !== undefined) clearInterval(timer);
+      await pipeline.drain();
+      await bus.close();
+      process.stdout.write(`${pipeline.status.summary()}\n`);
+    },
+  });
+  if (outcome.error !== undefined) throw outcome.error;
 }
