@@ -2,7 +2,7 @@
 import { solveAssignment } from '@sensorfuse/eval';
 import type { AudioEvent, Box2d, CameraDetections } from '@sensorfuse/schemas';
 import { audioCompatible } from './classes.js';
-import { applyTransform, boxArea, boxCorners, intersectionArea, iou, projectCornersToImage, wrapAngle } from './geometry.js';
+import { applyTransform, boxCorners, intersectionArea, iou, projectCornersToImage, wrapAngle } from './geometry.js';
 import type { ResolvedCamera } from './types.js';
 
 /** A LIDAR object in the body frame at the pivot time. */
@@ -31,6 +31,7 @@ export interface CameraProjection {
   readonly visibleFraction: Float64Array;
 }
 
+const GRID = 8;
 const corners = new Float64Array(24);
 const cam = new Float64Array(24);
 
@@ -66,13 +67,30 @@ export function projectIntoCamera(objects: readonly BodyBox[], camera: ResolvedC
   }
   const order = Array.from({ length: n }, (_, i) => i).filter((i) => boxes[i] !== undefined);
   order.sort((a, b) => depthM[a]! - depthM[b]!);
+  // Coverage by nearer boxes on an 8×8 grid of sample points (a union, so overlapping occluders count once).
   for (let a = 0; a < order.length; a++) {
     const ia = order[a]!;
     const box = boxes[ia]!;
-    const area = boxArea(box);
-    let covered = 0;
-    for (let b = 0; b < a; b++) covered += intersectionArea(box, boxes[order[b]!]!);
-    visibleFraction[ia] = area > 0 ? Math.max(0, 1 - covered / area) : 0;
+    const occluders: Box2d[] = [];
+    for (let b = 0; b < a; b++) {
+      const other = boxes[order[b]!]!;
+      if (intersectionArea(box, other) > 0) occluders.push(other);
+    }
+    if (occluders.length === 0) {
+      visibleFraction[ia] = 1;
+      continue;
+    }
+    let visible = 0;
+    const w = box.xMax - box.xMin;
+    const h = box.yMax - box.yMin;
+    for (let gy = 0; gy < GRID; gy++) {
+      const y = box.yMin + ((gy + 0.5) / GRID) * h;
+      for (let gx = 0; gx < GRID; gx++) {
+        const x = box.xMin + ((gx + 0.5) / GRID) * w;
+        if (!occluders.some((o) => x >= o.xMin && x <= o.xMax && y >= o.yMin && y <= o.yMax)) visible++;
+      }
+    }
+    visibleFraction[ia] = visible / (GRID * GRID);
   }
   return { boxes, depthM, visibleFraction };
 }
@@ -83,7 +101,10 @@ export interface CameraMatch {
   readonly iou: number;
 }
 
-/** Hungarian assignment of projected object boxes to camera boxes on 1 − IoU, IoU below minIou forbidden. */
+/**
+ * Hungarian assignment of projected object boxes to camera boxes on 1 − IoU·(0.5 + 0.5·visible fraction);
+ * IoU below minIou, and boxes less visible than minVisibleFraction, are never matched.
+ */
 export function matchCameraBoxes(
   projection: CameraProjection,
   detections: CameraDetections['detections'],
@@ -95,17 +116,13 @@ export function matchCameraBoxes(
     if (projection.boxes[i] !== undefined && projection.visibleFraction[i]! >= minVisibleFraction) rows.push(i);
   }
   if (rows.length === 0 || detections.length === 0) return [];
-  const costs = rows.map((i) => {
-    const box = projection.boxes[i]!;
-    return detections.map((d) => {
-      const v = iou(box, d.box);
-      return v >= minIou ? 1 - v : Number.POSITIVE_INFINITY;
-    });
+  // A partly hidden object competes for a camera box at a discount: the nearer object usually owns it.
+  const ious = rows.map((i) => detections.map((d) => iou(projection.boxes[i]!, d.box)));
+  const costs = rows.map((i, r) => {
+    const visibility = 0.5 + 0.5 * projection.visibleFraction[i]!;
+    return ious[r]!.map((v) => (v >= minIou ? 1 - v * visibility : Number.POSITIVE_INFINITY));
   });
-  return solveAssignment(costs).map(({ row, col }) => {
-    const objectIndex = rows[row]!;
-    return { objectIndex, detectionIndex: col, iou: 1 - costs[row]![col]! };
-  });
+  return solveAssignment(costs).map(({ row, col }) => ({ objectIndex: rows[row]!, detectionIndex: col, iou: ious[row]![col]! }));
 }
 
 export interface AudioCandidate {

@@ -6,7 +6,7 @@ import type { FusionParams } from './types.js';
  */
 export const DEFAULT_FUSION_PARAMS: FusionParams = Object.freeze({
   minIou: 0.1,
-  minVisibleFraction: 0.3,
+  minVisibleFraction: 0.05,
   lidarMaxRangeM: 60,
   cameraOnlyInRangeWeight: 0.3,
   lidarOnlyConfidence: 0.6,
