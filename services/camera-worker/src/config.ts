@@ -1,0 +1,71 @@
+import { loadConfig, type LoadedConfig } from '@sensorfuse/config';
+import { telemetryConfigSchema } from '@sensorfuse/telemetry';
+import { busConfigSchema } from '@sensorfuse/worker';
+import { z } from 'zod';
+
+export const CAMERA_ENV_PREFIX = 'SENSORFUSE_CAMERA_';
+
+export const cameraModelSchema = z.strictObject({
+  path: z.string().min(0).max(4096).default('').describe('The detector .onnx file (required: the worker will not start without one)'),
+  cardPath: z.string().min(0).max(4096).default('').describe('Its model card JSON; empty = next to the model (x.onnx → x.card.json)'),
+  layout: z
+    .enum(['card', 'yolo', 'nms-n6', 'nms-1n7'])
+    .default('card')
+    .describe('Output layout: from the card (postprocess.layout), YOLOv8/11 raw [1,4+C,N], post-NMS [N,6] or YOLOv7 end2end [1,N,7]'),
+  workers: z.number().int().min(1).max(16).default(1).describe('Inference worker threads, one session each'),
+  intraOpThreads: z.number().int().min(1).max(64).default(1).describe('onnxruntime intra-op threads per session'),
+});
+
+export const cameraParamsSchema = z.strictObject({
+  maxPixels: z.number().int().min(1).max(200_000_000).default(16_000_000).describe('Images with more pixels are dead-lettered before decoding (default 16 MP)'),
+  scoreThreshold: z.number().min(0).max(1).default(0.25).describe('Detections below this score are dropped'),
+  iouThreshold: z.number().min(0).max(1).default(0.45).describe('Class-wise NMS IoU threshold (raw YOLO output)'),
+  maxDetections: z.number().int().min(1).max(10_000).default(100).describe('Most detections per frame, best first'),
+  maxQueueDelayUs: z
+    .number()
+    .int()
+    .min(0)
+    .max(60_000_000)
+    .default(200_000)
+    .describe('A frame that waited longer than this since the broker got it is dropped and counted (0 = never), microseconds'),
+  minFrameIntervalUs: z.number().int().min(0).max(60_000_000).default(0).describe('Per camera, frames closer than this to the last processed one are dropped (0 = all), microseconds'),
+  quality: z.strictObject({
+    blurReferenceVariance: z.number().min(0.001).max(100_000).default(100).describe('Laplacian variance at which blur = 0.5'),
+    underExposedLevel: z.number().int().min(0).max(255).default(16).describe('Grey level at or below which a pixel is crushed black'),
+    overExposedLevel: z.number().int().min(0).max(255).default(240).describe('Grey level at or above which a pixel is clipped white'),
+    blockageGrid: z.number().int().min(1).max(64).default(8).describe('Tiles per side of the blockage map'),
+    blockageStdThreshold: z.number().min(0).max(128).default(2).describe('A tile with grey std below this has no texture (blocked), grey levels'),
+  }),
+  denoise: z.strictObject({
+    mode: z.enum(['auto', 'off']).default('auto').describe('auto: median filter when the measured noise is at least noiseSigmaThreshold'),
+    noiseSigmaThreshold: z.number().min(0).max(255).default(8).describe('Noise sigma (Immerkaer) that switches the median on, grey levels'),
+    medianSize: z.number().int().min(3).max(9).default(3).describe('Median window side, pixels'),
+  }),
+});
+
+export const cameraConfigSchema = z.strictObject({
+  inputTopic: z.string().min(1).max(249).default('raw.camera').describe('Topic of CameraFrame images'),
+  outputTopic: z.string().min(1).max(249).default('obs.camera').describe('Topic of CameraDetections'),
+  groupId: z.string().min(1).max(255).default('camera-worker').describe('Consumer group shared by all instances'),
+  maxCaptureAheadUs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(86_400_000_000)
+    .default(10_000_000)
+    .describe('A capture time further than this ahead of the broker time is a clock fault (DLQ), microseconds'),
+  shutdownGraceMs: z.number().int().min(100).max(600_000).default(10_000).describe('Longest drain on shutdown, milliseconds'),
+  model: cameraModelSchema,
+  camera: cameraParamsSchema,
+  bus: busConfigSchema,
+  telemetry: telemetryConfigSchema,
+});
+
+export type CameraConfig = LoadedConfig<typeof cameraConfigSchema>;
+export type CameraModelConfig = CameraConfig['model'];
+export type CameraParamsConfig = CameraConfig['camera'];
+
+/** Defaults < JSON file (SENSORFUSE_CAMERA_CONFIG_FILE) < environment (SENSORFUSE_CAMERA_*). */
+export function loadCameraConfig(env?: Readonly<Record<string, string | undefined>>): CameraConfig {
+  return loadConfig(cameraConfigSchema, { envPrefix: CAMERA_ENV_PREFIX, ...(env === undefined ? {} : { env }) });
+}

@@ -1,0 +1,143 @@
+import {
+  boxFromLetterbox,
+  decodeImage,
+  denoiseIfNoisy,
+  letterbox,
+  measureQuality,
+  normaliseToTensor,
+  toGray,
+  type NormaliseOptions,
+  type QualityOptions,
+} from '@sensorfuse/image';
+import type { CameraDetections, CameraFrame, Detection2d, ObjectClass } from '@sensorfuse/schemas';
+import type { CoreContext, WorkerCore } from '@sensorfuse/worker';
+import { decodeDetections, type DetectorOutputLayout, type OutputTensor } from './decode-detections.js';
+
+/** The model, seen from the core: one float32 NCHW tensor in, one output tensor out (a pool in a worker thread in production). */
+export interface Detector {
+  run(input: Float32Array, dims: readonly number[]): Promise<OutputTensor>;
+}
+
+/** What the core needs to know about the model (from its card and the config). */
+export interface DetectorSpec {
+  /** Name and version, published as modelId. */
+  readonly modelId: string;
+  readonly inputWidth: number;
+  readonly inputHeight: number;
+  readonly padValue: number;
+  readonly normalise: NormaliseOptions;
+  readonly layout: DetectorOutputLayout;
+  /** The model's own labels, by class index. */
+  readonly labels: readonly string[];
+  /** The shared-taxonomy class of each label. */
+  readonly classes: readonly ObjectClass[];
+}
+
+export interface CameraParams {
+  readonly maxPixels: number;
+  readonly scoreThreshold: number;
+  readonly iouThreshold: number;
+  readonly maxDetections: number;
+  /** A frame that waited longer than this since the broker got it is dropped unprocessed (0 = never). */
+  readonly maxQueueDelayUs: number;
+  /** Frames of one camera closer than this after the last processed one are dropped (0 = every frame). */
+  readonly minFrameIntervalUs: number;
+  readonly quality: QualityOptions;
+  readonly denoise: { readonly mode: 'auto' | 'off'; readonly noiseSigmaThreshold: number; readonly medianSize: number };
+}
+
+/** Counters shared by all cameras of one worker (for tests, benchmarks and the metrics). */
+export interface CameraCounters {
+  framesProcessed: number;
+  droppedStale: number;
+  droppedInterval: number;
+  droppedOutOfOrder: number;
+  denoised: number;
+}
+
+export function newCameraCounters(): CameraCounters {
+  return { framesProcessed: 0, droppedStale: 0, droppedInterval: 0, droppedOutOfOrder: 0, denoised: 0 };
+}
+
+export interface CameraCoreOptions {
+  readonly detector: Detector;
+  readonly spec: DetectorSpec;
+  readonly params: CameraParams;
+  readonly counters: CameraCounters;
+  /** Wall clock, integer µs (injected so tests control staleness). */
+  readonly nowUs: () => number;
+}
+
+/**
+ * One camera: CameraFrame → CameraDetections. Newest frame first: the worker hands frames in
+ * order, one at a time, so a frame whose queue delay (now − broker time) exceeds
+ * `maxQueueDelayUs` when inference is free again is dropped and counted rather than processed late;
+ * `minFrameIntervalUs` thins a camera that is faster than needed. Bad images throw typed errors
+ * (the worker dead-letters them).
+ */
+export class CameraCore implements WorkerCore<CameraFrame, CameraDetections> {
+  private lastCaptureUs = -Infinity;
+  private readonly tensor: Float32Array;
+
+  constructor(private readonly o: CameraCoreOptions) {
+    this.tensor = new Float32Array(3 * o.spec.inputWidth * o.spec.inputHeight);
+  }
+
+  async update(frame: CameraFrame, context: CoreContext): Promise<readonly CameraDetections[]> {
+    const { params, spec, counters } = this.o;
+    if (frame.captureTimeUs <= this.lastCaptureUs) {
+      counters.droppedOutOfOrder++;
+      return [];
+    }
+    if (params.maxQueueDelayUs > 0 && this.o.nowUs() - context.receivedAtUs > params.maxQueueDelayUs) {
+      counters.droppedStale++;
+      return [];
+    }
+    if (params.minFrameIntervalUs > 0 && frame.captureTimeUs - this.lastCaptureUs < params.minFrameIntervalUs) {
+      counters.droppedInterval++;
+      return [];
+    }
+    const decoded = await decodeImage(frame, { maxPixels: params.maxPixels });
+    const quality = measureQuality(toGray(decoded), decoded.width, decoded.height, params.quality);
+    let image = decoded;
+    if (params.denoise.mode === 'auto') {
+      const d = await denoiseIfNoisy(decoded, quality.noiseSigma, params.denoise);
+      if (d.applied) counters.denoised++;
+      image = d.image;
+    }
+    const { image: boxed, geometry } = await letterbox(image, { width: spec.inputWidth, height: spec.inputHeight, padValue: spec.padValue });
+    normaliseToTensor(boxed, spec.normalise, this.tensor);
+    const output = await this.o.detector.run(this.tensor, [1, 3, spec.inputHeight, spec.inputWidth]);
+    const raw = decodeDetections(output, {
+      layout: spec.layout,
+      numClasses: spec.labels.length,
+      scoreThreshold: params.scoreThreshold,
+      iouThreshold: params.iouThreshold,
+      maxDetections: params.maxDetections,
+    });
+    const detections: Detection2d[] = [];
+    for (const r of raw) {
+      const box = boxFromLetterbox(r.box, geometry);
+      if (box.xMax <= box.xMin || box.yMax <= box.yMin) continue; // entirely in the padding
+      detections.push({ box, objectClass: spec.classes[r.classIndex] ?? 'unknown', label: spec.labels[r.classIndex] ?? String(r.classIndex), score: r.score });
+    }
+    this.lastCaptureUs = frame.captureTimeUs;
+    counters.framesProcessed++;
+    return [
+      {
+        rigId: frame.rigId,
+        sensorId: frame.sensorId,
+        seq: frame.seq,
+        captureTimeUs: frame.captureTimeUs,
+        publishTimeUs: this.o.nowUs(),
+        frameId: frame.frameId,
+        imageWidth: decoded.width,
+        imageHeight: decoded.height,
+        detections,
+        quality: { blur: quality.blur, exposure: quality.exposure, blockage: quality.blockage },
+        reliability: quality.reliability,
+        modelId: spec.modelId,
+      },
+    ];
+  }
+}

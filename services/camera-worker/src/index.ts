@@ -1,0 +1,14 @@
+export { createCameraWorker, openCameraWorker, CAMERA_SERVICE } from './worker.js';
+export type { CameraWorker, CameraWorkerConfig, CameraWorkerOptions } from './worker.js';
+export { cameraConfigSchema, cameraModelSchema, cameraParamsSchema, loadCameraConfig, CAMERA_ENV_PREFIX } from './config.js';
+export type { CameraConfig, CameraModelConfig, CameraParamsConfig } from './config.js';
+export { openDetector, detectorSpecFromCard } from './detector.js';
+export type { OpenedDetector } from './detector.js';
+export { CameraCore, newCameraCounters } from './core/camera-core.js';
+export type { CameraCoreOptions, CameraCounters, CameraParams, Detector, DetectorSpec } from './core/camera-core.js';
+export { decodeDetections, checkOutputShape, nmsByClass, iou } from './core/decode-detections.js';
+export type { DecodeDetectionsOptions, DetectorOutputLayout, OutputTensor, RawDetection } from './core/decode-detections.js';
+export { buildClassMap } from './core/class-map.js';
+export { DetectorOutputShapeError } from './core/errors.js';
+export { buildOnnxModel, constantDetectorModel, randomYoloModel } from './testing/onnx-builder.js';
+export type { OnnxGraph, OnnxNode, OnnxTensor, OnnxValue } from './testing/onnx-builder.js';

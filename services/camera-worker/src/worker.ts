@@ -1,0 +1,78 @@
+import type { Tracer } from '@opentelemetry/api';
+import { SchemaRegistry, createCodec } from '@sensorfuse/codec';
+import { cameraDetectionsSchema, cameraFrameSchema, type CameraDetections, type CameraFrame } from '@sensorfuse/schemas';
+import type { PipelineMetrics } from '@sensorfuse/telemetry';
+import { nowUs } from '@sensorfuse/time';
+import type { Bus } from '@sensorfuse/transport';
+import { createWorker, type Worker, type WorkerLogger } from '@sensorfuse/worker';
+import type { CameraConfig } from './config.js';
+import { CameraCore, newCameraCounters, type CameraCounters, type Detector, type DetectorSpec } from './core/camera-core.js';
+import { openDetector } from './detector.js';
+
+export const CAMERA_SERVICE = 'camera-worker';
+
+export interface CameraWorkerOptions {
+  readonly registry?: SchemaRegistry;
+  readonly tracer?: Tracer;
+  readonly metrics?: PipelineMetrics;
+  readonly logger?: WorkerLogger;
+  /** Wall clock for staleness and publishTimeUs; default the system clock. */
+  readonly nowUs?: () => number;
+}
+
+export type CameraWorkerConfig = Pick<CameraConfig, 'inputTopic' | 'outputTopic' | 'groupId' | 'maxCaptureAheadUs' | 'camera'>;
+
+/** A camera worker plus its frame counters (drops by reason, denoised frames). */
+export interface CameraWorker extends Worker {
+  readonly counters: Readonly<CameraCounters>;
+}
+
+/**
+ * The camera worker on any bus with an already opened detector: raw.camera CameraFrame →
+ * obs.camera CameraDetections, bad frames to raw.camera.dlq. Embedded mode and tests inject the detector.
+ */
+export function createCameraWorker(bus: Bus, config: CameraWorkerConfig, detector: Detector, spec: DetectorSpec, options: CameraWorkerOptions = {}): CameraWorker {
+  const registry = options.registry ?? new SchemaRegistry();
+  const counters = newCameraCounters();
+  const clock = options.nowUs ?? nowUs;
+  const worker = createWorker<CameraFrame, CameraDetections>({
+    name: CAMERA_SERVICE,
+    bus,
+    input: { topic: config.inputTopic, groupId: config.groupId, codec: createCodec<CameraFrame>(registry, cameraFrameSchema) },
+    output: { topic: config.outputTopic, codec: createCodec<CameraDetections>(registry, cameraDetectionsSchema) },
+    createCore: () => new CameraCore({ detector, spec, params: config.camera, counters, nowUs: clock }),
+    maxCaptureAheadUs: config.maxCaptureAheadUs,
+    ...(options.tracer === undefined ? {} : { tracer: options.tracer }),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+  return withCounters(worker, counters, async () => {
+    /* the caller owns the detector */
+  });
+}
+
+function withCounters(worker: Worker, counters: CameraCounters, afterDrain: () => Promise<void>): CameraWorker {
+  return {
+    name: worker.name,
+    get state() {
+      return worker.state;
+    },
+    counters,
+    start: (onFatal) => {
+      worker.start(onFatal);
+    },
+    isReady: () => worker.isReady(),
+    stats: () => worker.stats(),
+    drain: async () => {
+      await worker.drain();
+      await afterDrain();
+    },
+  };
+}
+
+/** Open the configured model in an inference pool and build the worker; draining the worker closes the pool. */
+export async function openCameraWorker(bus: Bus, config: Pick<CameraConfig, 'model'> & CameraWorkerConfig, options: CameraWorkerOptions = {}): Promise<CameraWorker> {
+  const opened = await openDetector(config.model);
+  const worker = createCameraWorker(bus, config, opened.detector, opened.spec, options);
+  return withCounters(worker, worker.counters, () => opened.close());
+}
