@@ -17,6 +17,8 @@ import type {
   MotionSample,
   RigCalibration,
   SchemaName,
+  SensorReading,
+  SensorState,
 } from '@sensorfuse/schemas';
 
 const T0 = 1_700_000_000_000_000; // 2023-11-14T22:13:20Z in microseconds
@@ -238,6 +240,33 @@ const rigCalibration: RigCalibration = {
 };
 
 /** Sample records per schema (MotionSample twice: IMU and GNSS branches of its union). */
+/** A tyre-pressure reading in psi with its metadata, and the worker's imputed state for it. */
+const sensorReading: SensorReading = {
+  ...common('tyre_fl', 'base_link', 12),
+  sensorType: 'pressure',
+  values: [32.5],
+  unit: 'psi',
+  quality: 'good',
+  metadata: { unit: 'psi', minValue: 0, maxValue: 100, resolution: 0.1, expectedRateHz: 1, noiseStd: 0.2 },
+};
+
+const sensorState: SensorState = {
+  ...common('tyre_fl', 'base_link', 13),
+  sensorType: 'pressure',
+  unit: 'Pa',
+  values: [224_080.5],
+  std: [1_380],
+  measured: [],
+  outlier: false,
+  stuck: false,
+  outOfRange: false,
+  imputed: true,
+  imputationMethod: 'multiple',
+  imputationDraws: 20,
+  predictorSensorIds: ['tyre_fr'],
+  sinceMeasuredUs: 1_000_000,
+};
+
 export const samples: readonly (readonly [SchemaName, unknown])[] = [
   ['AudioChunk', audioChunk],
   ['AudioEvents', audioEvents],
@@ -253,4 +282,6 @@ export const samples: readonly (readonly [SchemaName, unknown])[] = [
   ['MotionSample', imuSample],
   ['MotionSample', gnssFix],
   ['RigCalibration', rigCalibration],
+  ['SensorReading', sensorReading],
+  ['SensorState', sensorState],
 ];
