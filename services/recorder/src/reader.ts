@@ -38,6 +38,8 @@ export interface ChannelInfo {
   readonly messages: number;
 }
 
+const ENVELOPE_PREFIX = 'sensorfuse-envelope';
+
 class FileReadable implements McapTypes.IReadable {
   constructor(readonly handle: fs.FileHandle, readonly bytes: bigint) {}
   size(): Promise<bigint> {
@@ -112,6 +114,8 @@ export class Recording {
     const byKey = new Map<string, { topic: string; messageEncoding: string; schemaName: string | undefined; static: boolean; messages: number }>();
     for (const f of this.files) {
       for (const ch of f.reader.channelsById.values()) {
+        // Derived channels (Foxglove visuals) are not Bus records.
+        if (!ch.messageEncoding.startsWith(ENVELOPE_PREFIX)) continue;
         const schemaName = f.reader.schemasById.get(ch.schemaId)?.name;
         const k = `${ch.topic}\u0000${schemaName ?? ''}`;
         const entry = byKey.get(k) ?? { topic: ch.topic, messageEncoding: ch.messageEncoding, schemaName, static: ch.metadata.get('static') === 'true', messages: 0 };
@@ -140,6 +144,7 @@ export class Recording {
     for await (const m of file.reader.readMessages(args)) {
       const ch = file.reader.channelsById.get(m.channelId);
       if (!ch) throw new RecordingFormatError(`${file.path}: message on unknown channel ${m.channelId}`);
+      if (!ch.messageEncoding.startsWith(ENVELOPE_PREFIX)) continue;
       let schemaJson = schemaText.get(ch.schemaId);
       if (!schemaText.has(ch.schemaId)) {
         const s = file.reader.schemasById.get(ch.schemaId);

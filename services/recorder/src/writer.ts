@@ -3,6 +3,7 @@ import path from 'node:path';
 import { AVRO_MESSAGE_ENCODING, AVRO_SCHEMA_ENCODING, RAW_MESSAGE_ENCODING, type SchemaCatalog } from './catalog.js';
 import { encodeEnvelope } from './envelope.js';
 import { RecordingIoError } from './errors.js';
+import { FoxgloveConverter } from './foxglove.js';
 import { McapFile, type ChunkCompressor } from './mcap-file.js';
 import { loadZstd } from './zstd.js';
 
@@ -37,6 +38,12 @@ export interface RecordingWriterOptions {
   /** Free-form metadata stored in each file as the MCAP metadata record `sensorfuse.recording`. */
   readonly metadata?: Readonly<Record<string, string>>;
   readonly catalog: SchemaCatalog;
+  /**
+   * 'visual': also write point clouds, images, transforms, camera calibrations and fused tracks on
+   * `/foxglove/…` channels with Foxglove's own schemas (JSON), so the file opens with a 3D view in
+   * Foxglove or Lichtblick. Replay ignores these channels. Default 'off'.
+   */
+  readonly foxglove?: 'off' | 'visual';
 }
 
 /** One Bus record as the recorder receives it. */
@@ -91,12 +98,14 @@ export class RecordingWriter {
   /** Messages already inside finished chunks (on disk) when the last write happened. */
   #flushedMessages = 0;
   #compress: ChunkCompressor | undefined;
+  readonly #foxglove: FoxgloveConverter | undefined;
   /** performance.now() when the open chunk got its first message. */
   #chunkOpenedMs: number | undefined;
 
   constructor(options: RecordingWriterOptions) {
     this.#options = options;
     this.#static = new Set(options.staticTopics ?? DEFAULT_STATIC_TOPICS);
+    this.#foxglove = options.foxglove === 'visual' ? new FoxgloveConverter(options.catalog) : undefined;
   }
 
   /** Messages known to be in complete chunks on disk (they survive a crash). */
@@ -214,9 +223,31 @@ export class RecordingWriter {
     });
     this.#messages++;
     this.#bytesIn += input.value.length;
+    if (this.#foxglove) this.#addFoxglove(file, input.value, logTimeUs);
     this.#chunkOpenedMs ??= performance.now();
     this.flushIfStale();
     this.#noteFlush(file);
+  }
+
+  #addFoxglove(file: OpenFile, value: Buffer, logTimeUs: number): void {
+    const entry = this.#options.catalog.lookupValue(value);
+    if (!entry || !this.#foxglove) return;
+    for (const m of this.#foxglove.convert(entry.name, value)) {
+      const key = `foxglove\u0000${m.topic}\u0000${m.schemaName}`;
+      let channelId = file.channels.get(key);
+      if (channelId === undefined) {
+        let schemaId = file.schemas.get(m.schemaName);
+        if (schemaId === undefined) {
+          schemaId = file.writer.registerSchema({ name: m.schemaName, encoding: 'jsonschema', data: Buffer.from(JSON.stringify(m.schema)) });
+          file.schemas.set(m.schemaName, schemaId);
+        }
+        channelId = file.writer.registerChannel({ topic: m.topic, schemaId, messageEncoding: 'json', metadata: new Map([['foxglove', 'true']]) });
+        file.channels.set(key, channelId);
+      }
+      const sequence = (file.sequences.get(channelId) ?? 0) + 1;
+      file.sequences.set(channelId, sequence);
+      file.writer.addMessage({ channelId, sequence, logTime: BigInt(logTimeUs), publishTime: BigInt(logTimeUs), data: Buffer.from(JSON.stringify(m.message)) });
+    }
   }
 
   #noteFlush(file: OpenFile): void {
