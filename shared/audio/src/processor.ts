@@ -118,6 +118,7 @@ export class AudioProcessor {
   private framesSinceOrigin = 0;
   private lastStartUs: number | undefined;
   private lastVoice = 0;
+  private tail: Promise<void> = Promise.resolve();
 
   constructor(
     readonly params: AudioProcessorParams,
@@ -160,7 +161,20 @@ export class AudioProcessor {
     return this.denoisers[0]?.latencySamples ?? 0;
   }
 
-  async process(chunk: AudioChunkLike): Promise<AudioAnalysis> {
+  /**
+   * Analyse the next chunk. Calls are serialised: a call made before the previous one settled
+   * waits for it, so the carried state always sees chunks one at a time, in call order.
+   */
+  process(chunk: AudioChunkLike): Promise<AudioAnalysis> {
+    const run = this.tail.then(() => this.processNow(chunk));
+    this.tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async processNow(chunk: AudioChunkLike): Promise<AudioAnalysis> {
     const p = this.params;
     const context = { sensorId: chunk.sensorId };
     if (chunk.channels !== p.channels || chunk.sampleRateHz !== p.sampleRateHz) {

@@ -144,6 +144,33 @@ describe('Silero VAD on real speech (espeak-ng) in white noise', () => {
     expect(Math.max(...results.map((r) => r.voiceProbability))).toBeLessThan(0.5);
   });
 
+  it('serialises overlapping process() calls: firing all chunks at once gives the sequential result', async () => {
+    const rate = 16000;
+    const x = whiteNoise(rate, 0.05, 6);
+    for (let i = 2000; i < 10000; i++) x[i] = (x[i] as number) + 0.3 * Math.sin((2 * Math.PI * 180 * i) / rate);
+    const sequential = (await runVad(x, rate, 20)).flatMap((r) => Array.from(r.vad?.probabilities ?? []));
+    const proc = new AudioProcessor(defaultAudioProcessorParams(rate, 1), { vadRunner: await vadPool() });
+    const per = 320;
+    const pending: Promise<AudioAnalysis>[] = [];
+    for (let i = 0; i < x.length; i += per) {
+      const part = x.subarray(i, i + per);
+      pending.push(
+        proc.process({
+          sensorId: 'mic',
+          captureTimeUs: T0 + Math.round((i * 1e6) / rate),
+          sampleFormat: 's16le',
+          channels: 1,
+          sampleRateHz: rate,
+          frames: part.length,
+          data: encodeS16le([part]),
+        }),
+      );
+    }
+    const concurrent = (await Promise.all(pending)).flatMap((r) => Array.from(r.vad?.probabilities ?? []));
+    expect(concurrent.length).toBe(31);
+    expect(concurrent).toEqual(sequential);
+  });
+
   it('gives the same window probabilities in 20 ms chunks as in 100 ms chunks (state carried across chunks)', async () => {
     const rate = 16000;
     const x = whiteNoise(rate, 0.05, 5);
