@@ -46,7 +46,7 @@ export function toMotionSample(r: ImuRecord | GnssRecord): MotionSample {
   if (r.kind === 'imu') {
     return {
       ...header,
-      payload: { 'sensorfuse.ImuSample': { linearAcceleration: vec(r.linearAcceleration), angularVelocity: vec(r.angularVelocity), magneticField: null, orientation: null } },
+      payload: { 'sensorfuse.ImuSample': { linearAcceleration: vec(r.linearAcceleration), angularVelocity: vec(r.angularVelocity), magneticField: r.magneticFieldT === undefined ? null : vec(r.magneticFieldT), orientation: null } },
     };
   }
   const h2 = r.horizontalSigmaM ** 2;

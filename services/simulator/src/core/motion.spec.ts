@@ -137,3 +137,52 @@ describe('GNSS fixes', () => {
     expect(rms).toBeLessThan(0.8);
   });
 });
+
+describe('magnetometer', () => {
+  it('gives a tilt-compensated heading equal to the true yaw within its noise (declination 12°, dip 65°, through curves and the bump)', () => {
+    const mag = { rateHz: 50, fieldStrengthUT: 48, declinationDeg: 12, inclinationDeg: 65, noiseSigmaUT: 0.3, hardIronSigmaUT: 2 };
+    const sc = resolveScenario({ sensors: { imu: { magnetometer: mag } } });
+    const seconds = 20;
+    const core = new CoreSimulation({ ...sc, durationS: seconds }, { seed: 5, sensors: ['imu'] });
+    const hardIron = core.imu.hardIronBiasT();
+    const dec = (12 * Math.PI) / 180;
+    let imuCount = 0;
+    const errs: number[] = [];
+    let maxTilt = 0;
+    for (const r of core.records()) {
+      if (r.kind !== 'imu') continue;
+      imuCount++;
+      if (!r.magneticFieldT) continue;
+      const pose = core.world.egoKinematics((r.trueCaptureTimeUs - core.startTimeUs) / 1e6).pose;
+      // A calibrated rig removes the hard-iron offset first.
+      const [mx, my, mz] = [r.magneticFieldT[0] - hardIron[0], r.magneticFieldT[1] - hardIron[1], r.magneticFieldT[2] - hardIron[2]];
+      expect(Math.hypot(mx, my, mz) * 1e6).toBeGreaterThan(46);
+      expect(Math.hypot(mx, my, mz) * 1e6).toBeLessThan(50);
+      // Classic tilt compensation (roll about x, then pitch about y, as the ZYX Euler angles of the pose).
+      const cr = Math.cos(pose.roll), sr = Math.sin(pose.roll), cp = Math.cos(pose.pitch), sp = Math.sin(pose.pitch);
+      const xh = mx * cp + (my * sr + mz * cr) * sp;
+      const yh = my * cr - mz * sr;
+      // Horizontal field points to magnetic north, i.e. at ENU angle 90° − declination; in the yaw-only frame it sits at that angle − yaw.
+      const yaw = Math.PI / 2 - dec - Math.atan2(yh, xh);
+      errs.push(Math.atan2(Math.sin(yaw - pose.yaw), Math.cos(yaw - pose.yaw)));
+      maxTilt = Math.max(maxTilt, Math.abs(pose.pitch), Math.abs(pose.roll));
+    }
+    expect(errs.length).toBe(imuCount / 4); // 200 Hz IMU, 50 Hz magnetometer
+    // Per-sample heading noise ≈ σ / horizontal field = 0.3 / (48·cos 65°) rad ≈ 0.85°.
+    const sigma = 0.3 / (48 * Math.cos((65 * Math.PI) / 180));
+    const rms = Math.sqrt(errs.reduce((s, e) => s + e * e, 0) / errs.length);
+    const mean = errs.reduce((s, e) => s + e, 0) / errs.length;
+    console.log(`magnetometer heading: rms ${((rms * 180) / Math.PI).toFixed(2)}°, mean ${((mean * 180) / Math.PI).toFixed(3)}°, expected σ ${((sigma * 180) / Math.PI).toFixed(2)}°, max |pitch|,|roll| ${((maxTilt * 180) / Math.PI).toFixed(2)}°`);
+    expect(maxTilt).toBeGreaterThan(0.005); // the tilt compensation really mattered
+    expect(rms).toBeLessThan(1.3 * sigma);
+    expect(rms).toBeGreaterThan(0.7 * sigma);
+    expect(Math.abs(mean)).toBeLessThan((4 * sigma) / Math.sqrt(errs.length));
+    for (const e of errs) expect(Math.abs(e)).toBeLessThan(5 * sigma);
+  });
+
+  it('is absent when its rate is 0', () => {
+    const sc = resolveScenario({ sensors: { imu: { magnetometer: { rateHz: 0 } } } });
+    const core = new CoreSimulation({ ...sc, durationS: 1 }, { seed: 5, sensors: ['imu'] });
+    for (const r of core.records()) if (r.kind === 'imu') expect(r.magneticFieldT).toBeUndefined();
+  });
+});

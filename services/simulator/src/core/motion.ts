@@ -1,7 +1,7 @@
 import type { Vec3 } from './geometry.js';
 import { rotateVec, transposeMat3 } from './geometry.js';
 import type { Rng } from './rng.js';
-import type { GnssConfig, ImuConfig, Scenario } from './scenario.js';
+import type { GnssConfig, ImuConfig, MagnetometerConfig, Scenario } from './scenario.js';
 import type { World } from './world.js';
 import { GRAVITY_MPS2 } from './world.js';
 
@@ -10,6 +10,21 @@ export interface ImuSample {
   readonly linearAcceleration: Vec3;
   /** Angular rate in the body frame (rad/s). */
   readonly angularVelocity: Vec3;
+  /** Magnetometer reading in the body frame (tesla), only on the samples where the magnetometer is due. */
+  readonly magneticFieldT?: Vec3;
+}
+
+/**
+ * The Earth's field in the world frame (x east, y north, z up), tesla: horizontal part
+ * F·cos(inclination) towards magnetic north (declination east of true north), vertical part
+ * F·sin(inclination) downwards.
+ */
+export function earthFieldEnuT(m: MagnetometerConfig): Vec3 {
+  const f = m.fieldStrengthUT * 1e-6;
+  const inc = (m.inclinationDeg * Math.PI) / 180;
+  const dec = (m.declinationDeg * Math.PI) / 180;
+  const h = f * Math.cos(inc);
+  return [h * Math.sin(dec), h * Math.cos(dec), -f * Math.sin(inc)];
 }
 
 export interface GnssFix {
@@ -25,17 +40,31 @@ export interface GnssFix {
 
 /**
  * An IMU at the ego origin with body-aligned axes: the true specific force R^T (a - g) and body
- * rates, plus a per-axis bias (initial offset and random walk) and white noise.
+ * rates, plus a per-axis bias (initial offset and random walk) and white noise. Its magnetometer
+ * reads R^T · Earth field + a constant hard-iron offset + white noise on every n-th sample.
  */
 export class ImuModel {
   private readonly cfg: ImuConfig;
   private readonly accelBias: [number, number, number];
   private readonly gyroBias: [number, number, number];
   private readonly rng: Rng;
+  /** Own stream, so switching the magnetometer on or off leaves the accelerometer and gyro bytes unchanged. */
+  private readonly magRng: Rng;
+  private readonly hardIronT: Vec3;
+  private readonly earthFieldT: Vec3;
+  /** Every n-th IMU sample carries a field (0 = never). */
+  private readonly magEvery: number;
+  private sampleIndex = 0;
 
-  constructor(cfg: ImuConfig, rng: Rng) {
+  constructor(cfg: ImuConfig, rng: Rng, magRng: Rng) {
     this.cfg = cfg;
     this.rng = rng;
+    this.magRng = magRng;
+    const m = cfg.magnetometer;
+    this.magEvery = m.rateHz > 0 ? Math.round(cfg.rateHz / m.rateHz) : 0;
+    this.earthFieldT = earthFieldEnuT(m);
+    const hi = m.hardIronSigmaUT * 1e-6;
+    this.hardIronT = [magRng.normal(0, hi), magRng.normal(0, hi), magRng.normal(0, hi)];
     this.accelBias = [rng.normal(0, cfg.accelBiasSigma), rng.normal(0, cfg.accelBiasSigma), rng.normal(0, cfg.accelBiasSigma)];
     this.gyroBias = [rng.normal(0, cfg.gyroBiasSigma), rng.normal(0, cfg.gyroBiasSigma), rng.normal(0, cfg.gyroBiasSigma)];
   }
@@ -43,6 +72,11 @@ export class ImuModel {
   /** The current biases (ground truth, for tests and evaluation). */
   biases(): { accel: Vec3; gyro: Vec3 } {
     return { accel: [...this.accelBias], gyro: [...this.gyroBias] };
+  }
+
+  /** The magnetometer's hard-iron offset in tesla (ground truth; a calibrated rig subtracts it). */
+  hardIronBiasT(): Vec3 {
+    return [...this.hardIronT];
   }
 
   sample(world: World, tS: number): ImuSample {
@@ -55,7 +89,9 @@ export class ImuModel {
     const dt = 1 / cfg.rateHz;
     const sa = cfg.accelBiasWalk * Math.sqrt(dt);
     const sg = cfg.gyroBiasWalk * Math.sqrt(dt);
-    const out = {
+    const magDue = this.magEvery > 0 && this.sampleIndex % this.magEvery === 0;
+    this.sampleIndex++;
+    const out: { linearAcceleration: Vec3; angularVelocity: Vec3; magneticFieldT?: Vec3 } = {
       linearAcceleration: [
         f[0] + this.accelBias[0] + rng.normal(0, cfg.accelNoiseSigma),
         f[1] + this.accelBias[1] + rng.normal(0, cfg.accelNoiseSigma),
@@ -67,6 +103,16 @@ export class ImuModel {
         w[2] + this.gyroBias[2] + rng.normal(0, cfg.gyroNoiseSigma),
       ] as Vec3,
     };
+    if (magDue) {
+      const b = rotateVec(transposeMat3(k.rotation), this.earthFieldT);
+      const sm = cfg.magnetometer.noiseSigmaUT * 1e-6;
+      const mr = this.magRng;
+      out.magneticFieldT = [
+        b[0] + this.hardIronT[0] + mr.normal(0, sm),
+        b[1] + this.hardIronT[1] + mr.normal(0, sm),
+        b[2] + this.hardIronT[2] + mr.normal(0, sm),
+      ];
+    }
     for (let i = 0; i < 3; i++) {
       this.accelBias[i] = (this.accelBias[i] ?? 0) + rng.normal(0, sa);
       this.gyroBias[i] = (this.gyroBias[i] ?? 0) + rng.normal(0, sg);

@@ -52,6 +52,8 @@ export interface ImuRecord extends RecordHeader {
   readonly kind: 'imu';
   readonly linearAcceleration: Vec3;
   readonly angularVelocity: Vec3;
+  /** Magnetometer (body frame, tesla) on the samples where it is due; absent otherwise. */
+  readonly magneticFieldT?: Vec3;
 }
 
 export interface GnssRecord extends RecordHeader, GnssFix {

@@ -92,6 +92,23 @@ export interface ImuConfig {
   /** Random-walk std-dev of the bias per sqrt(second). */
   readonly accelBiasWalk: number;
   readonly gyroBiasWalk: number;
+  /** A 3-axis magnetometer in the IMU (body axes). */
+  readonly magnetometer: MagnetometerConfig;
+}
+
+export interface MagnetometerConfig {
+  /** Output rate; 0 = no magnetometer. The IMU rate must be a whole multiple of it (the field rides on every n-th IMU sample). */
+  readonly rateHz: number;
+  /** Total intensity of the Earth's field at the site, microtesla (25–65 on Earth). */
+  readonly fieldStrengthUT: number;
+  /** Magnetic north lies this many degrees east of true north (east-positive, as a World Magnetic Model table). */
+  readonly declinationDeg: number;
+  /** Dip below the horizontal, degrees (positive = field points down, northern hemisphere). */
+  readonly inclinationDeg: number;
+  /** White noise per axis, microtesla. */
+  readonly noiseSigmaUT: number;
+  /** Std-dev of the constant hard-iron offset per axis (drawn once per seed), microtesla. */
+  readonly hardIronSigmaUT: number;
 }
 
 export interface GnssConfig {
@@ -256,6 +273,7 @@ export const DEFAULT_SCENARIO: Scenario = {
       gyroBiasSigma: 0.0005,
       accelBiasWalk: 0.001,
       gyroBiasWalk: 0.00002,
+      magnetometer: { rateHz: 50, fieldStrengthUT: 50, declinationDeg: 0, inclinationDeg: 60, noiseSigmaUT: 0.3, hardIronSigmaUT: 0.3 },
     },
     gnss: {
       sensorId: 'gnss',
@@ -325,6 +343,12 @@ export function resolveScenario(partial: unknown): Scenario {
   check(a.chunkMs >= 5 && a.chunkMs <= 1000, `audio chunkMs must be in [5, 1000], found ${a.chunkMs}`);
   check(Number.isInteger((a.sampleRateHz * a.chunkMs) / 1000), 'audio chunk must hold a whole number of samples');
   check(s.sensors.imu.rateHz >= 10 && s.sensors.imu.rateHz <= 2000, `imu rateHz must be in [10, 2000], found ${s.sensors.imu.rateHz}`);
+  const m = s.sensors.imu.magnetometer;
+  check(m.rateHz === 0 || (m.rateHz > 0 && Number.isInteger(s.sensors.imu.rateHz / m.rateHz)), `imu magnetometer rateHz must be 0 or divide the IMU rate ${s.sensors.imu.rateHz}, found ${m.rateHz}`);
+  check(m.fieldStrengthUT > 0 && m.fieldStrengthUT <= 100, `imu magnetometer fieldStrengthUT must be in (0, 100], found ${m.fieldStrengthUT}`);
+  check(Math.abs(m.inclinationDeg) < 90, `imu magnetometer inclinationDeg must be in (-90, 90), found ${m.inclinationDeg}`);
+  check(Math.abs(m.declinationDeg) <= 180, `imu magnetometer declinationDeg must be in [-180, 180], found ${m.declinationDeg}`);
+  check(m.noiseSigmaUT >= 0 && m.hardIronSigmaUT >= 0, 'imu magnetometer noise and hard-iron sigmas must be >= 0');
   for (const [sensorId, f] of Object.entries(s.faults)) {
     for (const k of Object.keys(f)) {
       check(k in NO_FAULTS, `unknown fault key faults.${sensorId}.${k}; expected one of ${Object.keys(NO_FAULTS).join(', ')}`);

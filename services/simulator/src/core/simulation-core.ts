@@ -122,7 +122,7 @@ export class CoreSimulation {
     this.lidar = new LidarModel(sc.lidar);
     this.soundEvents = planSoundEvents(this.world, this.seed);
     this.audio = new AudioModel(sc.audio, this.world, this.soundEvents, this.seed);
-    this.imu = new ImuModel(sc.imu, Rng.forName(this.seed, 'imu'));
+    this.imu = new ImuModel(sc.imu, Rng.forName(this.seed, 'imu'), Rng.forName(this.seed, 'magnetometer'));
     this.gnss = new GnssModel(sc.gnss, Rng.forName(this.seed, 'gnss'));
     this.sensorRng = new Map(SENSOR_KINDS.map((k) => [k, Rng.forName(this.seed, `sensor-${k}`)]));
     const enabled = new Set(opts.sensors ?? SENSOR_KINDS);
@@ -204,7 +204,7 @@ export class CoreSimulation {
     switch (slot.kind) {
       case 'imu': {
         const s = this.imu.sample(this.world, tS);
-        out = { record: { ...h, kind: 'imu', linearAcceleration: s.linearAcceleration, angularVelocity: s.angularVelocity } };
+        out = { record: { ...h, kind: 'imu', linearAcceleration: s.linearAcceleration, angularVelocity: s.angularVelocity, ...(s.magneticFieldT ? { magneticFieldT: s.magneticFieldT } : {}) } };
         break;
       }
       case 'gnss': {
