@@ -75,19 +75,39 @@ function decodeRaw(image: EncodedImage, maxPixels: number): RgbImage {
   return { width, height, data: out };
 }
 
+/** Width and height from a PNG IHDR or a JPEG SOF marker, without decoding; undefined if no header is found. */
+export function readImageHeader(data: Uint8Array): { format: 'png' | 'jpeg'; width: number; height: number } | undefined {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  if (data.length >= 24 && data[0] === 0x89 && data[1] === 0x50 && data[2] === 0x4e && data[3] === 0x47) {
+    return { format: 'png', width: view.getUint32(16), height: view.getUint32(20) };
+  }
+  if (data.length < 4 || data[0] !== 0xff || data[1] !== 0xd8) return undefined;
+  let i = 2;
+  while (i + 9 < data.length) {
+    if (data[i] !== 0xff) return undefined;
+    const marker = data[i + 1] ?? 0;
+    if (marker === 0xff) {
+      i++;
+      continue;
+    }
+    // SOF0..SOF15 carry the frame size, except DHT (C4), JPG (C8) and DAC (CC).
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      return { format: 'jpeg', height: view.getUint16(i + 5), width: view.getUint16(i + 7) };
+    }
+    i += 2 + view.getUint16(i + 2);
+  }
+  return undefined;
+}
+
 async function decodeCompressed(image: EncodedImage, maxPixels: number): Promise<RgbImage> {
   const what = `${image.encoding} image`;
   if (image.data.length === 0) throw new ImageDimensionError(`${what}: no bytes`);
-  const meta = await sharp(image.data, { limitInputPixels: false })
-    .metadata()
-    .catch((error: unknown) => {
-      throw new ImageDecodeError(`${what}: not a readable image (${error instanceof Error ? error.message : String(error)})`, {}, error);
-    });
+  // The size comes from the header (no decode), so an oversize image is refused before any pixel work.
+  const meta = readImageHeader(image.data) ?? { format: undefined, width: 0, height: 0 };
   if (meta.format !== image.encoding) {
-    throw new ImageDecodeError(`${what}: the bytes are ${meta.format}, not ${image.encoding}`);
+    throw new ImageDecodeError(`${what}: the bytes are ${meta.format ?? 'not a PNG or JPEG file'}, not ${image.encoding}`);
   }
-  const width = meta.autoOrient.width;
-  const height = meta.autoOrient.height;
+  const { width, height } = meta;
   checkSize(width, height, maxPixels, what);
   if (width !== image.width || height !== image.height) {
     throw new ImageDimensionError(
@@ -96,7 +116,7 @@ async function decodeCompressed(image: EncodedImage, maxPixels: number): Promise
   }
   try {
     // failOn 'warning': a truncated JPEG ("premature end") is an error, not a half-grey picture.
-    const { data, info } = await sharp(image.data, { failOn: 'warning', limitInputPixels: maxPixels })
+    const { data, info } = await sharp(image.data, { failOn: 'warning', limitInputPixels: maxPixels, autoOrient: false })
       .removeAlpha()
       .toColourspace('srgb')
       .raw()
@@ -117,13 +137,13 @@ export async function decodeImage(image: EncodedImage, options: DecodeOptions): 
   return decodeRaw(image, options.maxPixels);
 }
 
-/** Luma (ITU-R BT.601, as OpenCV's RGB2GRAY) rounded to 8 bits. */
+/** Luma (ITU-R BT.601) in OpenCV's fixed point for 8-bit RGB2GRAY: (4899 R + 9617 G + 1868 B + 2^13) >> 14. */
 export function toGray(image: RgbImage): Uint8Array {
   const n = image.width * image.height;
   const out = new Uint8Array(n);
   const d = image.data;
   for (let i = 0, s = 0; i < n; i++, s += 3) {
-    out[i] = Math.round(0.299 * (d[s] ?? 0) + 0.587 * (d[s + 1] ?? 0) + 0.114 * (d[s + 2] ?? 0));
+    out[i] = (4899 * (d[s] as number) + 9617 * (d[s + 1] as number) + 1868 * (d[s + 2] as number) + 8192) >> 14;
   }
   return out;
 }

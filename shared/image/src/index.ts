@@ -1,4 +1,4 @@
-export { decodeImage, toGray } from './decode.js';
+export { decodeImage, readImageHeader, toGray } from './decode.js';
 export type { DecodeOptions, EncodedImage, ImageEncoding, RgbImage } from './decode.js';
 export { letterbox, letterboxGeometry, boxFromLetterbox, boxToLetterbox } from './letterbox.js';
 export type { Box, LetterboxGeometry, LetterboxOptions } from './letterbox.js';
