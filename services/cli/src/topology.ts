@@ -4,7 +4,7 @@ export type Modality = (typeof MODALITIES)[number];
 
 export const RAW_TOPICS = MODALITIES.map((modality) => `raw.${modality}`);
 export const OBSERVATION_TOPICS = MODALITIES.map((modality) => `obs.${modality}`);
-export const OUTPUT_TOPICS = ['fused.detections', 'truth.simulator'] as const;
+export const OUTPUT_TOPICS = ['fused.detections', 'sim.truth', 'calibration.rig'] as const;
 
 /** Every topic of a pipeline; all co-partitioned (same partition count) so one fusion instance owns a rig. */
 export function pipelineTopics(): string[] {

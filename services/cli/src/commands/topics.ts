@@ -9,7 +9,7 @@ export interface CreateTopicsOptions {
 
 /** `sensorfuse topics create`: every pipeline topic and its DLQ, co-partitioned, with the size limit. */
 export async function createTopics(options: CreateTopicsOptions): Promise<string[]> {
-  const bus = new KafkaBus({ brokers: options.brokers, clientId: 'sensorfuse-cli', connectionTimeoutMs: 5_000, retry: { retries: 2 } });
+  const bus = new KafkaBus({ brokers: options.brokers, clientId: 'sensorfuse-cli', connectionTimeoutMs: 5_000, retry: { retries: 2 }, logLevel: 'nothing' });
   try {
     const topics = pipelineTopics();
     await bus.admin.createTopics(
