@@ -1,0 +1,70 @@
+import { loadConfig, type LoadedConfig } from '@sensorfuse/config';
+import { telemetryConfigSchema } from '@sensorfuse/telemetry';
+import { busConfigSchema } from '@sensorfuse/worker';
+import { z } from 'zod';
+import type { FusionParams } from './core/types.js';
+
+export const FUSION_ENV_PREFIX = 'SENSORFUSE_FUSION_';
+
+const us = (min: number, max: number, value: number, what: string) => z.number().int().min(min).max(max).default(value).describe(what);
+const num = (min: number, max: number, value: number, what: string) => z.number().min(min).max(max).default(value).describe(what);
+
+export const fusionParamsSchema = z.strictObject({
+  minIou: num(0, 1, 0.1, 'Smallest IoU of a projected LIDAR box and a camera box that may be matched'),
+  minVisibleFraction: num(0, 1, 0.05, 'A projected box less visible than this (hidden behind nearer ones) is not matched in that camera'),
+  lidarMaxRangeM: num(1, 500, 60, 'LIDAR useful range, metres: unmatched camera boxes beyond it are camera-only objects at full weight'),
+  cameraOnlyInRangeWeight: num(0, 1, 0.3, 'Weight of an unmatched camera box inside LIDAR range (likely a false positive)'),
+  lidarOnlyConfidence: num(0, 1, 0.6, 'Confidence of a LIDAR object with no other evidence, before reliability and point count'),
+  lidarFullPoints: z.number().int().min(1).max(100_000).default(50).describe('Cluster points at which the LIDAR confidence saturates'),
+  bearingGateSigma: num(0.1, 20, 3, 'Audio-to-object bearing gate, standard deviations of the event bearing'),
+  minBearingGateRad: num(0, 3.15, 0.17, 'Smallest audio bearing gate, radians'),
+  gateProbability: num(0.5, 0.99999, 0.99, 'Tracker Mahalanobis gate as a chi-square probability (2 degrees of freedom)'),
+  confirmHits: z.number().int().min(1).max(100).default(3).describe('Updates before a tentative track is confirmed'),
+  lostAfterUs: us(1, 60_000_000, 300_000, 'A confirmed track without updates this long becomes lost (tentative: deleted), microseconds'),
+  deleteAfterUs: us(1, 600_000_000, 2_000_000, 'A lost track without updates this long is deleted, microseconds'),
+  accelNoiseVehicle: num(0, 1000, 4, 'Constant-velocity model white-acceleration density for vehicles, m²/s³'),
+  accelNoisePedestrian: num(0, 1000, 1, 'Constant-velocity model white-acceleration density for pedestrians and animals, m²/s³'),
+  lidarPositionStdM: num(0.01, 10, 0.3, 'Position standard deviation of a LIDAR-backed detection, metres'),
+  cameraDepthRelStd: num(0.01, 2, 0.15, 'Depth standard deviation of a camera-only detection, fraction of its depth'),
+  minStartScore: num(0, 1, 0.2, 'Fused score a detection needs to start a track'),
+});
+
+export const fusionConfigSchema = z.strictObject({
+  topics: z.strictObject({
+    lidar: z.string().min(1).max(249).default('obs.lidar').describe('LidarObjects input (the pivot of alignment)'),
+    camera: z.string().min(1).max(249).default('obs.camera').describe('CameraDetections input'),
+    audio: z.string().min(1).max(249).default('obs.audio').describe('AudioEvents input'),
+    motion: z.string().min(1).max(249).default('obs.motion').describe('EgoState input'),
+    output: z.string().min(1).max(249).default('fused.detections').describe('FusedDetections output'),
+  }),
+  groupId: z.string().min(1).max(255).default('fusion-worker').describe('Consumer group shared by all instances'),
+  calibrationFile: z.string().max(4096).default('').describe('JSON file of RigCalibration records appended to the registry at start (empty: registry only)'),
+  align: z.strictObject({
+    maxOutOfOrderUs: us(0, 10_000_000, 50_000, 'Allowed out-of-orderness per input, microseconds'),
+    cameraWindowUs: us(1000, 1_000_000, 50_000, 'Half-width of the camera match window around the sweep, microseconds (nuScenes cameras trail the sweep by up to 43 ms)'),
+    audioWindowUs: us(1000, 1_000_000, 50_000, 'Half-width of the audio window around the sweep, microseconds'),
+    motionWindowUs: us(1000, 5_000_000, 100_000, 'Half-width of the motion interpolation window, microseconds'),
+    timeoutUs: us(1000, 60_000_000, 200_000, 'Processing time a frame waits for a slow input before it is emitted without it, microseconds'),
+    idleTimeoutUs: us(1000, 600_000_000, 2_000_000, 'Silence after which an input stops holding frames back, microseconds'),
+  }),
+  fusion: fusionParamsSchema,
+  stateStore: z.strictObject({
+    kind: z.enum(['redis', 'memory']).default('redis').describe('Calibration registry and tracker checkpoints: Redis (deployed) or in process'),
+    url: z.string().min(1).max(4096).default('redis://127.0.0.1:6379').describe('Redis URL redis://host:port[/db]'),
+    keyPrefix: z.string().max(255).default('sensorfuse:').describe('Prefix of every Redis key'),
+  }),
+  shutdownGraceMs: z.number().int().min(100).max(600_000).default(10_000).describe('Longest drain on shutdown, milliseconds'),
+  bus: busConfigSchema,
+  telemetry: telemetryConfigSchema,
+});
+
+export type FusionConfig = LoadedConfig<typeof fusionConfigSchema>;
+
+export function loadFusionConfig(env?: Readonly<Record<string, string | undefined>>): FusionConfig {
+  return loadConfig(fusionConfigSchema, { envPrefix: FUSION_ENV_PREFIX, ...(env === undefined ? {} : { env }) });
+}
+
+/** The schema's defaults as core parameters (the only place defaults live). */
+export function defaultFusionParams(): FusionParams {
+  return fusionParamsSchema.parse({});
+}
