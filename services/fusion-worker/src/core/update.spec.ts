@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import type { AudioEvents, CameraDetections, LidarObjects, RigCalibration } from '@sensorfuse/schemas';
+import { frameOf, header, T0 } from '../real-data.spec-helper.js';
+import { projectIntoCamera } from './associate.js';
+import { resolveCalibration } from './calibration.js';
+import { deserializeFusionState, serializeFusionState } from './output.js';
+import { DEFAULT_FUSION_PARAMS } from './params.js';
+import type { FusionPayload, FusionState } from './types.js';
+import { createFusionState, update } from './update.js';
+
+const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+const CAM_TO_BODY = [0, 0, 1, 0, -1, 0, 0, 0, 0, -1, 0, 0, 0, 0, 0, 1];
+// Microphone array 1 m behind the origin, turned to face +y (yaw +90°).
+const MIC_TO_BODY = [0, -1, 0, -1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+const calibration = resolveCalibration({
+  rigId: 'rig', version: 1, validFromUs: 0,
+  sensors: [
+    { sensorId: 'lidar', modality: 'lidar', frameId: 'lidar', extrinsics: { parentFrameId: 'base_link', childFrameId: 'lidar', transform: IDENTITY }, cameraIntrinsics: null, microphoneArray: null, clockOffsetUs: 0 },
+    { sensorId: 'cam', modality: 'camera', frameId: 'cam', extrinsics: { parentFrameId: 'base_link', childFrameId: 'cam', transform: CAM_TO_BODY }, cameraIntrinsics: { width: 1280, height: 720, fx: 1000, fy: 1000, cx: 640, cy: 360, distortionModel: 'none', distortionCoefficients: [] }, microphoneArray: null, clockOffsetUs: 0 },
+    { sensorId: 'mic', modality: 'audio', frameId: 'mic', extrinsics: { parentFrameId: 'base_link', childFrameId: 'mic', transform: MIC_TO_BODY }, cameraIntrinsics: null, microphoneArray: { positions: [], speedOfSoundMps: 343 }, clockOffsetUs: 0 },
+  ],
+} satisfies RigCalibration);
+const ctx = (t: number) => ({ params: DEFAULT_FUSION_PARAMS, nowUs: t + 20_000 });
+
+function lidar(seq: number, t: number, objects: { x: number; y: number; cls?: 'car' | 'unknown' | 'pedestrian' }[]): LidarObjects {
+  return {
+    ...header('lidar', seq, t, 'lidar'),
+    objects: objects.map((o, i) => ({ clusterId: i, centroid: { x: o.x, y: o.y, z: 0 }, extent: { x: 4, y: 2, z: 1.5 }, yawRad: 0, pointCount: 100, meanIntensity: 0, classHint: o.cls ?? 'car' })),
+    inputPointCount: 1000, noiseFraction: 0, reliability: 0.9,
+  };
+}
+
+function camera(seq: number, t: number, boxes: { xMin: number; yMin: number; xMax: number; yMax: number }[], cls: 'car' | 'pedestrian' = 'car'): CameraDetections {
+  return {
+    ...header('cam', seq, t, 'cam'), imageWidth: 1280, imageHeight: 720,
+    detections: boxes.map((box) => ({ box, objectClass: cls, label: cls, score: 0.9 })),
+    quality: { blur: 0, exposure: 0, blockage: 0 }, reliability: 0.9, modelId: 'test',
+  };
+}
+
+function audio(t: number, bearingRad: number): { audio: { select: 'overlapping'; samples: { record: { sensorId: string; seq: number; captureTimeUs: number; payload: FusionPayload }; timeUs: number; offsetFromPivotUs: number }[] } } {
+  const value: AudioEvents = {
+    ...header('mic', 1, t, 'mic'), windowDurationUs: 100_000,
+    events: [{ eventClass: 'siren', score: 0.8, onsetUs: t, offsetUs: t + 100_000, bearingRad, bearingStdRad: 0.05, snrDb: 15 }],
+    voiceProbability: 0, snrDb: 15, reliability: 0.8,
+  };
+  return { audio: { select: 'overlapping', samples: [{ record: { sensorId: 'mic', seq: 1, captureTimeUs: t, payload: { kind: 'audio', value } }, timeUs: t, offsetFromPivotUs: 0 }] } };
+}
+
+describe('fusion core update', () => {
+  it('matches a siren to the car in its direction, and reports a siren nobody sees as an event', () => {
+    // Car at (10, 9): from the mic at (−1, 0) its bearing is atan2(9, 11) in the body; the array is turned +90°.
+    const bearingBody = Math.atan2(9, 11);
+    const seen = update(frameOf(lidar(1, T0, [{ x: 10, y: 9 }]), [], audio(T0, bearingBody - Math.PI / 2)), calibration, createFusionState('rig'), ctx(T0));
+    expect(seen.output.counts.audioMatched).toBe(1);
+    expect(seen.output.detections[0]?.evidence.map((e) => e.modality)).toEqual(['lidar', 'audio']);
+    expect(seen.output.events.filter((e) => e.kind === 'siren-unseen')).toEqual([]);
+    const unseen = update(frameOf(lidar(1, T0, [{ x: 10, y: 9 }]), [], audio(T0, -Math.PI / 2 - bearingBody)), calibration, createFusionState('rig'), ctx(T0));
+    expect(unseen.output.counts.audioMatched).toBe(0);
+    const event = unseen.output.events.find((e) => e.kind === 'siren-unseen');
+    expect(event?.bearingRad).toBeCloseTo(-bearingBody, 9);
+  });
+
+  it('places a camera box beyond LIDAR range at the depth its height implies (pinhole, class height)', () => {
+    // A car (1.6 m tall) 20 px high with f = 1000 px is 80 m away; centred 50 px right of the principal point → y = −50/1000 · 80 = −4 m.
+    const box = { xMin: 680, xMax: 700, yMin: 350, yMax: 370 };
+    const { output } = update(frameOf(lidar(1, T0, []), [camera(1, T0, [box])]), calibration, createFusionState('rig'), ctx(T0));
+    expect(output.detections).toHaveLength(1);
+    const d = output.detections[0];
+    expect(d?.origin).toBe('camera-only');
+    expect(d?.x).toBeCloseTo(80, 6);
+    expect(d?.y).toBeCloseTo(-4, 6);
+    expect(d?.objectClass).toBe('car');
+    // Beyond range the camera counts at full weight: score = detector score × camera reliability.
+    expect(d?.score).toBeCloseTo(0.9 * 0.9, 9);
+  });
+
+  it('compensates ego motion: a camera 50 ms after the sweep sees a static object 1 m closer at 20 m/s', () => {
+    const [object] = lidar(1, T0, [{ x: 20, y: 0 }]).objects.map((o) => ({ x: o.centroid.x, y: o.centroid.y, z: 0, length: 4, width: 2, height: 1.5, yawRad: 0 }));
+    const cam = calibration.cameras.get('cam');
+    if (object === undefined || cam === undefined) throw new Error('fixture');
+    const p = projectIntoCamera([object], cam, 0.05, { vxBody: 20, vyBody: 0, yawRateRadS: 0 });
+    // Box from 17 to 21 m ahead after the 1 m of ego travel: nearest face at 17 m gives the widest extent.
+    expect(p.boxes[0]?.xMin).toBeCloseTo(640 - 1000 / 17, 6);
+    expect(p.boxes[0]?.yMax).toBeCloseTo(360 + 750 / 17, 6);
+    expect(p.depthM[0]).toBeCloseTo(19, 9);
+  });
+
+  it('runs the track life cycle: tentative → confirmed on the third hit, lost after 300 ms silent, deleted after 2 s; ids stay', () => {
+    let state: FusionState = createFusionState('rig');
+    const states: string[] = [];
+    const ids = new Set<number>();
+    for (let i = 0; i < 30; i++) {
+      const t = T0 + i * 100_000;
+      const objects = i < 5 ? [{ x: 10 + i * 0.5, y: 2 }] : [];
+      const r = update(frameOf(lidar(i, t, objects), []), calibration, state, ctx(t));
+      state = r.state;
+      states.push(r.output.tracks[0]?.state ?? 'none');
+      for (const tr of r.output.tracks) ids.add(tr.trackId);
+    }
+    expect(ids).toEqual(new Set([1]));
+    expect(states.slice(0, 5)).toEqual(['tentative', 'tentative', 'confirmed', 'confirmed', 'confirmed']);
+    // Last update at frame 4: lost once more than 300 ms passed (frame 8), deleted after 2 s (frame 25).
+    expect(states.slice(5, 8)).toEqual(['confirmed', 'confirmed', 'confirmed']);
+    expect(states[8]).toBe('lost');
+    expect(states[24]).toBe('lost');
+    expect(states[25]).toBe('none');
+  });
+
+  it('keeps track ids across a checkpoint round trip', () => {
+    let state = createFusionState('rig');
+    for (let i = 0; i < 4; i++) state = update(frameOf(lidar(i, T0 + i * 100_000, [{ x: 10 + i, y: 0 }, { x: 30, y: -5 }]), []), calibration, state, ctx(T0)).state;
+    const restored = deserializeFusionState(serializeFusionState(state));
+    const t = T0 + 400_000;
+    const a = update(frameOf(lidar(4, t, [{ x: 14, y: 0 }, { x: 30, y: -5 }]), []), calibration, state, ctx(t));
+    const b = update(frameOf(lidar(4, t, [{ x: 14, y: 0 }, { x: 30, y: -5 }]), []), calibration, restored, ctx(t));
+    expect(b.output.tracks.map((x) => [x.trackId, x.state])).toEqual(a.output.tracks.map((x) => [x.trackId, x.state]));
+    expect(b.output.tracks.map((x) => x.trackId).sort()).toEqual([1, 2]);
+  });
+
+  it('flags a missing camera and lowers the confidence of what only the LIDAR sees', () => {
+    const box = { xMin: 640 - 1000 / 8, xMax: 640 + 1000 / 8, yMin: 360 - 750 / 8, yMax: 360 + 750 / 8 };
+    const both = update(frameOf(lidar(1, T0, [{ x: 10, y: 0 }]), [camera(1, T0, [box])]), calibration, createFusionState('rig'), ctx(T0));
+    const frame = frameOf(lidar(1, T0, [{ x: 10, y: 0 }]), []);
+    const withoutCamera = update({ ...frame, presence: { ...frame.presence, 'camera:cam': 'missing' } }, calibration, createFusionState('rig'), ctx(T0));
+    expect(both.output.counts.cameraMatched).toBe(1);
+    expect(withoutCamera.output.missingModalities).toEqual(['camera']);
+    // Noisy-OR by hand: LIDAR 0.6 × 0.9 = 0.54; with the camera 1 − (1 − 0.54)(1 − 0.81) = 0.9126.
+    expect(withoutCamera.output.detections[0]?.score).toBeCloseTo(0.54, 9);
+    expect(both.output.detections[0]?.score).toBeCloseTo(0.9126, 9);
+  });
+});
