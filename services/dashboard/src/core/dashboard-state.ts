@@ -1,0 +1,268 @@
+import { SchemaRegistry, createCodec, type Codec } from '@sensorfuse/codec';
+import {
+  cameraDetectionsSchema, cameraFrameSchema, fusedDetectionsSchema, lidarObjectsSchema, lidarScanSchema, rigCalibrationSchema,
+  type CameraDetections, type CameraFrame, type FusedDetections, type LidarObjects, type LidarScan, type RigCalibration,
+} from '@sensorfuse/schemas';
+import { downsampleScan } from './downsample.js';
+import { IDENTITY_PLANAR, planarTransforms, transformPointsInPlace, transformXy, type PlanarTransform } from './frames.js';
+import { LatencyWindow } from './latency.js';
+import type { BevObject, BevTrack, StateMessage, TruthBox } from './protocol.js';
+import { StreamHealthTracker } from './stream-health.js';
+
+export const TOPICS = {
+  rawCamera: 'raw.camera',
+  rawLidar: 'raw.lidar',
+  rawAudio: 'raw.audio',
+  rawMotion: 'raw.motion',
+  obsCamera: 'obs.camera',
+  obsLidar: 'obs.lidar',
+  obsAudio: 'obs.audio',
+  obsMotion: 'obs.motion',
+  fused: 'fused.detections',
+  truth: 'sim.truth',
+  calibration: 'calibration.rig',
+} as const;
+
+/** The streams whose health the page lists (their `.dlq` topics are read too). */
+export const HEALTH_TOPICS: readonly string[] = [
+  TOPICS.rawCamera, TOPICS.rawLidar, TOPICS.rawAudio, TOPICS.rawMotion,
+  TOPICS.obsCamera, TOPICS.obsLidar, TOPICS.obsAudio, TOPICS.obsMotion, TOPICS.fused,
+];
+
+/** The view's frame: the rig body. Sensor-frame data is moved into it with the rig calibration. */
+export const VIEW_FRAME_ID = 'base_link';
+
+export interface DashboardStateOptions {
+  /** Largest number of LIDAR points sent per frame. */
+  readonly maxPoints: number;
+  /** Latency samples kept per stage. */
+  readonly latencySamples: number;
+  readonly presenceTimeoutUs: number;
+}
+
+export interface PointsFrame {
+  readonly version: number;
+  readonly xyz: Float32Array;
+}
+
+export interface CameraImage {
+  readonly version: number;
+  readonly jpeg: Buffer;
+}
+
+interface TruthJson {
+  readonly captureTimeUs?: number;
+  readonly objects?: readonly {
+    readonly id: number;
+    readonly objectClass: string;
+    readonly boxEgo: { readonly centerM: readonly number[]; readonly lengthM: number; readonly widthM: number; readonly yawRad: number };
+  }[];
+}
+
+/**
+ * What the dashboard knows: the newest record of each displayed stream (newest wins, nothing
+ * queues), stream health and latency windows. Records are decoded lazily, once per version, when
+ * a frame is sent — a 10 Hz LIDAR stream and a 5 Hz view decode each shown sweep once and skip
+ * the rest. Pure: no sockets, no timers, time comes in as `nowUs`.
+ */
+export class DashboardState {
+  readonly health: StreamHealthTracker;
+  /** Records that could not be decoded for display, per topic (the workers dead-letter them). */
+  readonly decodeErrors = new Map<string, number>();
+  private readonly latency = new Map<string, LatencyWindow>();
+  private readonly codecs: {
+    readonly scan: Codec<LidarScan>;
+    readonly frame: Codec<CameraFrame>;
+    readonly objects: Codec<LidarObjects>;
+    readonly fused: Codec<FusedDetections>;
+    readonly detections: Codec<CameraDetections>;
+    readonly calibration: Codec<RigCalibration>;
+  };
+
+  private scanRaw: Buffer | undefined;
+  private scanVersion = 0;
+  private scanMeta: StateMessage['lidar'] = null;
+  private points: PointsFrame | undefined;
+  private cameraRaw: Buffer | undefined;
+  private cameraVersion = 0;
+  private cameraMeta: StateMessage['camera'] = null;
+  private image: CameraImage | undefined;
+  private objects: LidarObjects | undefined;
+  private fused: FusedDetections | undefined;
+  private detections: CameraDetections | undefined;
+  private truthRaw: Buffer | undefined;
+  private frames = new Map<string, { readonly parentFrameId: string; readonly transform: PlanarTransform }>();
+
+  constructor(
+    private readonly options: DashboardStateOptions,
+    registry = new SchemaRegistry(),
+  ) {
+    this.health = new StreamHealthTracker({ bucketUs: 1_000_000, buckets: 6, presenceTimeoutUs: options.presenceTimeoutUs });
+    this.health.expect(HEALTH_TOPICS);
+    this.codecs = {
+      scan: createCodec(registry, lidarScanSchema),
+      frame: createCodec(registry, cameraFrameSchema),
+      objects: createCodec(registry, lidarObjectsSchema),
+      fused: createCodec(registry, fusedDetectionsSchema),
+      detections: createCodec(registry, cameraDetectionsSchema),
+      calibration: createCodec(registry, rigCalibrationSchema),
+    };
+  }
+
+  /** Takes one consumed record. Never throws: undecodable records are counted in decodeErrors. */
+  ingest(topic: string, value: Buffer, nowUs: number): void {
+    this.health.record(topic, nowUs);
+    try {
+      switch (topic) {
+        case TOPICS.rawLidar:
+          this.scanRaw = value;
+          this.scanVersion++;
+          break;
+        case TOPICS.rawCamera:
+          this.cameraRaw = value;
+          this.cameraVersion++;
+          break;
+        case TOPICS.truth:
+          this.truthRaw = value;
+          break;
+        case TOPICS.obsLidar: {
+          const objects = this.codecs.objects.decode(value);
+          this.objects = objects;
+          this.latencyOf(TOPICS.obsLidar).add(objects.publishTimeUs - objects.captureTimeUs);
+          break;
+        }
+        case TOPICS.fused: {
+          const fused = this.codecs.fused.decode(value);
+          this.fused = fused;
+          this.latencyOf(TOPICS.fused).add(fused.publishTimeUs - fused.captureTimeUs);
+          break;
+        }
+        case TOPICS.obsCamera:
+          this.detections = this.codecs.detections.decode(value);
+          break;
+        case TOPICS.calibration:
+          this.frames = planarTransforms(this.codecs.calibration.decode(value));
+          break;
+        default:
+          break;
+      }
+    } catch {
+      this.decodeErrors.set(topic, (this.decodeErrors.get(topic) ?? 0) + 1);
+    }
+  }
+
+  /** The newest sweep, downsampled into the view frame; decoded once per new sweep. */
+  latestPoints(): PointsFrame | undefined {
+    if (this.scanRaw === undefined) return this.points;
+    const raw = this.scanRaw;
+    this.scanRaw = undefined;
+    try {
+      const scan = this.codecs.scan.decode(raw);
+      const xyz = downsampleScan(scan, this.options.maxPoints);
+      const { frameId, transform } = this.toView(scan.frameId);
+      transformPointsInPlace(xyz, transform);
+      this.points = { version: this.scanVersion, xyz };
+      this.scanMeta = { frameId, captureTimeUs: scan.captureTimeUs, pointCount: scan.pointCount, shownPoints: xyz.length / 3 };
+    } catch {
+      this.decodeErrors.set(TOPICS.rawLidar, (this.decodeErrors.get(TOPICS.rawLidar) ?? 0) + 1);
+    }
+    return this.points;
+  }
+
+  /** The newest camera frame when it is a JPEG (other encodings are not shown); decoded once per frame. */
+  latestCamera(): CameraImage | undefined {
+    if (this.cameraRaw === undefined) return this.image;
+    const raw = this.cameraRaw;
+    this.cameraRaw = undefined;
+    try {
+      const frame = this.codecs.frame.decode(raw);
+      this.cameraMeta = { sensorId: frame.sensorId, width: frame.width, height: frame.height, captureTimeUs: frame.captureTimeUs, encoding: frame.encoding };
+      if (frame.encoding === 'jpeg') this.image = { version: this.cameraVersion, jpeg: frame.data };
+    } catch {
+      this.decodeErrors.set(TOPICS.rawCamera, (this.decodeErrors.get(TOPICS.rawCamera) ?? 0) + 1);
+    }
+    return this.image;
+  }
+
+  snapshot(nowUs: number): StateMessage {
+    const latency: Record<string, ReturnType<LatencyWindow['histogram']>> = {};
+    for (const [stage, window] of this.latency) latency[stage] = window.histogram();
+    return {
+      type: 'state',
+      serverTimeUs: nowUs,
+      lidar: this.scanMeta,
+      objects: this.objectsView(),
+      tracks: this.tracksView(),
+      truth: this.truthView(),
+      camera: this.cameraMeta,
+      cameraBoxes:
+        this.detections === undefined
+          ? null
+          : {
+              imageWidth: this.detections.imageWidth,
+              imageHeight: this.detections.imageHeight,
+              items: this.detections.detections.map((d) => ({ ...d.box, label: d.label === '' ? d.objectClass : d.label, score: d.score })),
+            },
+      health: this.health.snapshot(nowUs),
+      latency,
+    };
+  }
+
+  private objectsView(): StateMessage['objects'] {
+    const o = this.objects;
+    if (o === undefined) return null;
+    const { frameId, transform } = this.toView(o.frameId);
+    const items: BevObject[] = o.objects.map((obj) => {
+      const p = transformXy(obj.centroid.x, obj.centroid.y, transform);
+      return { x: p.x, y: p.y, lengthM: obj.extent.x, widthM: obj.extent.y, yawRad: obj.yawRad + transform.yawRad, objectClass: obj.classHint, pointCount: obj.pointCount };
+    });
+    return { frameId, captureTimeUs: o.captureTimeUs, items };
+  }
+
+  private tracksView(): StateMessage['tracks'] {
+    const f = this.fused;
+    if (f === undefined) return null;
+    const { frameId, transform } = this.toView(f.frameId);
+    const items: BevTrack[] = f.tracks.map((t) => {
+      const p = transformXy(t.position.x, t.position.y, transform);
+      const v = transformXy(t.velocity.x, t.velocity.y, { ...transform, tx: 0, ty: 0 });
+      return {
+        trackId: t.trackId, state: t.state, x: p.x, y: p.y, lengthM: t.extent.x, widthM: t.extent.y, yawRad: t.yawRad + transform.yawRad,
+        vx: v.x, vy: v.y, objectClass: t.objectClass, score: t.score,
+      };
+    });
+    return { frameId, captureTimeUs: f.captureTimeUs, items, missingModalities: f.missingModalities };
+  }
+
+  private truthView(): StateMessage['truth'] {
+    if (this.truthRaw === undefined) return null;
+    try {
+      const t = JSON.parse(this.truthRaw.toString('utf8')) as TruthJson;
+      const items: TruthBox[] = (t.objects ?? []).map((o) => ({
+        id: o.id, objectClass: o.objectClass, x: o.boxEgo.centerM[0] ?? 0, y: o.boxEgo.centerM[1] ?? 0,
+        lengthM: o.boxEgo.lengthM, widthM: o.boxEgo.widthM, yawRad: o.boxEgo.yawRad,
+      }));
+      return { frameId: VIEW_FRAME_ID, captureTimeUs: t.captureTimeUs ?? 0, items };
+    } catch {
+      this.decodeErrors.set(TOPICS.truth, (this.decodeErrors.get(TOPICS.truth) ?? 0) + 1);
+      this.truthRaw = undefined;
+      return null;
+    }
+  }
+
+  /** Sensor frame → view frame when the calibration knows it, else the data stays in its own frame. */
+  private toView(frameId: string): { frameId: string; transform: PlanarTransform } {
+    const known = this.frames.get(frameId);
+    if (known?.parentFrameId === VIEW_FRAME_ID) return { frameId: VIEW_FRAME_ID, transform: known.transform };
+    return { frameId, transform: IDENTITY_PLANAR };
+  }
+
+  private latencyOf(stage: string): LatencyWindow {
+    let w = this.latency.get(stage);
+    if (w === undefined) {
+      w = new LatencyWindow(this.options.latencySamples);
+      this.latency.set(stage, w);
+    }
+    return w;
+  }
+}

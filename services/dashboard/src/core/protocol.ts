@@ -1,0 +1,110 @@
+/**
+ * WebSocket protocol between the dashboard server and the page. Shared by both sides (the page
+ * bundle imports this file), so it imports nothing from Node.
+ *
+ * Text frames are JSON `StateMessage`s. Binary frames start with an 8-byte header:
+ * byte 0 = frame kind (BinaryKind), bytes 1..3 = 0, bytes 4..7 = little-endian uint32 (point count
+ * for points, JPEG byte length for camera), then the payload. The 8-byte header keeps the float32
+ * payload 4-byte aligned so the page can view it as a Float32Array without copying.
+ */
+export const BINARY_HEADER_BYTES = 8;
+
+export const BinaryKind = {
+  /** Payload: pointCount × (x, y, z) float32 little-endian, metres, in the scan's frame. */
+  points: 1,
+  /** Payload: one JPEG image as published on raw.camera. */
+  cameraJpeg: 2,
+} as const;
+export type BinaryKind = (typeof BinaryKind)[keyof typeof BinaryKind];
+
+/** A box seen from above: centre, size (length along x before yaw, width), yaw in radians. */
+export interface BevBox {
+  readonly x: number;
+  readonly y: number;
+  readonly lengthM: number;
+  readonly widthM: number;
+  readonly yawRad: number;
+  readonly objectClass: string;
+}
+
+export interface BevObject extends BevBox {
+  readonly pointCount: number;
+}
+
+export interface BevTrack extends BevBox {
+  readonly trackId: number;
+  readonly state: string;
+  readonly vx: number;
+  readonly vy: number;
+  readonly score: number;
+}
+
+export interface TruthBox extends BevBox {
+  readonly id: number;
+}
+
+export interface CameraBox {
+  readonly xMin: number;
+  readonly yMin: number;
+  readonly xMax: number;
+  readonly yMax: number;
+  readonly label: string;
+  readonly score: number;
+}
+
+export interface StreamHealth {
+  readonly topic: string;
+  /** Records per second over the last rate window. */
+  readonly rateHz: number;
+  readonly total: number;
+  /** True when a record arrived within the presence timeout. */
+  readonly present: boolean;
+  /** Microseconds since the last record, or null when none arrived yet. */
+  readonly ageUs: number | null;
+  /** Records on `<topic>.dlq`. */
+  readonly deadLetters: number;
+}
+
+export interface LatencyHistogram {
+  /** Upper bucket edges in milliseconds; the last bucket is everything above the last edge. */
+  readonly edgesMs: readonly number[];
+  /** edgesMs.length + 1 counts. */
+  readonly counts: readonly number[];
+  readonly samples: number;
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+}
+
+export interface StateMessage {
+  readonly type: 'state';
+  readonly serverTimeUs: number;
+  readonly lidar: { readonly frameId: string; readonly captureTimeUs: number; readonly pointCount: number; readonly shownPoints: number } | null;
+  readonly objects: { readonly frameId: string; readonly captureTimeUs: number; readonly items: readonly BevObject[] } | null;
+  readonly tracks: { readonly frameId: string; readonly captureTimeUs: number; readonly items: readonly BevTrack[]; readonly missingModalities: readonly string[] } | null;
+  readonly truth: { readonly frameId: string; readonly captureTimeUs: number; readonly items: readonly TruthBox[] } | null;
+  readonly camera: { readonly sensorId: string; readonly width: number; readonly height: number; readonly captureTimeUs: number; readonly encoding: string } | null;
+  readonly cameraBoxes: { readonly imageWidth: number; readonly imageHeight: number; readonly items: readonly CameraBox[] } | null;
+  readonly health: readonly StreamHealth[];
+  /** Keyed by stage: 'obs.lidar' (capture → obs publish), 'fused.detections' (capture → fused publish). */
+  readonly latency: Readonly<Record<string, LatencyHistogram>>;
+}
+
+export function encodeBinaryHeader(kind: BinaryKind, count: number): Uint8Array {
+  const header = new Uint8Array(BINARY_HEADER_BYTES);
+  header[0] = kind;
+  new DataView(header.buffer).setUint32(4, count, true);
+  return header;
+}
+
+export interface BinaryFrame {
+  readonly kind: number;
+  readonly count: number;
+  readonly payload: Uint8Array;
+}
+
+/** Splits a binary frame; undefined when it is shorter than the header. */
+export function decodeBinaryFrame(buffer: ArrayBuffer): BinaryFrame | undefined {
+  if (buffer.byteLength < BINARY_HEADER_BYTES) return undefined;
+  const view = new DataView(buffer);
+  return { kind: view.getUint8(0), count: view.getUint32(4, true), payload: new Uint8Array(buffer, BINARY_HEADER_BYTES) };
+}
