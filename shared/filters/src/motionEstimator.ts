@@ -14,7 +14,7 @@ import { EnuFrame } from './geodetic.js';
 import { INS_STATES, InsFilter } from './insFilter.js';
 import { identity, repairCovariance, zeros } from './linalg.js';
 import { PoseHistory } from './poseHistory.js';
-import { quatFromEuler, quatToEuler } from './quaternion.js';
+import { quatFromEuler, quatToEuler, quatToMatrix, wrapAngle } from './quaternion.js';
 import type { EgoMotion, EgoState, GnssSample, MotionFlag, MotionMode, MotionSample, MotionStats, Vec3 } from './types.js';
 
 export interface MotionEstimatorParams {
@@ -41,6 +41,13 @@ export interface MotionEstimatorParams {
   readonly gnssResetAfterRejections: number;
   readonly anchorMaxHorizontalStdM: number;
   readonly minCourseSpeedMS: number;
+  /**
+   * Without a magnetometer or GNSS velocity the heading comes from the course between two fixes:
+   * it is taken once its standard deviation (√2·σ_horizontal / displacement) is at most this.
+   */
+  readonly courseMaxHeadingStdRad: number;
+  /** The older fix of that pair is at most this much older than the newer one. */
+  readonly courseMaxBaselineUs: Micros;
   readonly defaultGnssStdM: number;
   readonly defaultGnssVelocityStdMS: number;
   readonly initialVelocityStdMS: number;
@@ -90,6 +97,8 @@ export const DEFAULT_MOTION_PARAMS: MotionEstimatorParams = Object.freeze({
   gnssResetAfterRejections: 20,
   anchorMaxHorizontalStdM: 20,
   minCourseSpeedMS: 2,
+  courseMaxHeadingStdRad: 0.1,
+  courseMaxBaselineUs: 5_000_000,
   defaultGnssStdM: 5,
   defaultGnssVelocityStdMS: 0.5,
   initialVelocityStdMS: 5,
@@ -130,6 +139,12 @@ function zeroCounters(): CoreCounters {
 }
 
 const MAX_COAST_STEP_S = 0.05;
+/** Fixes kept for the course over ground while the heading is unknown: time, east, north, attitude-filter yaw. */
+const COURSE_FIXES = 64;
+const COURSE_FIELDS = 4;
+/** Tilt and roll/pitch gyro-bias uncertainty at a course-over-ground start (≈ 2.5 m/s² of unmodelled acceleration / g). */
+const COURSE_INIT_TILT_STD_RAD = 0.25;
+const COURSE_INIT_GYRO_BIAS_STD_RADS = 0.05;
 
 /** Everything a replay must restore; copyFrom() is the snapshot. */
 class MotionCore {
@@ -143,6 +158,10 @@ class MotionCore {
   gnssConsecutiveRejects = 0;
   frame: EnuFrame | undefined = undefined;
   readonly lastImu = new Float64Array(6);
+  /** Ring of recent fixes for the course over ground (used only until the heading is known). */
+  readonly courseFixes = new Float64Array(COURSE_FIXES * COURSE_FIELDS);
+  courseCount = 0;
+  courseNext = 0;
   readonly att: AttitudeFilter;
   readonly ins: InsFilter;
   counters: CoreCounters = zeroCounters();
@@ -151,6 +170,7 @@ class MotionCore {
   private readonly enu = new Float64Array(3);
   private readonly meas = new Float64Array(6);
   private readonly euler = new Float64Array(3);
+  private readonly rot = new Float64Array(9);
   private readonly scratch = zeros(INS_STATES);
   private readonly fallbackIns = zeros(INS_STATES);
   private readonly fallbackAtt = zeros(6);
@@ -189,6 +209,9 @@ class MotionCore {
     this.gnssConsecutiveRejects = o.gnssConsecutiveRejects;
     this.frame = o.frame;
     this.lastImu.set(o.lastImu);
+    this.courseFixes.set(o.courseFixes);
+    this.courseCount = o.courseCount;
+    this.courseNext = o.courseNext;
     this.att.copyFrom(o.att);
     this.ins.copyFrom(o.ins);
     this.counters = { ...o.counters };
@@ -300,13 +323,18 @@ class MotionCore {
       if (s.horizontalStdM > p.anchorMaxHorizontalStdM) return;
       const vel = s.velocityEnuMS;
       const speed = vel === undefined ? 0 : Math.hypot(vel[0], vel[1]);
-      if (!this.att.yawKnown && !(vel !== undefined && speed >= p.minCourseSpeedMS)) return;
-      this.initIns(enu, s, vel, speed, velStd);
+      let course: { yawRad: number; varianceRad2: number; velocity: Vec3 } | undefined;
+      if (!this.att.yawKnown && !(vel !== undefined && speed >= p.minCourseSpeedMS)) {
+        course = this.courseFromFixes(s.captureTimeUs, enu, s.horizontalStdM, this.att.q);
+        if (course === undefined) return;
+      }
+      this.initIns(enu, s, vel, speed, velStd, course);
       this.mode = 'ins';
       this.lastGnssUs = s.captureTimeUs;
       this.counters.gnssAccepted++;
       return;
     }
+    if (s.velocityEnuMS === undefined && !(s.captureTimeUs - this.lastMagUs <= p.magTimeoutUs)) this.updateCourse(s, enu);
     const gate = s.velocityEnuMS === undefined ? this.gates.g3 : this.gates.g6;
     const outcome = this.ins.updateGnss(enu[0]!, enu[1]!, enu[2]!, s.horizontalStdM, s.verticalStdM, s.velocityEnuMS, velStd, gate);
     if (outcome === 'accepted') {
@@ -324,14 +352,59 @@ class MotionCore {
     }
   }
 
-  private initIns(enu: Float64Array, s: GnssSample, vel: Vec3 | undefined, speed: number, velStd: number): void {
+  /**
+   * Heading from the displacement between this fix and the most recent earlier one that is far
+   * enough away (√2·σ/|d| ≤ courseMaxHeadingStdRad) and recent enough (courseMaxBaselineUs), with
+   * an average speed ≥ minCourseSpeedMS. On an arc of constant curvature the chord points along the
+   * mean of the two end headings, so the gyro-integrated yaw change since the older fix (the
+   * attitude filter's yaw, correct up to an unknown offset) carries the course to the present.
+   * Assumes the vehicle moves forward. The fix is remembered for later pairs.
+   */
+  private courseFromFixes(t: Micros, enu: Float64Array, horizontalStdM: number, q: Float64Array): { yawRad: number; varianceRad2: number; velocity: Vec3 } | undefined {
+    const p = this.params;
+    quatToEuler(q, this.euler);
+    const attYaw = this.euler[2]!;
+    const f = this.courseFixes;
+    let found: { yawRad: number; varianceRad2: number; velocity: Vec3 } | undefined;
+    for (let k = 1; k <= this.courseCount && found === undefined; k++) {
+      const o = ((this.courseNext - k + COURSE_FIXES) % COURSE_FIXES) * COURSE_FIELDS;
+      const dtS = (t - f[o]!) / 1e6;
+      if (dtS * 1e6 > p.courseMaxBaselineUs) break;
+      if (dtS <= 0) continue;
+      const de = enu[0]! - f[o + 1]!;
+      const dn = enu[1]! - f[o + 2]!;
+      const d = Math.hypot(de, dn);
+      const std = (Math.SQRT2 * horizontalStdM) / Math.max(d, 1e-9);
+      if (std > p.courseMaxHeadingStdRad || d / dtS < p.minCourseSpeedMS) continue;
+      const turned = wrapAngle(attYaw - f[o + 3]!);
+      const yaw = wrapAngle(Math.atan2(dn, de) + turned / 2);
+      const speed = d / dtS;
+      found = { yawRad: yaw, varianceRad2: std * std, velocity: [speed * Math.cos(yaw), speed * Math.sin(yaw), 0] };
+    }
+    // A used pair starts a new baseline: consecutive course readings then share no fix (independent errors).
+    if (found !== undefined) this.courseCount = 0;
+    const o = this.courseNext * COURSE_FIELDS;
+    f[o] = t;
+    f[o + 1] = enu[0]!;
+    f[o + 2] = enu[1]!;
+    f[o + 3] = attYaw;
+    this.courseNext = (this.courseNext + 1) % COURSE_FIXES;
+    this.courseCount = Math.min(COURSE_FIXES, this.courseCount + 1);
+    return found;
+  }
+
+  private initIns(
+    enu: Float64Array, s: GnssSample, vel: Vec3 | undefined, speed: number, velStd: number,
+    course?: { readonly yawRad: number; readonly varianceRad2: number; readonly velocity: Vec3 },
+  ): void {
     const p = this.params;
     const ins = this.ins;
     const N = INS_STATES;
     ins.reset();
     ins.p.set(enu);
-    if (vel === undefined) ins.v.fill(0);
-    else for (let i = 0; i < 3; i++) ins.v[i] = vel[i]!;
+    const v0 = vel ?? course?.velocity;
+    if (v0 === undefined) ins.v.fill(0);
+    else for (let i = 0; i < 3; i++) ins.v[i] = v0[i]!;
     ins.q.set(this.att.q);
     ins.gyroBias.set(this.att.gyroBias);
     ins.accelBias.fill(0);
@@ -355,7 +428,51 @@ class MotionCore {
         cov[k * N + 8] = 0;
       }
       cov[8 * N + 8] = (velStd / Math.max(speed, 1e-3)) ** 2 + 0.05 ** 2;
+    } else if (!this.att.yawKnown && course !== undefined) {
+      quatToEuler(ins.q, this.euler);
+      quatFromEuler(this.euler[0]!, this.euler[1]!, course.yawRad, ins.q);
+      for (let k = 0; k < N; k++) {
+        cov[8 * N + k] = 0;
+        cov[k * N + 8] = 0;
+      }
+      cov[8 * N + 8] = course.varianceRad2 + 0.05 ** 2;
+      // The course needs metres of travel, so the attitude filter has by now seen the vehicle
+      // accelerate: it took that for tilt (and a pitch/roll gyro bias). Let GNSS correct both.
+      for (const i of [6, 7, 12, 13]) {
+        for (let k = 0; k < N; k++) {
+          cov[i * N + k] = 0;
+          cov[k * N + i] = 0;
+        }
+      }
+      cov[6 * N + 6] = COURSE_INIT_TILT_STD_RAD ** 2;
+      cov[7 * N + 7] = COURSE_INIT_TILT_STD_RAD ** 2;
+      cov[12 * N + 12] = COURSE_INIT_GYRO_BIAS_STD_RADS ** 2;
+      cov[13 * N + 13] = COURSE_INIT_GYRO_BIAS_STD_RADS ** 2;
     }
+  }
+
+  /**
+   * No magnetometer and no GNSS velocity: on a steady turn a yaw error and a body-fixed accelerometer
+   * bias explain position-only fixes equally well, so the heading needs its own observation. The
+   * course over ground (vehicle moving forward, no side slip) is fed to the heading update as a
+   * horizontal reference vector at that angle; its σ is `magHeadingStdRad`, which bounds the course
+   * σ when courseMaxHeadingStdRad ≤ magHeadingStdRad (the defaults: both 0.1 rad).
+   */
+  private updateCourse(s: GnssSample, enu: Float64Array): void {
+    const course = this.courseFromFixes(s.captureTimeUs, enu, s.horizontalStdM, this.ins.q);
+    if (course === undefined) return;
+    quatToEuler(this.ins.q, this.euler);
+    // World vector whose heading innovation (declination 0) is course − estimated yaw, rotated into the body.
+    const angle = Math.PI / 2 - wrapAngle(course.yawRad - this.euler[2]!);
+    const we = Math.cos(angle);
+    const wn = Math.sin(angle);
+    const r = quatToMatrix(this.ins.q, this.rot);
+    // Rᵀ·[we, wn, 0] with R body → ENU, row-major.
+    const bx = r[0]! * we + r[3]! * wn;
+    const by = r[1]! * we + r[4]! * wn;
+    const bz = r[2]! * we + r[5]! * wn;
+    // A gated course reading (a skid, reversing) is simply not used.
+    this.ins.updateHeading(bx, by, bz, 0, this.gates.g1);
   }
 
   private applyMag(t: Micros, m: Vec3): void {
