@@ -31,6 +31,7 @@ export const cameraParamsSchema = z.strictObject({
   minFrameIntervalUs: z.number().int().min(0).max(60_000_000).default(0).describe('Per camera, frames closer than this to the last processed one are dropped (0 = all), microseconds'),
   quality: z.strictObject({
     blurReferenceVariance: z.number().min(0.001).max(100_000).default(100).describe('Laplacian variance at which blur = 0.5'),
+    noiseReferenceSigma: z.number().min(0.1).max(255).default(10).describe('Noise sigma at which the noise factor of the reliability is 0.5, grey levels'),
     underExposedLevel: z.number().int().min(0).max(255).default(16).describe('Grey level at or below which a pixel is crushed black'),
     overExposedLevel: z.number().int().min(0).max(255).default(240).describe('Grey level at or above which a pixel is clipped white'),
     blockageGrid: z.number().int().min(1).max(64).default(8).describe('Tiles per side of the blockage map'),

@@ -26,7 +26,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 const dataDir = path.resolve(repoRoot, '../shared/data');
 const PY = '/usr/bin/python3';
 const MAX = 50_000_000;
-const QUALITY = { blurReferenceVariance: 100, underExposedLevel: 16, overExposedLevel: 240, blockageGrid: 8, blockageStdThreshold: 2 };
+const QUALITY = { blurReferenceVariance: 100, noiseReferenceSigma: 10, underExposedLevel: 16, overExposedLevel: 240, blockageGrid: 8, blockageStdThreshold: 2 };
 
 function pythonHas(module: string): boolean {
   try {
@@ -199,13 +199,14 @@ describe('quality', () => {
   });
 
   it('calls a black frame fully under-exposed and blocked, and a sharp textured frame reliable', () => {
-    const w = 64;
-    const h = 64;
+    const w = 256;
+    const h = 256;
     const black = measureQuality(new Uint8Array(w * h), w, h, QUALITY);
     expect(black.exposure).toBe(-1);
     expect(black.blockage).toBe(1);
     expect(black.reliability).toBe(0);
-    const checker = Uint8Array.from({ length: w * h }, (_, i) => (((i % w) >> 2) + ((i / w) >> 2)) % 2 === 0 ? 60 : 190);
+    // 16-pixel squares: sharp edges, but few enough that the noise estimator sees little structure
+    const checker = Uint8Array.from({ length: w * h }, (_, i) => (((i % w) >> 4) + ((i / w) >> 4)) % 2 === 0 ? 60 : 190);
     const sharpQ = measureQuality(checker, w, h, QUALITY);
     expect(sharpQ.exposure).toBe(0);
     expect(sharpQ.blockage).toBe(0);

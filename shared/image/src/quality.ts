@@ -54,6 +54,8 @@ export function estimateNoiseSigma(gray: Uint8Array, width: number, height: numb
 export interface QualityOptions {
   /** Laplacian variance at which blur = 0.5 (blur = ref / (ref + variance)); ~100 is the usual "blurry" line. */
   readonly blurReferenceVariance: number;
+  /** Noise sigma (grey levels) at which the noise factor of the reliability is 0.5: factor = ref² / (ref² + sigma²). */
+  readonly noiseReferenceSigma: number;
   /** Grey level at or below which a pixel counts as crushed black. */
   readonly underExposedLevel: number;
   /** Grey level at or above which a pixel counts as clipped white. */
@@ -66,7 +68,7 @@ export interface QualityOptions {
 
 export interface ImageQualityReport {
   readonly laplacianVariance: number;
-  /** [0, 1]: 0 sharp, 1 fully blurred. */
+  /** [0, 1]: 0 sharp, 1 fully blurred; from the Laplacian variance less the noise's share (20 sigma²). */
   readonly blur: number;
   readonly underExposedFraction: number;
   readonly overExposedFraction: number;
@@ -76,7 +78,7 @@ export interface ImageQualityReport {
   readonly blockage: number;
   /** Noise standard deviation, grey levels. */
   readonly noiseSigma: number;
-  /** [0, 1]: (1 − blur)(1 − |exposure|)(1 − blockage), the camera's reliability for fusion. */
+  /** [0, 1]: (1 − blur)(1 − |exposure|)(1 − blockage) × noise factor, the camera's reliability for fusion. */
   readonly reliability: number;
 }
 
@@ -110,7 +112,11 @@ function blockageFraction(gray: Uint8Array, width: number, height: number, grid:
 /** All quality measures of one grey image. */
 export function measureQuality(gray: Uint8Array, width: number, height: number, options: QualityOptions): ImageQualityReport {
   const lapVar = laplacianVariance(gray, width, height);
-  const blur = options.blurReferenceVariance / (options.blurReferenceVariance + lapVar);
+  const noiseSigma = estimateNoiseSigma(gray, width, height);
+  // White noise of sigma adds (1+1+1+1+16) sigma² to the Laplacian's variance: without removing it, a
+  // noisy night frame reads as sharper than a clean day frame.
+  const structure = Math.max(0, lapVar - 20 * noiseSigma * noiseSigma);
+  const blur = options.blurReferenceVariance / (options.blurReferenceVariance + structure);
   let under = 0;
   let over = 0;
   const n = width * height;
@@ -123,7 +129,8 @@ export function measureQuality(gray: Uint8Array, width: number, height: number, 
   const overExposedFraction = over / n;
   const exposure = overExposedFraction - underExposedFraction;
   const blockage = blockageFraction(gray, width, height, options.blockageGrid, options.blockageStdThreshold);
-  const noiseSigma = estimateNoiseSigma(gray, width, height);
-  const reliability = Math.min(1, Math.max(0, (1 - blur) * (1 - Math.abs(exposure)) * (1 - blockage)));
+  const ref2 = options.noiseReferenceSigma * options.noiseReferenceSigma;
+  const noiseFactor = ref2 / (ref2 + noiseSigma * noiseSigma);
+  const reliability = Math.min(1, Math.max(0, (1 - blur) * (1 - Math.abs(exposure)) * (1 - blockage) * noiseFactor));
   return { laplacianVariance: lapVar, blur, underExposedFraction, overExposedFraction, exposure, blockage, noiseSigma, reliability };
 }
