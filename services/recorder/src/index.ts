@@ -17,6 +17,7 @@ export { encodeEnvelope, decodeEnvelope, ENVELOPE_VERSION, type RecordedRecord }
 export { RecordingFormatError, RecordingIoError, DatasetFormatError, RecorderUsageError } from './errors.js';
 export { kittiRecords, kittiRigCalibration, KITTI_DEFAULT_START_US, type KittiImportOptions } from './importers/kitti.js';
 export { nuscenesRecords, nuscenesTimeUs, type NuscenesImportOptions } from './importers/nuscenes.js';
+export { px4Records, type Px4ImportOptions } from './importers/px4.js';
 export { writeImported, publishImported, TRUTH_BOXES_TOPIC, type ImportedRecord } from './importers/common.js';
 export { FoxgloveConverter, FOXGLOVE_TOPIC_PREFIX, quaternionOf, type FoxgloveMessage } from './foxglove.js';
 export { McapFile, type McapFileOptions, type ChunkCompressor } from './mcap-file.js';

@@ -11,6 +11,10 @@ import { Recording } from '../reader.js';
 import { invertRigid, mul4, publishImported, writeImported, type ImportedRecord } from './common.js';
 import { KITTI_DEFAULT_START_US, kittiRecords } from './kitti.js';
 import { nuscenesRecords } from './nuscenes.js';
+import { px4Records } from './px4.js';
+import { motionSampleSchema, type MotionSample } from '@sensorfuse/schemas';
+import { MessageType, ULog } from '@foxglove/ulog';
+import { FileReader } from '@foxglove/ulog/node.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const dataDir = path.resolve(repoRoot, '../shared/data');
@@ -21,6 +25,8 @@ const registry = new SchemaRegistry();
 const lidarCodec = createCodec<LidarScan>(registry, lidarScanSchema);
 const cameraCodec = createCodec<CameraFrame>(registry, cameraFrameSchema);
 const calCodec = createCodec<RigCalibration>(registry, rigCalibrationSchema);
+const motionCodec = createCodec<MotionSample>(registry, motionSampleSchema);
+const px4File = path.join(dataDir, 'px4/sample_log_small.ulg');
 
 function apply(T: readonly number[], p: readonly [number, number, number]): [number, number, number] {
   const g = (i: number): number => T[i] ?? 0;
@@ -173,5 +179,43 @@ describe('nuScenes importer', () => {
       const moved = Math.hypot(...[3, 7, 11].map((i) => (lidarToCam[i] ?? 0) - (expected[i] ?? NaN)));
       expect(moved, cam.sensorId).toBeLessThanOrEqual(12 * dt + 0.01);
     }
+  });
+});
+
+describe('PX4 ULog importer', () => {
+  it('imports every IMU sample (FLU, gravity up) and GNSS fix on the Unix time axis', async () => {
+    if (!fs.existsSync(px4File)) {
+      console.warn('skipped: ../shared/data/px4 absent');
+      return;
+    }
+    // count the log's own sensor_combined and vehicle_gps_position data messages
+    const ulog = new ULog(new FileReader(px4File));
+    await ulog.open();
+    const counts = new Map<string, number>();
+    for await (const msg of ulog.readMessages()) {
+      if (msg.type !== MessageType.Data) continue;
+      const name = ulog.subscriptions.get(msg.msgId)?.name ?? '';
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+    }
+    const records = await px4Records({ file: px4File });
+    expect(records[0]?.topic).toBe('calibration.rig');
+    const samples = records.filter((r) => r.topic === 'raw.motion').map((r) => motionCodec.decode(r.value));
+    const imu = samples.flatMap((s) => ('sensorfuse.ImuSample' in s.payload ? [{ t: s.captureTimeUs, v: s.payload['sensorfuse.ImuSample'] }] : []));
+    const gnss = samples.flatMap((s) => ('sensorfuse.GnssFix' in s.payload ? [{ t: s.captureTimeUs, v: s.payload['sensorfuse.GnssFix'] }] : []));
+    expect(imu.length).toBe(counts.get('sensor_combined'));
+    expect(imu.length).toBeGreaterThan(1_290); // the data README lists ~1,300 samples
+    expect(gnss.length).toBe(counts.get('vehicle_gps_position'));
+    // all on one increasing time axis, in April 2021 (the log's GPS UTC time)
+    const times = samples.map((s) => s.captureTimeUs);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(new Date((times[0] ?? 0) / 1000).toISOString().slice(0, 7)).toBe('2021-04');
+    // FRD → FLU: the specific force of a near-level vehicle points up, about g
+    const az = imu.map((s) => s.v.linearAcceleration.z).sort((a, b) => a - b);
+    expect(az[Math.floor(az.length / 2)]).toBeGreaterThan(8);
+    expect(az[Math.floor(az.length / 2)]).toBeLessThan(11.5);
+    // the first fix is near Trondheim, Norway (where this pyulog sample was flown)
+    expect(gnss[0]?.v.latitudeDeg).toBeCloseTo(63.417, 2);
+    expect(gnss[0]?.v.longitudeDeg).toBeCloseTo(10.408, 2);
+    expect(gnss[0]?.v.fixType).toBe('fix');
   });
 });
