@@ -111,7 +111,8 @@ export class DashboardState {
 
   /** Takes one consumed record. Never throws: undecodable records are counted in decodeErrors. */
   ingest(topic: string, value: Buffer, nowUs: number): void {
-    this.health.record(topic, nowUs);
+    // The calibration is published once; a rate for it would only ever read "absent".
+    if (topic !== TOPICS.calibration) this.health.record(topic, nowUs);
     try {
       switch (topic) {
         case TOPICS.rawLidar:
