@@ -1,7 +1,7 @@
 import type { Tracer } from '@opentelemetry/api';
 import { SchemaRegistry, createCodec } from '@sensorfuse/codec';
 import { cameraDetectionsSchema, cameraFrameSchema, type CameraDetections, type CameraFrame } from '@sensorfuse/schemas';
-import type { PipelineMetrics } from '@sensorfuse/telemetry';
+import { createPipelineMetrics, getMeter, type PipelineMetrics } from '@sensorfuse/telemetry';
 import { nowUs } from '@sensorfuse/time';
 import type { Bus } from '@sensorfuse/transport';
 import { createWorker, type Worker, type WorkerLogger } from '@sensorfuse/worker';
@@ -35,15 +35,19 @@ export function createCameraWorker(bus: Bus, config: CameraWorkerConfig, detecto
   const registry = options.registry ?? new SchemaRegistry();
   const counters = newCameraCounters();
   const clock = options.nowUs ?? nowUs;
+  const metrics = options.metrics ?? createPipelineMetrics(getMeter(CAMERA_SERVICE));
+  const onDrop = (reason: string, frame: CameraFrame): void => {
+    metrics.recordsDropped.add(1, { stage: 'camera', reason, sensorId: frame.sensorId });
+  };
   const worker = createWorker<CameraFrame, CameraDetections>({
     name: CAMERA_SERVICE,
     bus,
     input: { topic: config.inputTopic, groupId: config.groupId, codec: createCodec<CameraFrame>(registry, cameraFrameSchema) },
     output: { topic: config.outputTopic, codec: createCodec<CameraDetections>(registry, cameraDetectionsSchema) },
-    createCore: () => new CameraCore({ detector, spec, params: config.camera, counters, nowUs: clock }),
+    createCore: () => new CameraCore({ detector, spec, params: config.camera, counters, nowUs: clock, onDrop }),
     maxCaptureAheadUs: config.maxCaptureAheadUs,
     ...(options.tracer === undefined ? {} : { tracer: options.tracer }),
-    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    metrics,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
   return withCounters(worker, counters, async () => {

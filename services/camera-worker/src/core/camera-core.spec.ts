@@ -37,7 +37,8 @@ describe('CameraCore', () => {
     const counters = newCameraCounters();
     let now = 10_000_000;
     const detector = fakeDetector();
-    const core = new CameraCore({ detector, spec, params, counters, nowUs: () => now });
+    const drops: string[] = [];
+    const core = new CameraCore({ detector, spec, params, counters, nowUs: () => now, onDrop: (reason, f) => drops.push(`${reason}:${String(f.seq)}`) });
     const jpeg = await jpegFrame();
     const f1 = frame(1, jpeg); // capture t0 + 100 ms
     expect(await core.update(f1, ctx(now - 50_000))).toHaveLength(1);
@@ -48,6 +49,7 @@ describe('CameraCore', () => {
     expect(await core.update(frame(2, jpeg), ctx(now))).toEqual([]); // older than frame 3
     expect(counters).toEqual({ framesProcessed: 2, droppedStale: 1, droppedInterval: 1, droppedOutOfOrder: 1, denoised: 0 });
     expect(detector.calls).toBe(2);
+    expect(drops).toEqual(['stale:2', 'interval:4', 'out-of-order:2']);
   });
 
   it('feeds the detector the normalised letterbox and maps its box back: 640x384 → 320x192 is a factor 2', async () => {

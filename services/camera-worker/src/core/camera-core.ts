@@ -64,6 +64,8 @@ export interface CameraCoreOptions {
   readonly spec: DetectorSpec;
   readonly params: CameraParams;
   readonly counters: CameraCounters;
+  /** Told about every dropped frame (the worker adds it to the records-dropped metric). */
+  readonly onDrop?: (reason: 'stale' | 'interval' | 'out-of-order', frame: CameraFrame) => void;
   /** Wall clock, integer µs (injected so tests control staleness). */
   readonly nowUs: () => number;
 }
@@ -87,14 +89,17 @@ export class CameraCore implements WorkerCore<CameraFrame, CameraDetections> {
     const { params, spec, counters } = this.o;
     if (frame.captureTimeUs <= this.lastCaptureUs) {
       counters.droppedOutOfOrder++;
+      this.o.onDrop?.('out-of-order', frame);
       return [];
     }
     if (params.maxQueueDelayUs > 0 && this.o.nowUs() - context.receivedAtUs > params.maxQueueDelayUs) {
       counters.droppedStale++;
+      this.o.onDrop?.('stale', frame);
       return [];
     }
     if (params.minFrameIntervalUs > 0 && frame.captureTimeUs - this.lastCaptureUs < params.minFrameIntervalUs) {
       counters.droppedInterval++;
+      this.o.onDrop?.('interval', frame);
       return [];
     }
     const decoded = await decodeImage(frame, { maxPixels: params.maxPixels });
