@@ -45,7 +45,7 @@ export async function writeSimulationFiles(core: CoreSimulation, records: AsyncI
       continue;
     }
     let line: Record<string, unknown>;
-    if (r.kind === 'imu' || r.kind === 'gnss') line = { ...r };
+    if (r.kind === 'imu' || r.kind === 'gnss' || r.kind === 'device') line = { ...r };
     else {
       const file = `${r.sensorId}.bin`;
       let p = payloads.get(file);

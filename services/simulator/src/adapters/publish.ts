@@ -1,7 +1,7 @@
 import type { Codec } from '@sensorfuse/codec';
 import { SchemaRegistry, createCodec } from '@sensorfuse/codec';
-import type { AudioChunk, CameraFrame, LidarScan, MotionSample, RigCalibration as WireRigCalibration } from '@sensorfuse/schemas';
-import { audioChunkSchema, cameraFrameSchema, lidarScanSchema, motionSampleSchema, rigCalibrationSchema } from '@sensorfuse/schemas';
+import type { AudioChunk, CameraFrame, LidarScan, MotionSample, RigCalibration as WireRigCalibration, SensorReading } from '@sensorfuse/schemas';
+import { audioChunkSchema, cameraFrameSchema, lidarScanSchema, motionSampleSchema, rigCalibrationSchema, sensorReadingSchema } from '@sensorfuse/schemas';
 import type { Bus, OutgoingRecord } from '@sensorfuse/transport';
 import type { SimRecord } from '../core/records.js';
 import { toWire } from './wire.js';
@@ -32,7 +32,7 @@ function contentType(schemaName: string): string {
 
 /**
  * Encode every record of a simulation with the Avro single-object codec and publish it, keyed by
- * rig id, to raw.camera / raw.lidar / raw.audio / raw.motion (and ground truth as JSON to
+ * rig id, to raw.camera / raw.lidar / raw.audio / raw.motion / raw.sensor (and ground truth as JSON to
  * sim.truth). One record per publish call, awaited, so the bus sees delivery order.
  */
 export async function publishSimulation(records: AsyncIterable<SimRecord>, options: PublishOptions): Promise<PublishStats> {
@@ -42,6 +42,7 @@ export async function publishSimulation(records: AsyncIterable<SimRecord>, optio
     LidarScan: createCodec<LidarScan>(registry, lidarScanSchema),
     AudioChunk: createCodec<AudioChunk>(registry, audioChunkSchema),
     MotionSample: createCodec<MotionSample>(registry, motionSampleSchema),
+    SensorReading: createCodec<SensorReading>(registry, sensorReadingSchema),
   };
   const prefix = options.topicPrefix ?? '';
   const counts: Record<string, number> = {};
@@ -71,6 +72,9 @@ export async function publishSimulation(records: AsyncIterable<SimRecord>, optio
         break;
       case 'MotionSample':
         value = codecs.MotionSample.encode(w.value);
+        break;
+      case 'SensorReading':
+        value = codecs.SensorReading.encode(w.value);
         break;
     }
     await send(w.topic, { key: r.rigId, value, headers: { 'content-type': contentType(w.schema) } });

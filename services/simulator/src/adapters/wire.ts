@@ -1,14 +1,14 @@
 import type {
-  AudioChunk, CameraFrame, CameraIntrinsics, Extrinsics, LidarScan, MotionSample, RigCalibration as WireRigCalibration, SensorCalibration, Vector3,
+  AudioChunk, CameraFrame, CameraIntrinsics, Extrinsics, LidarScan, MotionSample, SensorReading, RigCalibration as WireRigCalibration, SensorCalibration, Vector3,
 } from '@sensorfuse/schemas';
 import type { Transform, Vec3 } from '../core/geometry.js';
 import { SPEED_OF_SOUND_MPS } from '../core/audio.js';
-import type { AudioRecord, CameraRecord, GnssRecord, ImuRecord, LidarRecord, RigCalibration, SensorRecord } from '../core/records.js';
+import type { AudioRecord, CameraRecord, DeviceRecord, GnssRecord, ImuRecord, LidarRecord, RigCalibration, SensorRecord } from '../core/records.js';
 import type { Scenario } from '../core/scenario.js';
 import { faultsFor } from '../core/scenario.js';
 
 /** Topic of each raw record kind (DESIGN.md "Topics"). */
-export const RAW_TOPICS = { camera: 'raw.camera', lidar: 'raw.lidar', audio: 'raw.audio', imu: 'raw.motion', gnss: 'raw.motion' } as const;
+export const RAW_TOPICS = { camera: 'raw.camera', lidar: 'raw.lidar', audio: 'raw.audio', imu: 'raw.motion', gnss: 'raw.motion', device: 'raw.sensor' } as const;
 
 function vec(v: Vec3): Vector3 {
   return { x: v[0], y: v[1], z: v[2] };
@@ -64,12 +64,22 @@ export function toMotionSample(r: ImuRecord | GnssRecord): MotionSample {
   };
 }
 
+/** A device reading as SensorReading; the truth beside it stays behind. */
+export function toSensorReading(r: DeviceRecord): SensorReading {
+  return {
+    rigId: r.rigId, sensorId: r.sensorId, seq: r.seq, captureTimeUs: r.captureTimeUs, publishTimeUs: r.publishTimeUs, frameId: r.frameId,
+    sensorType: r.sensorType, values: [...r.values], unit: r.unit, quality: 'good',
+    metadata: r.metadata === null ? null : { ...r.metadata },
+  };
+}
+
 /** The wire record and its topic for a sensor record. */
 export function toWire(r: SensorRecord):
   | { topic: 'raw.camera'; schema: 'CameraFrame'; value: CameraFrame }
   | { topic: 'raw.lidar'; schema: 'LidarScan'; value: LidarScan }
   | { topic: 'raw.audio'; schema: 'AudioChunk'; value: AudioChunk }
-  | { topic: 'raw.motion'; schema: 'MotionSample'; value: MotionSample } {
+  | { topic: 'raw.motion'; schema: 'MotionSample'; value: MotionSample }
+  | { topic: 'raw.sensor'; schema: 'SensorReading'; value: SensorReading } {
   switch (r.kind) {
     case 'camera':
       return { topic: 'raw.camera', schema: 'CameraFrame', value: toCameraFrame(r) };
@@ -80,6 +90,8 @@ export function toWire(r: SensorRecord):
     case 'imu':
     case 'gnss':
       return { topic: 'raw.motion', schema: 'MotionSample', value: toMotionSample(r) };
+    case 'device':
+      return { topic: 'raw.sensor', schema: 'SensorReading', value: toSensorReading(r) };
   }
 }
 

@@ -51,7 +51,7 @@ function run(scenario: ReturnType<typeof resolveScenario>, seconds: number): { i
   for (const t of [0, seconds - 0.1]) {
     const k = core.world.egoKinematics(t);
     truths.push({
-      kind: 'truth', rigId: '', sensorId: 'truth', seq: 0, frameId: 'map', forSensorId: '', forSeq: 0, objects: [], sounds: [],
+      kind: 'truth', rigId: '', sensorId: 'truth', seq: 0, frameId: 'map', forSensorId: '', forSeq: 0, objects: [], sounds: [], devices: [],
       captureTimeUs: 0, publishTimeUs: 0, trueCaptureTimeUs: core.startTimeUs + Math.round(t * 1e6),
       ego: { positionM: k.pose.position, yawRad: k.pose.yaw, pitchRad: k.pose.pitch, rollRad: k.pose.roll, velocityMps: k.velocityWorld, speedMps: k.speedMps },
     });

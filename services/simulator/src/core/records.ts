@@ -56,6 +56,30 @@ export interface ImuRecord extends RecordHeader {
   readonly magneticFieldT?: Vec3;
 }
 
+/** A generic device sensor reading (raw.sensor, SensorReading). */
+export interface DeviceRecord extends RecordHeader {
+  readonly kind: 'device';
+  readonly sensorType: 'temperature' | 'pressure' | 'battery_voltage' | 'wheel_speed';
+  /** In `unit`; NaN = the device had no sample for that component. */
+  readonly values: readonly number[];
+  readonly unit: string;
+  /** Sent on the first reading and every 50th after it; null otherwise (the newest seen applies). */
+  readonly metadata: { readonly unit: string; readonly minValue: number; readonly maxValue: number; readonly resolution: number; readonly expectedRateHz: number; readonly noiseStd: number } | null;
+  /** Truth beside the record (never on the wire): values in SI units (°C, kPa, V, m/s) and the injected fault. */
+  readonly trueValues: readonly number[];
+  readonly fault: 'none' | 'spike' | 'stuck';
+}
+
+/** True value of one device sensor at a truth record's time (SI units: °C, kPa, V, m/s). */
+export interface DeviceTruth {
+  readonly sensorId: string;
+  readonly values: readonly number[];
+  readonly unit: string;
+  /** False inside a `silent` window. */
+  readonly transmitting: boolean;
+  readonly stuck: boolean;
+}
+
 export interface GnssRecord extends RecordHeader, GnssFix {
   readonly kind: 'gnss';
 }
@@ -101,9 +125,11 @@ export interface TruthRecord extends RecordHeader {
   readonly ego: EgoTruth;
   readonly objects: readonly ObjectTruth[];
   readonly sounds: readonly ActiveSound[];
+  /** Device sensors' true values at this time (empty when device sensors are off). */
+  readonly devices: readonly DeviceTruth[];
 }
 
-export type SensorRecord = CameraRecord | LidarRecord | AudioRecord | ImuRecord | GnssRecord;
+export type SensorRecord = CameraRecord | LidarRecord | AudioRecord | ImuRecord | GnssRecord | DeviceRecord;
 export type SimRecord = SensorRecord | TruthRecord;
 
 export interface SoundEventTruth {

@@ -111,6 +111,37 @@ export interface MagnetometerConfig {
   readonly hardIronSigmaUT: number;
 }
 
+/** A time window in scenario seconds on one device sensor. */
+export interface DeviceWindow {
+  readonly sensorId: string;
+  readonly fromS: number;
+  readonly durationS: number;
+}
+
+/**
+ * Generic device sensors on raw.sensor (SensorReading): ambient temperature twice (°C and °F),
+ * four tyre pressures (kPa), battery voltage (V), two rear wheel speeds (m/s).
+ */
+export interface DevicesConfig {
+  /** 0 = no device sensors. */
+  readonly rateHz: number;
+  readonly ambientTemperatureC: number;
+  /** Cold tyre pressure at ambientTemperatureC, kPa (gauge). */
+  readonly tyrePressureKPa: number;
+  /** Resting battery voltage with the alternator running, V. */
+  readonly batteryVoltageV: number;
+  /** Multiplies every sensor's white noise (1 = datasheet-like). */
+  readonly noiseScale: number;
+  /** Per reading: one component jumps by ±(10–30)·σ for that reading. */
+  readonly spikeProbability: number;
+  /** Per component: NaN instead of a value (the device had no sample). */
+  readonly componentDropoutProbability: number;
+  /** Windows in which a sensor repeats its last reading exactly (a frozen ADC). */
+  readonly stuck: readonly DeviceWindow[];
+  /** Windows in which a sensor sends nothing at all. */
+  readonly silent: readonly DeviceWindow[];
+}
+
 export interface GnssConfig {
   readonly sensorId: string;
   readonly rateHz: number;
@@ -165,6 +196,7 @@ export interface Scenario {
     readonly audio: AudioConfig;
     readonly imu: ImuConfig;
     readonly gnss: GnssConfig;
+    readonly devices: DevicesConfig;
   };
   /** Faults keyed by sensorId; sensors not listed are delivered perfectly. */
   readonly faults: Readonly<Record<string, Partial<TransportFaults>>>;
@@ -275,6 +307,17 @@ export const DEFAULT_SCENARIO: Scenario = {
       gyroBiasWalk: 0.00002,
       magnetometer: { rateHz: 50, fieldStrengthUT: 50, declinationDeg: 0, inclinationDeg: 60, noiseSigmaUT: 0.3, hardIronSigmaUT: 0.3 },
     },
+    devices: {
+      rateHz: 10,
+      ambientTemperatureC: 18,
+      tyrePressureKPa: 230,
+      batteryVoltageV: 14.1,
+      noiseScale: 1,
+      spikeProbability: 0.005,
+      componentDropoutProbability: 0.01,
+      stuck: [{ sensorId: 'tyre_pressure', fromS: 6, durationS: 4 }],
+      silent: [{ sensorId: 'battery', fromS: 10, durationS: 5 }],
+    },
     gnss: {
       sensorId: 'gnss',
       rateHz: 10,
@@ -286,6 +329,9 @@ export const DEFAULT_SCENARIO: Scenario = {
   },
   faults: {},
 };
+
+/** Ids of the simulated device sensors (services/simulator/src/core/devices.ts). */
+export const DEVICE_SENSOR_IDS: readonly string[] = ['ambient_temp', 'ambient_temp_f', 'tyre_pressure', 'battery', 'wheel_speed'];
 
 export class InvalidScenarioError extends PoisonRecordError {}
 
@@ -343,6 +389,13 @@ export function resolveScenario(partial: unknown): Scenario {
   check(a.chunkMs >= 5 && a.chunkMs <= 1000, `audio chunkMs must be in [5, 1000], found ${a.chunkMs}`);
   check(Number.isInteger((a.sampleRateHz * a.chunkMs) / 1000), 'audio chunk must hold a whole number of samples');
   check(s.sensors.imu.rateHz >= 10 && s.sensors.imu.rateHz <= 2000, `imu rateHz must be in [10, 2000], found ${s.sensors.imu.rateHz}`);
+  const dv = s.sensors.devices;
+  check(dv.rateHz >= 0 && dv.rateHz <= 100, `devices rateHz must be in [0, 100], found ${dv.rateHz}`);
+  check(dv.spikeProbability >= 0 && dv.spikeProbability <= 1 && dv.componentDropoutProbability >= 0 && dv.componentDropoutProbability <= 1, 'devices probabilities must be in [0, 1]');
+  for (const w of [...dv.stuck, ...dv.silent]) {
+    check(DEVICE_SENSOR_IDS.includes(w.sensorId), `devices window sensorId must be one of ${DEVICE_SENSOR_IDS.join(', ')}, found ${w.sensorId}`);
+    check(w.fromS >= 0 && w.durationS > 0, `devices window for ${w.sensorId} needs fromS >= 0 and durationS > 0`);
+  }
   const m = s.sensors.imu.magnetometer;
   check(m.rateHz === 0 || (m.rateHz > 0 && Number.isInteger(s.sensors.imu.rateHz / m.rateHz)), `imu magnetometer rateHz must be 0 or divide the IMU rate ${s.sensors.imu.rateHz}, found ${m.rateHz}`);
   check(m.fieldStrengthUT > 0 && m.fieldStrengthUT <= 100, `imu magnetometer fieldStrengthUT must be in (0, 100], found ${m.fieldStrengthUT}`);

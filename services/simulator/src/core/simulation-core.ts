@@ -8,8 +8,10 @@ import { BODY_FROM_OPTICAL, IDENTITY_TRANSFORM, invertTransform, multiplyMat3, r
 import { LIDAR_POINT_FIELDS, LIDAR_POINT_STRIDE_BYTES, LidarModel } from './lidar.js';
 import type { LidarSweep } from './lidar.js';
 import { GnssModel, ImuModel } from './motion.js';
+import type { DeviceSpec } from './devices.js';
+import { DEVICE_SPECS, DeviceModel } from './devices.js';
 import { intrinsicsFromFov } from './projection.js';
-import type { RecordHeader, RigCalibration, SensorRecord, SimRecord, SoundEventTruth, TruthRecord, ObjectTruth, EgoTruth } from './records.js';
+import type { DeviceTruth, RecordHeader, RigCalibration, SensorRecord, SimRecord, SoundEventTruth, TruthRecord, ObjectTruth, EgoTruth } from './records.js';
 import type { ActiveSound } from './audio.js';
 import { Rng, gaussianTable } from './rng.js';
 import type { Scenario, TransportFaults } from './scenario.js';
@@ -21,8 +23,8 @@ import { World } from './world.js';
 export const EGO_FRAME_ID = 'base_link';
 export const WORLD_FRAME_ID = 'map';
 
-export type SensorKind = 'camera' | 'lidar' | 'audio' | 'imu' | 'gnss';
-export const SENSOR_KINDS: readonly SensorKind[] = ['camera', 'lidar', 'audio', 'imu', 'gnss'];
+export type SensorKind = 'camera' | 'lidar' | 'audio' | 'imu' | 'gnss' | 'device';
+export const SENSOR_KINDS: readonly SensorKind[] = ['camera', 'lidar', 'audio', 'imu', 'gnss', 'device'];
 
 export interface CoreOptions {
   readonly seed: number;
@@ -47,6 +49,8 @@ interface SensorSlot {
   readonly order: number;
   readonly faults: TransportFaults;
   readonly faultRng: Rng;
+  /** Device sensors: which one. */
+  readonly device?: DeviceSpec;
   nextIndex: number;
 }
 
@@ -88,13 +92,15 @@ export class CoreSimulation {
   readonly startTimeUs: number;
   readonly endTimeUs: number;
   /** Milliseconds spent per sensor (only when a costClockMs is given). */
-  readonly costMs: Record<SensorKind | 'truth' | 'world', number> = { camera: 0, lidar: 0, audio: 0, imu: 0, gnss: 0, truth: 0, world: 0 };
+  readonly costMs: Record<SensorKind | 'truth' | 'world', number> = { camera: 0, lidar: 0, audio: 0, imu: 0, gnss: 0, device: 0, truth: 0, world: 0 };
   readonly imu: ImuModel;
   private readonly opts: CoreOptions;
   private readonly camera: CameraModel;
   private readonly lidar: LidarModel;
   private readonly audio: AudioModel;
   private readonly gnss: GnssModel;
+  private readonly devices: DeviceModel;
+  private readonly deviceRng: Map<string, Rng>;
   private readonly slots: SensorSlot[];
   private readonly sensorRng: Map<SensorKind, Rng>;
   private readonly egoFromCamera: Transform;
@@ -124,6 +130,8 @@ export class CoreSimulation {
     this.audio = new AudioModel(sc.audio, this.world, this.soundEvents, this.seed);
     this.imu = new ImuModel(sc.imu, Rng.forName(this.seed, 'imu'), Rng.forName(this.seed, 'magnetometer'));
     this.gnss = new GnssModel(sc.gnss, Rng.forName(this.seed, 'gnss'));
+    this.devices = new DeviceModel(sc.devices, Rng.forName(this.seed, 'devices'));
+    this.deviceRng = new Map(DEVICE_SPECS.map((d) => [d.sensorId, Rng.forName(this.seed, `device-${d.sensorId}`)]));
     this.sensorRng = new Map(SENSOR_KINDS.map((k) => [k, Rng.forName(this.seed, `sensor-${k}`)]));
     const enabled = new Set(opts.sensors ?? SENSOR_KINDS);
     const defs: [SensorKind, string, string, number][] = [
@@ -133,12 +141,16 @@ export class CoreSimulation {
       ['lidar', sc.lidar.sensorId, sc.lidar.sensorId, 1e6 / sc.lidar.rateHz],
       ['camera', sc.camera.sensorId, sc.camera.sensorId, 1e6 / sc.camera.rateHz],
     ];
-    this.slots = defs
+    const deviceDefs: [SensorKind, string, string, number, DeviceSpec][] = sc.devices.rateHz > 0
+      ? DEVICE_SPECS.map((d) => ['device', d.sensorId, EGO_FRAME_ID, 1e6 / sc.devices.rateHz, d])
+      : [];
+    this.slots = [...defs.map(([k, id, f, p]): [SensorKind, string, string, number, DeviceSpec | undefined] => [k, id, f, p, undefined]), ...deviceDefs]
       .filter(([k]) => enabled.has(k))
-      .map(([kind, sensorId, frameId, periodUs], order) => ({
+      .map(([kind, sensorId, frameId, periodUs, device], order) => ({
         kind, sensorId, frameId, periodUs, order,
         faults: faultsFor(scenario, sensorId),
         faultRng: Rng.forName(this.seed, `faults-${sensorId}`),
+        ...(device ? { device } : {}),
         nextIndex: 0,
       }));
     if (clock) this.costMs.world += clock() - t0;
@@ -174,6 +186,7 @@ export class CoreSimulation {
           slot.nextIndex++;
           // The sensor always captures (noise state advances); the transport then decides delivery.
           const produced = this.capture(slot, seq, trueUs);
+          if (produced === undefined) continue; // a silent device sends nothing (its seq still advances)
           const deliveries = applyTransportFaults(slot.faults, slot.faultRng, trueUs, this.startTimeUs, slot.periodUs);
           for (const d of deliveries) heap.push({ record: { ...produced.record, captureTimeUs: d.captureTimeUs, publishTimeUs: d.publishTimeUs }, order: slot.order });
           if (produced.truth && this.opts.truth !== 'omit') heap.push({ record: produced.truth, order: slot.order + 10 });
@@ -194,7 +207,7 @@ export class CoreSimulation {
     return { rigId: this.scenario.rigId, sensorId: slot.sensorId, seq, captureTimeUs: trueUs, publishTimeUs: trueUs, trueCaptureTimeUs: trueUs, frameId: slot.frameId };
   }
 
-  private capture(slot: SensorSlot, seq: number, trueUs: number): { record: SensorRecord; truth?: TruthRecord } {
+  private capture(slot: SensorSlot, seq: number, trueUs: number): { record: SensorRecord; truth?: TruthRecord } | undefined {
     const clock = this.opts.costClockMs;
     const t0 = clock?.() ?? 0;
     const tS = (trueUs - this.startTimeUs) / 1e6;
@@ -235,6 +248,25 @@ export class CoreSimulation {
         if (clock) this.costMs.truth += clock() - t1;
         out = { record, truth };
         break;
+      }
+      case 'device': {
+        const spec = slot.device;
+        if (!spec) throw new Error(`device slot ${slot.sensorId} has no spec`);
+        const drng = this.deviceRng.get(spec.sensorId) ?? rng;
+        // The reading is drawn even while silent, so a silent window does not shift later noise.
+        const reading = this.devices.read(spec, this.world, tS, drng);
+        if (clock) this.costMs.device += clock() - t0;
+        if (!this.devices.transmits(spec.sensorId, tS)) return undefined;
+        const rate = this.scenario.sensors.devices.rateHz;
+        return {
+          record: {
+            ...h, kind: 'device', sensorType: spec.sensorType, values: reading.values, unit: spec.unit,
+            metadata: seq % 50 === 0
+              ? { unit: spec.unit, minValue: spec.minValue, maxValue: spec.maxValue, resolution: spec.resolution, expectedRateHz: rate, noiseStd: spec.noiseStd * this.scenario.sensors.devices.noiseScale }
+              : null,
+            trueValues: reading.trueValues, fault: reading.fault,
+          },
+        };
       }
       case 'camera': {
         const kin = this.world.egoKinematics(tS);
@@ -288,8 +320,19 @@ export class CoreSimulation {
     });
     return {
       kind: 'truth', rigId: this.scenario.rigId, sensorId: 'truth', seq, captureTimeUs: trueUs, publishTimeUs: trueUs, trueCaptureTimeUs: trueUs,
-      frameId: WORLD_FRAME_ID, forSensorId: slot.sensorId, forSeq: seq, ego, objects, sounds,
+      frameId: WORLD_FRAME_ID, forSensorId: slot.sensorId, forSeq: seq, ego, objects, sounds, devices: this.deviceTruth(tS),
     };
+  }
+
+  /** Every device sensor's true value at tS (SI units), for the truth records. */
+  private deviceTruth(tS: number): DeviceTruth[] {
+    const cfg = this.scenario.sensors.devices;
+    if (cfg.rateHz <= 0 || !(this.opts.sensors ?? SENSOR_KINDS).includes('device')) return [];
+    return DEVICE_SPECS.map((d) => ({
+      sensorId: d.sensorId, values: this.devices.truth(d, this.world, tS), unit: d.siUnit,
+      transmitting: this.devices.transmits(d.sensorId, tS),
+      stuck: cfg.stuck.some((w) => w.sensorId === d.sensorId && tS >= w.fromS && tS < w.fromS + w.durationS),
+    }));
   }
 }
 
