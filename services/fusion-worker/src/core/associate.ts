@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-non-null-assertion -- typed-array and matrix indexing on hot paths; indices are in range by construction */
-import { solveAssignment } from '@sensorfuse/eval';
+import { assignByComponents } from './assign.js';
 import type { AudioEvent, Box2d, CameraDetections } from '@sensorfuse/schemas';
 import { audioCompatible } from './classes.js';
 import { applyTransform, boxCorners, intersectionArea, iou, projectCornersToImage, wrapAngle } from './geometry.js';
@@ -122,7 +122,7 @@ export function matchCameraBoxes(
     const visibility = 0.5 + 0.5 * projection.visibleFraction[i]!;
     return ious[r]!.map((v) => (v >= minIou ? 1 - v * visibility : Number.POSITIVE_INFINITY));
   });
-  return solveAssignment(costs).map(({ row, col }) => ({ objectIndex: rows[row]!, detectionIndex: col, iou: ious[row]![col]! }));
+  return assignByComponents(costs).map(({ row, col }) => ({ objectIndex: rows[row]!, detectionIndex: col, iou: ious[row]![col]! }));
 }
 
 export interface AudioCandidate {
@@ -159,7 +159,7 @@ export function matchAudioEvents(
       return err <= gate ? err / sigma : Number.POSITIVE_INFINITY;
     });
   });
-  return solveAssignment(errors).map(({ row, col }) => {
+  return assignByComponents(errors).map(({ row, col }) => {
     const e = events[row]!;
     const o = objects[col]!;
     return {

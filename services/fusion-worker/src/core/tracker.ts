@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-non-null-assertion -- typed-array and matrix indexing on hot paths; indices are in range by construction */
-import { solveAssignment } from '@sensorfuse/eval';
-import { chiSquareQuantile, constantVelocityModel, LinearKalmanFilter } from '@sensorfuse/filters';
+import { assignByComponents } from './assign.js';
+import { chiSquareQuantile } from '@sensorfuse/filters';
 import type { Modality, ObjectClass } from '@sensorfuse/schemas';
 import { classesCompatible, isPedestrianLike } from './classes.js';
 import { wrapAngle } from './geometry.js';
@@ -25,7 +25,15 @@ export interface WorldDetection {
   readonly modalities: readonly Modality[];
 }
 
-const H = Float64Array.from([1, 0, 0, 0, 0, 1, 0, 0]);
+const gates = new Map<number, number>();
+function gateFor(probability: number): number {
+  let g = gates.get(probability);
+  if (g === undefined) {
+    g = chiSquareQuantile(probability, 2);
+    gates.set(probability, g);
+  }
+  return g;
+}
 const CLASS_DECAY = 0.8;
 const SHAPE_GAIN = 0.3;
 const INITIAL_SPEED_VAR = 25;
@@ -46,14 +54,45 @@ function accelNoise(params: FusionParams, cls: ObjectClass): number {
   return isPedestrianLike(cls) ? params.accelNoisePedestrian : params.accelNoiseVehicle;
 }
 
-/** Predict every track by dtS with its class's constant-velocity model. */
+/**
+ * Predict every track by dtS with its class's constant-velocity model: x ← F x, P ← F P Fᵀ + Q with the
+ * white-acceleration Q of filters' constantVelocityModel, written out for the 4-state [x, y, vx, vy]
+ * (no per-track allocation of a filter workspace: this runs for every track of every frame).
+ */
 export function predictTracks(tracks: readonly TrackRecord[], dtS: number, params: FusionParams): TrackRecord[] {
   if (dtS <= 0) return [...tracks];
+  const dt = dtS;
   return tracks.map((t) => {
-    const kf = new LinearKalmanFilter(t.x, t.p, 2);
-    const { f, q } = constantVelocityModel(2, dtS, accelNoise(params, trackClass(t)));
-    kf.predict(f, q);
-    return { ...t, x: Array.from(kf.x), p: Array.from(kf.p) };
+    const q = accelNoise(params, trackClass(t));
+    const q11 = (q * dt ** 3) / 3;
+    const q12 = (q * dt ** 2) / 2;
+    const q22 = q * dt;
+    const P = t.p;
+    const x = [t.x[0]! + dt * t.x[2]!, t.x[1]! + dt * t.x[3]!, t.x[2]!, t.x[3]!];
+    // A = F P (F = [I dt·I; 0 I]), then A Fᵀ.
+    const a = new Array<number>(16);
+    for (let c = 0; c < 4; c++) {
+      a[c] = P[c]! + dt * P[8 + c]!;
+      a[4 + c] = P[4 + c]! + dt * P[12 + c]!;
+      a[8 + c] = P[8 + c]!;
+      a[12 + c] = P[12 + c]!;
+    }
+    const p = new Array<number>(16);
+    for (let r = 0; r < 4; r++) {
+      p[r * 4] = a[r * 4]! + dt * a[r * 4 + 2]!;
+      p[r * 4 + 1] = a[r * 4 + 1]! + dt * a[r * 4 + 3]!;
+      p[r * 4 + 2] = a[r * 4 + 2]!;
+      p[r * 4 + 3] = a[r * 4 + 3]!;
+    }
+    p[0] = p[0]! + q11;
+    p[5] = p[5]! + q11;
+    p[10] = p[10]! + q22;
+    p[15] = p[15]! + q22;
+    p[2] = p[2]! + q12;
+    p[8] = p[8]! + q12;
+    p[7] = p[7]! + q12;
+    p[13] = p[13]! + q12;
+    return { ...t, x, p };
   });
 }
 
@@ -93,16 +132,21 @@ export function stepTracks(
   nextTrackId: number,
   params: FusionParams,
 ): TrackStepResult {
-  const gate = chiSquareQuantile(params.gateProbability, 2);
+  const gate = gateFor(params.gateProbability);
   const costs = predicted.map((t) => {
     const cls = trackClass(t);
+    // Cheap bound first: d² ≥ |y|² / λmax(S) ≥ |y|² / trace(S), so a detection this far cannot pass the gate.
+    const trackTrace = t.p[0]! + t.p[5]!;
     return detections.map((d) => {
+      const dx = d.x - t.x[0]!;
+      const dy = d.y - t.x[1]!;
+      if (dx * dx + dy * dy > gate * (trackTrace + d.covXX + d.covYY)) return Number.POSITIVE_INFINITY;
       if (!classesCompatible(cls, d.objectClass)) return Number.POSITIVE_INFINITY;
       const m = mahalanobis2(t, d);
       return m <= gate ? m : Number.POSITIVE_INFINITY;
     });
   });
-  const pairs = predicted.length > 0 && detections.length > 0 ? solveAssignment(costs) : [];
+  const pairs = predicted.length > 0 && detections.length > 0 ? assignByComponents(costs) : [];
   const detOfTrack = new Int32Array(predicted.length).fill(-1);
   const trackOfDetection = new Int32Array(detections.length).fill(-1);
   for (const { row, col } of pairs) {
@@ -163,9 +207,46 @@ function newTrack(id: number, d: WorldDetection, timeUs: number, params: FusionP
   return track;
 }
 
+/**
+ * Kalman update of [x, y, vx, vy] with a position measurement (H = [I 0]): S = P₀₀ + R, K = P[:, 0:2] S⁻¹,
+ * x += K (z − x₀:₂), P −= K S Kᵀ (symmetrised). Written out for the 2×2 case: no allocation of a filter.
+ */
+function kalmanPositionUpdate(x0: readonly number[], P: readonly number[], d: WorldDetection): { x: number[]; p: number[] } {
+  const sxx = P[0]! + d.covXX;
+  const sxy = P[1]! + d.covXY;
+  const syy = P[5]! + d.covYY;
+  const det = sxx * syy - sxy * sxy;
+  if (!(det > 0)) return { x: [...x0], p: [...P] };
+  const ixx = syy / det;
+  const ixy = -sxy / det;
+  const iyy = sxx / det;
+  const k = new Array<number>(8);
+  for (let r = 0; r < 4; r++) {
+    const p0 = P[r * 4]!;
+    const p1 = P[r * 4 + 1]!;
+    k[r * 2] = p0 * ixx + p1 * ixy;
+    k[r * 2 + 1] = p0 * ixy + p1 * iyy;
+  }
+  const yx = d.x - x0[0]!;
+  const yy = d.y - x0[1]!;
+  const x = [0, 1, 2, 3].map((r) => x0[r]! + k[r * 2]! * yx + k[r * 2 + 1]! * yy);
+  // K S Kᵀ = K (P[0:2, :]) since K S = P[:, 0:2].
+  const p = new Array<number>(16);
+  for (let r = 0; r < 4; r++) {
+    for (let c = 0; c < 4; c++) p[r * 4 + c] = P[r * 4 + c]! - (k[r * 2]! * P[c]! + k[r * 2 + 1]! * P[4 + c]!);
+  }
+  for (let r = 0; r < 4; r++) {
+    for (let c = r + 1; c < 4; c++) {
+      const m = 0.5 * (p[r * 4 + c]! + p[c * 4 + r]!);
+      p[r * 4 + c] = m;
+      p[c * 4 + r] = m;
+    }
+  }
+  return { x, p };
+}
+
 function updateTrack(t: TrackRecord, d: WorldDetection, timeUs: number, params: FusionParams): TrackRecord {
-  const kf = new LinearKalmanFilter(t.x, t.p, 2);
-  kf.update([d.x, d.y], H, Float64Array.from([d.covXX, d.covXY, d.covXY, d.covYY]));
+  const { x, p } = kalmanPositionUpdate(t.x, t.p, d);
   const classScores: Partial<Record<ObjectClass, number>> = {};
   for (const [cls, s] of Object.entries(t.classScores) as [ObjectClass, number][]) classScores[cls] = s * CLASS_DECAY;
   if (d.objectClass !== 'unknown') classScores[d.objectClass] = (classScores[d.objectClass] ?? 0) + d.score;
@@ -176,8 +257,8 @@ function updateTrack(t: TrackRecord, d: WorldDetection, timeUs: number, params: 
   return {
     ...t,
     state: hits >= params.confirmHits ? 'confirmed' : t.state,
-    x: Array.from(kf.x),
-    p: Array.from(kf.p),
+    x,
+    p,
     z: t.z + SHAPE_GAIN * (d.z - t.z),
     length: t.length + SHAPE_GAIN * (d.length - t.length),
     width: t.width + SHAPE_GAIN * (d.width - t.width),

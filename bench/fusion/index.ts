@@ -1,0 +1,181 @@
+/**
+ * Fusion cost per frame: the fusion core (`update`: LIDAR→body, projection into 2 cameras with
+ * occlusion, Hungarian IoU matching, camera-only objects, late fusion, CV Kalman tracking with
+ * Hungarian gating) for scenes of 10, 50 and 200 objects, against a baseline that passes the same
+ * aligned frames through unchanged (each LIDAR object copied to an output track). Frames are
+ * generated first; rounds interleave fusion and baseline; percentiles over all timed frames.
+ * Results: bench/results/fusion.json and fusion.md.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AlignedFrame, FrameMember } from '@sensorfuse/align';
+import {
+  DEFAULT_FUSION_PARAMS, createFusionState, projectIntoCamera, resolveCalibration, update,
+  type BodyBox, type FusionPayload, type FusionState,
+} from '@sensorfuse/fusion-worker';
+import type { CameraDetections, FusedTrack, LidarObjects, RigCalibration } from '@sensorfuse/schemas';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const resultsDir = path.resolve(here, '../results');
+const framesPerScene = Number(process.env.BENCH_FUSION_FRAMES ?? 300);
+const warmup = 30;
+const rounds = Number(process.env.BENCH_FUSION_ROUNDS ?? 3);
+const sizes = [10, 50, 200];
+const T0 = 1_767_225_600_000_000;
+const PERIOD_US = 100_000;
+
+let seed = 12345;
+const rand = () => {
+  seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff;
+  return seed / 0x7fffffff;
+};
+const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
+
+const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+const intr = { width: 1600, height: 900, fx: 1266, fy: 1266, cx: 800, cy: 450, distortionModel: 'none' as const, distortionCoefficients: [] };
+const rigCalibration: RigCalibration = {
+  rigId: 'bench', version: 1, validFromUs: 0,
+  sensors: [
+    { sensorId: 'lidar', modality: 'lidar', frameId: 'lidar', extrinsics: { parentFrameId: 'base_link', childFrameId: 'lidar', transform: IDENTITY }, cameraIntrinsics: null, microphoneArray: null, clockOffsetUs: 0 },
+    { sensorId: 'cam_front', modality: 'camera', frameId: 'cam_front', extrinsics: { parentFrameId: 'base_link', childFrameId: 'cam_front', transform: [0, 0, 1, 1.5, -1, 0, 0, 0, 0, -1, 0, 1.5, 0, 0, 0, 1] }, cameraIntrinsics: intr, microphoneArray: null, clockOffsetUs: 0 },
+    { sensorId: 'cam_back', modality: 'camera', frameId: 'cam_back', extrinsics: { parentFrameId: 'base_link', childFrameId: 'cam_back', transform: [0, 0, -1, -1, 1, 0, 0, 0, 0, -1, 0, 1.5, 0, 0, 0, 1] }, cameraIntrinsics: intr, microphoneArray: null, clockOffsetUs: 0 },
+  ],
+};
+const calibration = resolveCalibration(rigCalibration);
+
+function scene(n: number): AlignedFrame<FusionPayload>[] {
+  const objects = Array.from({ length: n }, () => ({
+    x: (rand() - 0.5) * 100, y: (rand() - 0.5) * 60, vx: (rand() - 0.5) * 20, vy: (rand() - 0.5) * 4, ped: rand() < 0.3,
+  }));
+  const frames: AlignedFrame<FusionPayload>[] = [];
+  for (let f = 0; f < framesPerScene; f++) {
+    const t = T0 + f * PERIOD_US;
+    const boxes: BodyBox[] = objects.map((o) => {
+      const dt = PERIOD_US / 1e6;
+      o.x += o.vx * dt;
+      o.y += o.vy * dt;
+      if (Math.abs(o.x) > 50) o.vx = -o.vx;
+      if (Math.abs(o.y) > 30) o.vy = -o.vy;
+      return o.ped
+        ? { x: o.x, y: o.y, z: 0.9, length: 0.7, width: 0.7, height: 1.75, yawRad: 0 }
+        : { x: o.x, y: o.y, z: 0.8, length: 4.5, width: 1.9, height: 1.6, yawRad: Math.atan2(o.vy, o.vx) };
+    });
+    const lidar: LidarObjects = {
+      rigId: 'bench', sensorId: 'lidar', seq: f, captureTimeUs: t, publishTimeUs: t, frameId: 'lidar',
+      objects: boxes.filter(() => rand() > 0.05).map((b, i) => ({
+        clusterId: i, centroid: { x: b.x + 0.1 * gauss(), y: b.y + 0.1 * gauss(), z: b.z }, extent: { x: b.length, y: b.width, z: b.height },
+        yawRad: b.yawRad, pointCount: 40 + Math.floor(rand() * 200), meanIntensity: 0.3, classHint: b.length > 2 ? 'car' : 'pedestrian',
+      })),
+      inputPointCount: 100_000, noiseFraction: 0.02, reliability: 0.9,
+    };
+    const members: Record<string, FrameMember<FusionPayload>> = {};
+    for (const camId of ['cam_front', 'cam_back']) {
+      const cam = calibration.cameras.get(camId);
+      if (cam === undefined) throw new Error(camId);
+      const camTime = t + 20_000;
+      const projection = projectIntoCamera(boxes, cam, 0, { vxBody: 0, vyBody: 0, yawRateRadS: 0 });
+      const detections: CameraDetections['detections'] = [];
+      projection.boxes.forEach((b, i) => {
+        if (b === undefined || (projection.visibleFraction[i] ?? 0) < 0.3 || rand() < 0.1) return;
+        const j = 2 * gauss();
+        detections.push({ box: { xMin: b.xMin + j, yMin: b.yMin + j, xMax: b.xMax + j, yMax: b.yMax + j }, objectClass: (boxes[i]?.length ?? 0) > 2 ? 'car' : 'pedestrian', label: 'x', score: 0.5 + 0.5 * rand() });
+      });
+      const value: CameraDetections = {
+        rigId: 'bench', sensorId: camId, seq: f, captureTimeUs: camTime, publishTimeUs: camTime, frameId: camId, imageWidth: 1600, imageHeight: 900,
+        detections, quality: { blur: 0, exposure: 0, blockage: 0 }, reliability: 0.8, modelId: 'bench',
+      };
+      members[`camera:${camId}`] = { select: 'nearest', record: { sensorId: camId, seq: f, captureTimeUs: camTime, payload: { kind: 'camera', value } }, timeUs: camTime, offsetFromPivotUs: 20_000 };
+    }
+    frames.push({
+      pivotInput: 'lidar', pivot: { sensorId: 'lidar', seq: f, captureTimeUs: t, payload: { kind: 'lidar', value: lidar } }, pivotTimeUs: t,
+      members, presence: { lidar: 'present', 'camera:cam_front': 'present', 'camera:cam_back': 'present' }, closedBy: {}, complete: true, openedAtUs: t, emittedAtUs: t,
+    });
+  }
+  return frames;
+}
+
+/** Baseline: the aligned frame passed through unchanged, each LIDAR object copied to an output track. */
+function passThrough(frame: AlignedFrame<FusionPayload>): FusedTrack[] {
+  const p = frame.pivot.payload;
+  if (p.kind !== 'lidar') return [];
+  return p.value.objects.map((o) => ({
+    trackId: o.clusterId, state: 'tentative', position: { ...o.centroid }, extent: { ...o.extent }, yawRad: o.yawRad, velocity: { x: 0, y: 0, z: 0 },
+    objectClass: o.classHint, score: 1, contributingModalities: ['lidar'], ageUs: 0,
+  }));
+}
+
+function percentile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i] ?? Number.NaN;
+}
+
+interface Row { objects: number; frames: number; fusionCpuP50Ms: number; fusionCpuP99Ms: number; fusionP50Ms: number; fusionP99Ms: number; fusionMeanMs: number; baselineP50Ms: number; baselineP99Ms: number; baselineMeanMs: number; ratioMean: number; confirmedTracksAtEnd: number; meanCameraMatched: number; meanTracks: number; meanDetections: number }
+
+const rows: Row[] = [];
+let sink = 0;
+for (const n of sizes) {
+  const frames = scene(n);
+  const fusion: number[] = [];
+  const fusionCpu: number[] = [];
+  const base: number[] = [];
+  let confirmed = 0;
+  let matched = 0;
+  let trackSum = 0;
+  let detSum = 0;
+  for (let r = 0; r < rounds; r++) {
+    let state: FusionState = createFusionState('bench');
+    for (const [i, frame] of frames.entries()) {
+      const c0 = process.cpuUsage();
+      const t0 = process.hrtime.bigint();
+      const res = update(frame, calibration, state, { params: DEFAULT_FUSION_PARAMS, nowUs: frame.pivotTimeUs });
+      const t1 = process.hrtime.bigint();
+      const c1 = process.cpuUsage(c0);
+      const tracks = passThrough(frame);
+      const t2 = process.hrtime.bigint();
+      state = res.state;
+      sink += tracks.length;
+      if (i >= warmup) {
+        fusion.push(Number(t1 - t0) / 1e6);
+        fusionCpu.push((c1.user + c1.system) / 1000);
+        base.push(Number(t2 - t1) / 1e6);
+        matched += res.output.counts.cameraMatched;
+        trackSum += res.output.tracks.length;
+        detSum += res.output.detections.length;
+      }
+      if (i === frames.length - 1) confirmed = res.output.tracks.filter((t) => t.state === 'confirmed').length;
+    }
+  }
+  fusion.sort((a, b) => a - b);
+  fusionCpu.sort((a, b) => a - b);
+  base.sort((a, b) => a - b);
+  const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+  rows.push({
+    objects: n, frames: fusion.length, fusionCpuP50Ms: percentile(fusionCpu, 0.5), fusionCpuP99Ms: percentile(fusionCpu, 0.99),
+    fusionP50Ms: percentile(fusion, 0.5), fusionP99Ms: percentile(fusion, 0.99), fusionMeanMs: mean(fusion),
+    baselineP50Ms: percentile(base, 0.5), baselineP99Ms: percentile(base, 0.99), baselineMeanMs: mean(base),
+    ratioMean: mean(fusion) / mean(base), confirmedTracksAtEnd: confirmed, meanCameraMatched: matched / fusion.length, meanTracks: trackSum / fusion.length, meanDetections: detSum / fusion.length,
+  });
+  console.log(`${n} objects: fusion CPU p50 ${percentile(fusionCpu, 0.5).toFixed(3)} p99 ${percentile(fusionCpu, 0.99).toFixed(3)} ms; wall p50 ${percentile(fusion, 0.5).toFixed(3)} ms p99 ${percentile(fusion, 0.99).toFixed(3)} ms; pass-through p50 ${percentile(base, 0.5).toFixed(4)} ms; tracks ${(trackSum / fusion.length).toFixed(1)} detections ${(detSum / fusion.length).toFixed(1)} matched ${(matched / fusion.length).toFixed(1)}`);
+}
+
+const meta = { date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', loadavg1: loadavg()[0], framesPerScene, warmup, rounds, cameras: 2, sink };
+mkdirSync(resultsDir, { recursive: true });
+writeFileSync(path.join(resultsDir, 'fusion.json'), `${JSON.stringify({ meta, rows }, null, 2)}\n`);
+const f = (v: number, d = 3) => v.toFixed(d);
+const md = [
+  '# bench/fusion: per-frame fusion cost',
+  '',
+  `Fusion core \`update\` (LIDAR boxes into 2 cameras with occlusion, Hungarian IoU matching, late fusion, CV Kalman tracking) vs the same aligned frames passed through unchanged. ${framesPerScene} frames × ${rounds} rounds per size, first ${warmup} of each round not timed. Node ${process.version}, ${meta.cpus} CPUs (${meta.cpuModel}), load ${f(meta.loadavg1 ?? 0, 1)} (shared machine: wall time includes waiting for a core; process CPU time per frame, from process.cpuUsage, is the steadier figure).`,
+  '',
+  '| objects | fusion CPU p50 ms | fusion CPU p99 ms | fusion wall p50 ms | fusion wall p99 ms | fusion mean ms | pass-through p50 ms | pass-through p99 ms | fusion / pass-through (mean) | fused objects / frame | tracks / frame | camera boxes matched / frame | confirmed tracks at end |',
+  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ...rows.map((r) => `| ${r.objects} | ${f(r.fusionCpuP50Ms)} | ${f(r.fusionCpuP99Ms)} | ${f(r.fusionP50Ms)} | ${f(r.fusionP99Ms)} | ${f(r.fusionMeanMs)} | ${f(r.baselineP50Ms, 4)} | ${f(r.baselineP99Ms, 4)} | ${f(r.ratioMean, 0)} | ${f(r.meanDetections, 1)} | ${f(r.meanTracks, 1)} | ${f(r.meanCameraMatched, 1)} | ${r.confirmedTracksAtEnd} |`),
+  '',
+  'Command: `cd services/fusion-worker && npm run bench` (or `node --conditions=source --import tsx bench/fusion/index.ts` from the repo root).',
+  '',
+].join('\n');
+writeFileSync(path.join(resultsDir, 'fusion.md'), md);
+console.log(md);
