@@ -6,3 +6,5 @@ export type { DashboardStateOptions } from './core/dashboard-state.js';
 export { downsampleScan } from './core/downsample.js';
 export { BINARY_HEADER_BYTES, BinaryKind, decodeBinaryFrame, encodeBinaryHeader } from './core/protocol.js';
 export type { BevObject, BevTrack, CameraBox, LatencyHistogram, StateMessage, StreamHealth, TruthBox } from './core/protocol.js';
+export { dashboardConfigSchema, dashboardViewSchema, loadDashboardConfig, DASHBOARD_ENV_PREFIX } from './config.js';
+export type { DashboardConfig } from './config.js';

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Bus } from '@sensorfuse/transport';
 import type { Subscription } from 'rxjs';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { dashboardViewSchema } from './config.js';
 import { DashboardState, HEALTH_TOPICS, TOPICS } from './core/dashboard-state.js';
 import { BinaryKind, encodeBinaryHeader } from './core/protocol.js';
 import { DashboardListenError, PortInUseError } from './errors.js';
@@ -53,6 +54,9 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 const TOPIC_POLL_MS = 2000;
 const READ_TOPICS: readonly string[] = [...HEALTH_TOPICS, ...HEALTH_TOPICS.map((t) => `${t}.dlq`), TOPICS.truth, TOPICS.calibration];
 
+/** The schema's defaults: they live there only. */
+const DEFAULTS = dashboardViewSchema.parse({});
+
 const systemNowUs = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000);
 
 async function serveAsset(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -93,13 +97,13 @@ function listen(server: ReturnType<typeof createServer>, port: number, host: str
  * WebSocket at a bounded rate: newest record wins, nothing queues per client beyond one frame.
  */
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
-  const host = options.host ?? '127.0.0.1';
+  const host = options.host ?? DEFAULTS.host;
   const nowUs = options.nowUs ?? systemNowUs;
-  const frameIntervalMs = 1000 / (options.frameRateHz ?? 5);
-  const cameraIntervalUs = 1e6 / (options.cameraRateHz ?? 4);
-  const maxBuffered = options.maxBufferedBytes ?? 4 * 1024 * 1024;
+  const frameIntervalMs = 1000 / (options.frameRateHz ?? DEFAULTS.frameRateHz);
+  const cameraIntervalUs = 1e6 / (options.cameraRateHz ?? DEFAULTS.cameraRateHz);
+  const maxBuffered = options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes;
   const groupPrefix = options.groupId ?? `sensorfuse-dashboard-${String(process.pid)}`;
-  const state = new DashboardState({ maxPoints: options.maxPoints ?? 4000, latencySamples: 2048, presenceTimeoutUs: 3_000_000 });
+  const state = new DashboardState({ maxPoints: options.maxPoints ?? DEFAULTS.maxPoints, latencySamples: 2048, presenceTimeoutUs: 3_000_000 });
 
   const server = createServer((req, res) => {
     serveAsset(req, res).catch(() => {
@@ -107,7 +111,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       res.end('dashboard asset unreadable\n');
     });
   });
-  await listen(server, options.port ?? 8080, host);
+  await listen(server, options.port ?? DEFAULTS.port, host);
   const wss = new WebSocketServer({ server, path: '/ws' });
 
   // One subscription (and consumer group) per topic, so a topic created later (the fusion worker
