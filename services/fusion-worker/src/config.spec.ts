@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { describeConfig, replaceParametersSection } from '@sensorfuse/config';
 import { MemoryStateStore } from '@sensorfuse/state';
 import { CalibrationFormatError, CalibrationMissingError, CalibrationRegistry } from './calibration-registry.js';
-import { defaultFusionParams, loadFusionConfig } from './config.js';
+import { FUSION_ENV_PREFIX, defaultFusionParams, fusionConfigSchema, loadFusionConfig } from './config.js';
 import { DEFAULT_FUSION_PARAMS } from './core/params.js';
 
 const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
@@ -14,6 +16,11 @@ describe('fusion config', () => {
   it('has the core defaults the benchmarks and specs use', () => {
     expect(defaultFusionParams()).toEqual(DEFAULT_FUSION_PARAMS);
     expect(loadFusionConfig({}).fusion).toEqual(DEFAULT_FUSION_PARAMS);
+  });
+
+  it('README Parameters section is the one generated from the schema (npm run readme -w @sensorfuse/fusion-worker)', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    expect(readme).toBe(replaceParametersSection(readme, describeConfig(fusionConfigSchema, { envPrefix: FUSION_ENV_PREFIX })));
   });
 
   it('rejects a parameter outside its range (IoU 2)', () => {
