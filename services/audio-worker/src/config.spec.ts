@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, describeConfig, replaceParametersSection } from '@sensorfuse/config';
 import { describe, expect, it } from 'vitest';
 import { AUDIO_ENV_PREFIX, audioConfigSchema, loadAudioConfig } from './config.js';
-import { microphoneArray } from './core/params.js';
+import { audioProcessorParams, microphoneArray } from './core/params.js';
+import { defaultAudioProcessorParams } from '@sensorfuse/audio';
 
 describe('audio-worker config', () => {
   it('defaults to the Silero hysteresis of issue 7 and the simulator 4-mic array', () => {
@@ -17,6 +18,11 @@ describe('audio-worker config', () => {
       { x: 1.05, y: 0.15, z: 1.8 },
     ]);
     expect(Object.isFrozen(c.audio.vad)).toBe(true);
+  });
+
+  it('with the defaults, the processor runs with exactly the parameters shared/audio tested and benchmarked', () => {
+    expect(audioProcessorParams(loadAudioConfig({}).audio, 16_000, 4)).toEqual(defaultAudioProcessorParams(16_000, 4));
+    expect(audioProcessorParams(loadAudioConfig({}).audio, 48_000, 4)).toEqual(defaultAudioProcessorParams(48_000, 4));
   });
 
   it('takes overrides from the environment and names the key and range of a bad value', () => {

@@ -1,4 +1,4 @@
-import type { AudioProcessorParams, MicrophoneArrayLike } from '@sensorfuse/audio';
+import { DEFAULT_DENOISE_PARAMS, DEFAULT_DOA_PARAMS, DEFAULT_LOG_MEL_PARAMS, type AudioProcessorParams, type MicrophoneArrayLike } from '@sensorfuse/audio';
 import type { AudioParamsConfig } from '../config.js';
 
 /** The validated config section as shared/audio's processor parameters for one stream format. */
@@ -7,30 +7,26 @@ export function audioProcessorParams(c: AudioParamsConfig, sampleRateHz: number,
   return {
     sampleRateHz,
     channels,
+    // A cut-off at or above Nyquist is undefined for the biquad; a low-rate stream gets 90 % of its Nyquist frequency.
     highPassHz: Math.min(c.denoise.highPassHz, nyquistHz * 0.9),
     denoise: {
+      // The MCRA smoothing constants stay shared/audio's tuned values (not exposed: they interlock).
+      ...DEFAULT_DENOISE_PARAMS,
       frameLength: c.denoise.frameLength,
-      // MCRA smoothing constants are shared/audio's tuned values (not exposed: they interlock).
-      powerSmoothing: 0.8,
       minimumWindowS: c.denoise.minimumWindowS,
       presenceThreshold: c.denoise.presenceThreshold,
-      presenceSmoothing: 0.2,
-      noiseSmoothing: 0.95,
       decisionDirected: c.denoise.decisionDirected,
       gainFloor: c.denoise.gainFloor,
-      presenceSpreadBins: 3,
     },
     logMel: {
+      // Window, mel scale and norm, amin: librosa's defaults as shared/audio sets them.
+      ...DEFAULT_LOG_MEL_PARAMS,
       fftSize: c.logMel.fftSize,
       winLength: Math.min(c.logMel.winLengthSamples, c.logMel.fftSize),
       hopLength: c.logMel.hopSamples,
-      window: 'hann',
       nMels: c.logMel.nMels,
       fminHz: c.logMel.fminHz,
       fmaxHz: Math.min(c.logMel.fmaxHz, nyquistHz),
-      melScale: 'slaney',
-      melNorm: 'slaney',
-      aminPower: 1e-10,
     },
     vad: {
       startThreshold: c.vad.startThreshold,
@@ -42,7 +38,7 @@ export function audioProcessorParams(c: AudioParamsConfig, sampleRateHz: number,
     doa: {
       bandLowHz: c.doa.bandLowHz,
       bandHighHz: Math.min(c.doa.bandHighHz, nyquistHz),
-      interpolation: 2,
+      interpolation: DEFAULT_DOA_PARAMS.interpolation,
       azimuthStepDeg: c.doa.azimuthStepDeg,
       minConfidence: c.doa.minConfidence,
       secondaryRatio: c.doa.secondaryRatio,
