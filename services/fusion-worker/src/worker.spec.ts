@@ -86,4 +86,28 @@ describe('fusion worker on a MemoryBus', () => {
     // The tracker state is checkpointed per rig.
     expect(await store.get('fusion:state:rig-1')).toBeDefined();
   });
+
+  it('dead-letters undecodable records and cameras the calibration does not know, and keeps running', async () => {
+    const bus = new MemoryBus();
+    const config = loadFusionConfig({});
+    const worker = createFusionWorker(bus, config, new MemoryStateStore());
+    await worker.calibration.publish(calibration);
+    const t = config.topics;
+    await ensureTopics(bus, [t.lidar, t.camera, t.audio, t.motion, t.output], 1);
+    const cameraCodec = createCodec<CameraDetections>(new SchemaRegistry(), cameraDetectionsSchema);
+    await bus.publish(t.camera, [
+      { key: 'rig-1', value: Buffer.from('not avro') },
+      { key: 'rig-1', value: cameraCodec.encode({
+        ...h('cam_roof', 1, T0, 'cam_roof'), imageWidth: 1280, imageHeight: 720, detections: [],
+        quality: { blur: 0, exposure: 0, blockage: 0 }, reliability: 0.9, modelId: 'test',
+      }) },
+    ]);
+    const dlq = firstValueFrom(bus.subscribe({ groupId: 'dlq-reader', topics: [`${t.camera}.dlq`], fromBeginning: true, highWaterMark: Infinity }).pipe(take(2), toArray()));
+    worker.start();
+    const letters = await dlq;
+    await worker.drain();
+    expect(letters.map((r) => r.value.equals(Buffer.from('not avro')))).toEqual([true, false]);
+    expect(worker.stats().deadLettered).toBe(2);
+    expect(Object.keys(worker.stats().deadLetterReasons)).toContain('UnknownCameraError');
+  });
 });
