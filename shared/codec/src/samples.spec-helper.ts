@@ -11,6 +11,7 @@ import type {
   EgoState,
   Extrinsics,
   FusedDetections,
+  GroundTruth,
   LidarObjects,
   LidarScan,
   MicrophoneArray,
@@ -267,6 +268,28 @@ const sensorState: SensorState = {
   sinceMeasuredUs: 1_000_000,
 };
 
+/** Simulator truth for a camera frame: one car in view, a siren, the wheel-speed sensor's true values. */
+const groundTruth: GroundTruth = {
+  ...common('truth', 'map', 40),
+  forSensorId: 'camera_front',
+  forSeq: 12,
+  ego: { position: { x: 51.2, y: -0.4, z: 0.6 }, yawRad: 0.02, pitchRad: -0.004, rollRad: 0.001, velocity: { x: 9.99, y: 0.2, z: 0.01 }, speedMps: 10 },
+  objects: [
+    {
+      id: 3,
+      objectClass: 'car',
+      box: { center: { x: 71.5, y: 3.1, z: 1.35 }, lengthM: 4.5, widthM: 1.8, heightM: 1.5, yawRad: 3.14 },
+      boxEgo: { center: { x: 20.4, y: 3.1, z: 0.75 }, lengthM: 4.5, widthM: 1.8, heightM: 1.5, yawRad: 3.12 },
+      velocity: { x: -8, y: 0, z: 0 },
+      velocityEgo: { x: -7.99, y: 0.16, z: 0 },
+      camera: { visibleFraction: 0.82, box2d: { x1: 301.5, y1: 170.2, x2: 352.8, y2: 205.9 } },
+      lidar: null,
+    },
+  ],
+  sounds: [{ eventId: 2, kind: 'siren', objectId: 3, azimuthDeg: 8.7, distanceM: 20.6 }],
+  devices: [{ sensorId: 'wheel_speed', values: [9.98, 10.02], unit: 'm/s', transmitting: true, stuck: false }],
+};
+
 export const samples: readonly (readonly [SchemaName, unknown])[] = [
   ['AudioChunk', audioChunk],
   ['AudioEvents', audioEvents],
@@ -276,6 +299,7 @@ export const samples: readonly (readonly [SchemaName, unknown])[] = [
   ['EgoState', egoState],
   ['Extrinsics', extrinsics],
   ['FusedDetections', fusedDetections],
+  ['GroundTruth', groundTruth],
   ['LidarObjects', lidarObjects],
   ['LidarScan', lidarScan(50)],
   ['MicrophoneArray', microphones],

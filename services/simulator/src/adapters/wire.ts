@@ -1,9 +1,9 @@
 import type {
-  AudioChunk, CameraFrame, CameraIntrinsics, Extrinsics, LidarScan, MotionSample, SensorReading, RigCalibration as WireRigCalibration, SensorCalibration, Vector3,
+  AudioChunk, CameraFrame, CameraIntrinsics, Extrinsics, GroundTruth, LidarScan, MotionSample, SensorReading, RigCalibration as WireRigCalibration, SensorCalibration, Vector3,
 } from '@sensorfuse/schemas';
 import type { Transform, Vec3 } from '../core/geometry.js';
 import { SPEED_OF_SOUND_MPS } from '../core/audio.js';
-import type { AudioRecord, CameraRecord, DeviceRecord, GnssRecord, ImuRecord, LidarRecord, RigCalibration, SensorRecord } from '../core/records.js';
+import type { AudioRecord, BoxTruth, CameraRecord, DeviceRecord, GnssRecord, TruthRecord, ImuRecord, LidarRecord, RigCalibration, SensorRecord } from '../core/records.js';
 import type { Scenario } from '../core/scenario.js';
 import { faultsFor } from '../core/scenario.js';
 
@@ -70,6 +70,29 @@ export function toSensorReading(r: DeviceRecord): SensorReading {
     rigId: r.rigId, sensorId: r.sensorId, seq: r.seq, captureTimeUs: r.captureTimeUs, publishTimeUs: r.publishTimeUs, frameId: r.frameId,
     sensorType: r.sensorType, values: [...r.values], unit: r.unit, quality: 'good',
     metadata: r.metadata === null ? null : { ...r.metadata },
+  };
+}
+
+function box(b: BoxTruth): GroundTruth['objects'][number]['box'] {
+  return { center: vec(b.centerM), lengthM: b.lengthM, widthM: b.widthM, heightM: b.heightM, yawRad: b.yawRad };
+}
+
+/** A truth record as the GroundTruth Avro record (sim.truth). */
+export function toGroundTruth(t: TruthRecord): GroundTruth {
+  return {
+    rigId: t.rigId, sensorId: t.sensorId, seq: t.seq, captureTimeUs: t.captureTimeUs, publishTimeUs: t.publishTimeUs, frameId: t.frameId,
+    forSensorId: t.forSensorId, forSeq: t.forSeq,
+    ego: {
+      position: vec(t.ego.positionM), yawRad: t.ego.yawRad, pitchRad: t.ego.pitchRad, rollRad: t.ego.rollRad,
+      velocity: vec(t.ego.velocityMps), speedMps: t.ego.speedMps,
+    },
+    objects: t.objects.map((o) => ({
+      id: o.id, objectClass: o.objectClass, box: box(o.box), boxEgo: box(o.boxEgo), velocity: vec(o.velocityMps), velocityEgo: vec(o.velocityEgoMps),
+      camera: o.camera ? { visibleFraction: o.camera.visibleFraction, box2d: o.camera.box2d ? { ...o.camera.box2d } : null } : null,
+      lidar: o.lidar ? { points: o.lidar.points } : null,
+    })),
+    sounds: t.sounds.map((s) => ({ eventId: s.eventId, kind: s.kind, objectId: s.objectId, azimuthDeg: s.azimuthDeg, distanceM: s.distanceM })),
+    devices: t.devices.map((d) => ({ sensorId: d.sensorId, values: [...d.values], unit: d.unit, transmitting: d.transmitting, stuck: d.stuck })),
   };
 }
 

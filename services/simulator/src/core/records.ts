@@ -70,6 +70,11 @@ export interface DeviceRecord extends RecordHeader {
   readonly fault: 'none' | 'spike' | 'stuck';
 }
 
+/** An active sound event with the id of the object emitting it (-1 when none). */
+export interface SoundTruth extends ActiveSound {
+  readonly objectId: number;
+}
+
 /** True value of one device sensor at a truth record's time (SI units: °C, kPa, V, m/s). */
 export interface DeviceTruth {
   readonly sensorId: string;
@@ -124,7 +129,7 @@ export interface TruthRecord extends RecordHeader {
   readonly forSeq: number;
   readonly ego: EgoTruth;
   readonly objects: readonly ObjectTruth[];
-  readonly sounds: readonly ActiveSound[];
+  readonly sounds: readonly SoundTruth[];
   /** Device sensors' true values at this time (empty when device sensors are off). */
   readonly devices: readonly DeviceTruth[];
 }

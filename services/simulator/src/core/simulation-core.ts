@@ -320,7 +320,8 @@ export class CoreSimulation {
     });
     return {
       kind: 'truth', rigId: this.scenario.rigId, sensorId: 'truth', seq, captureTimeUs: trueUs, publishTimeUs: trueUs, trueCaptureTimeUs: trueUs,
-      frameId: WORLD_FRAME_ID, forSensorId: slot.sensorId, forSeq: seq, ego, objects, sounds, devices: this.deviceTruth(tS),
+      frameId: WORLD_FRAME_ID, forSensorId: slot.sensorId, forSeq: seq, ego, objects,
+      sounds: sounds.map((a) => ({ ...a, objectId: this.world.objects[a.objectIndex]?.id ?? -1 })), devices: this.deviceTruth(tS),
     };
   }
 

@@ -894,6 +894,385 @@ export const fusedDetectionsSchema = {
   ]
 } as const;
 
+/** Avro schema of GroundTruth (schemas/GroundTruth.avsc). */
+export const groundTruthSchema = {
+  "type": "record",
+  "name": "GroundTruth",
+  "namespace": "sensorfuse",
+  "doc": "Simulator ground truth (sim.truth) for one sensor capture: every dynamic object as that sensor saw it, the ego pose, the active sound events and the device sensors' true values. Written by services/simulator; used to score detection, tracking, audio, ego-state and device-sensor processing.",
+  "fields": [
+    {
+      "name": "rigId",
+      "type": "string",
+      "doc": "Rig (vehicle or robot) the truth is for; the Kafka key, so one rig stays ordered on one partition."
+    },
+    {
+      "name": "sensorId",
+      "type": "string",
+      "doc": "Stream of the truth records, \"truth\"."
+    },
+    {
+      "name": "seq",
+      "type": "long",
+      "doc": "Per-stream sequence number of the truth records, increasing by one in delivery order."
+    },
+    {
+      "name": "captureTimeUs",
+      "type": {
+        "type": "long",
+        "logicalType": "timestamp-micros"
+      },
+      "doc": "True capture time of the described capture, integer microseconds since the Unix epoch (no clock offset or drift: compare with the sensor's captureTimeUs to see the injected clock error)."
+    },
+    {
+      "name": "publishTimeUs",
+      "type": {
+        "type": "long",
+        "logicalType": "timestamp-micros"
+      },
+      "doc": "When the simulator released the truth record, integer microseconds since the Unix epoch (equal to captureTimeUs: truth has no transport faults)."
+    },
+    {
+      "name": "frameId",
+      "type": "string",
+      "doc": "World frame of the world-frame fields, \"map\" (x east, y north, z up, at the scenario origin)."
+    },
+    {
+      "name": "forSensorId",
+      "type": "string",
+      "doc": "Sensor whose capture this truth describes (e.g. \"camera_front\", \"lidar_top\", \"mic_array\")."
+    },
+    {
+      "name": "forSeq",
+      "type": "long",
+      "doc": "That sensor's seq for the capture."
+    },
+    {
+      "name": "ego",
+      "type": {
+        "type": "record",
+        "name": "EgoTruth",
+        "doc": "True pose and motion of the ego (base_link: on the ground below the rear axle, x forward, y left, z up).",
+        "fields": [
+          {
+            "name": "position",
+            "type": {
+              "type": "record",
+              "name": "Vector3",
+              "doc": "A 3D vector; the unit and frame are given by the field that holds it.",
+              "fields": [
+                {
+                  "name": "x",
+                  "type": "double",
+                  "doc": "X component."
+                },
+                {
+                  "name": "y",
+                  "type": "double",
+                  "doc": "Y component."
+                },
+                {
+                  "name": "z",
+                  "type": "double",
+                  "doc": "Z component."
+                }
+              ]
+            },
+            "doc": "Position of base_link in metres, in frameId."
+          },
+          {
+            "name": "yawRad",
+            "type": "double",
+            "doc": "Heading of body x about +z, radians counter-clockwise from east (Z-Y-X Euler angles)."
+          },
+          {
+            "name": "pitchRad",
+            "type": "double",
+            "doc": "Pitch about body y (left), radians; positive = nose down (Z-Y-X Euler angles)."
+          },
+          {
+            "name": "rollRad",
+            "type": "double",
+            "doc": "Roll about body x, radians (Z-Y-X Euler angles)."
+          },
+          {
+            "name": "velocity",
+            "type": "Vector3",
+            "doc": "Velocity of base_link in m/s, in frameId."
+          },
+          {
+            "name": "speedMps",
+            "type": "double",
+            "doc": "Forward speed along the route, m/s."
+          }
+        ]
+      },
+      "doc": "The ego at captureTimeUs."
+    },
+    {
+      "name": "objects",
+      "type": {
+        "type": "array",
+        "items": {
+          "type": "record",
+          "name": "ObjectTruth",
+          "doc": "One dynamic object (road user or animal) at captureTimeUs.",
+          "fields": [
+            {
+              "name": "id",
+              "type": "long",
+              "doc": "Object id, stable for the whole simulation (the id trackers are scored against)."
+            },
+            {
+              "name": "objectClass",
+              "type": {
+                "type": "enum",
+                "name": "ObjectClass",
+                "doc": "Object taxonomy shared by all modalities; readers map symbols they do not know to \"unknown\".",
+                "symbols": [
+                  "unknown",
+                  "car",
+                  "truck",
+                  "bus",
+                  "pedestrian",
+                  "cyclist",
+                  "motorcyclist",
+                  "animal",
+                  "other"
+                ],
+                "default": "unknown"
+              },
+              "doc": "True class."
+            },
+            {
+              "name": "box",
+              "type": {
+                "type": "record",
+                "name": "TruthBox",
+                "doc": "An upright 3D box: centre, size and heading about +z.",
+                "fields": [
+                  {
+                    "name": "center",
+                    "type": "Vector3",
+                    "doc": "Box centre in metres (half height above the ground contact), in the frame named by the field that holds the box."
+                  },
+                  {
+                    "name": "lengthM",
+                    "type": "double",
+                    "doc": "Extent along the heading, metres."
+                  },
+                  {
+                    "name": "widthM",
+                    "type": "double",
+                    "doc": "Extent across the heading, metres."
+                  },
+                  {
+                    "name": "heightM",
+                    "type": "double",
+                    "doc": "Vertical extent, metres."
+                  },
+                  {
+                    "name": "yawRad",
+                    "type": "double",
+                    "doc": "Heading about +z in radians, counter-clockwise from +x of that frame."
+                  }
+                ]
+              },
+              "doc": "Truth box in frameId (\"map\")."
+            },
+            {
+              "name": "boxEgo",
+              "type": "TruthBox",
+              "doc": "The same box in base_link; yawRad relative to the ego heading."
+            },
+            {
+              "name": "velocity",
+              "type": "Vector3",
+              "doc": "Velocity in m/s, in frameId (\"map\")."
+            },
+            {
+              "name": "velocityEgo",
+              "type": "Vector3",
+              "doc": "Velocity in m/s with base_link axes (not relative to the ego's own motion)."
+            },
+            {
+              "name": "camera",
+              "type": [
+                "null",
+                {
+                  "type": "record",
+                  "name": "CameraVisibility",
+                  "doc": "How a camera saw the object.",
+                  "fields": [
+                    {
+                      "name": "visibleFraction",
+                      "type": "double",
+                      "doc": "Share of the object's silhouette not occluded, 0..1 (0 = not in view)."
+                    },
+                    {
+                      "name": "box2d",
+                      "type": [
+                        "null",
+                        {
+                          "type": "record",
+                          "name": "TruthImageBox",
+                          "doc": "Axis-aligned image box in pixels of the source image (x right, y down).",
+                          "fields": [
+                            {
+                              "name": "x1",
+                              "type": "double",
+                              "doc": "Left edge, pixels."
+                            },
+                            {
+                              "name": "y1",
+                              "type": "double",
+                              "doc": "Top edge, pixels."
+                            },
+                            {
+                              "name": "x2",
+                              "type": "double",
+                              "doc": "Right edge, pixels."
+                            },
+                            {
+                              "name": "y2",
+                              "type": "double",
+                              "doc": "Bottom edge, pixels."
+                            }
+                          ]
+                        }
+                      ],
+                      "default": null,
+                      "doc": "Projected 3D box clipped to the image; null when it does not project into the image."
+                    }
+                  ]
+                }
+              ],
+              "default": null,
+              "doc": "Camera visibility; null unless forSensorId is a camera."
+            },
+            {
+              "name": "lidar",
+              "type": [
+                "null",
+                {
+                  "type": "record",
+                  "name": "LidarVisibility",
+                  "doc": "How a LIDAR saw the object.",
+                  "fields": [
+                    {
+                      "name": "points",
+                      "type": "int",
+                      "doc": "Number of points of the sweep that hit the object."
+                    }
+                  ]
+                }
+              ],
+              "default": null,
+              "doc": "LIDAR visibility; null unless forSensorId is a LIDAR."
+            }
+          ]
+        }
+      },
+      "doc": "Every dynamic object of the world, visible or not (filter by camera/lidar visibility)."
+    },
+    {
+      "name": "sounds",
+      "type": {
+        "type": "array",
+        "items": {
+          "type": "record",
+          "name": "SoundTruth",
+          "doc": "A sound event audible during the described capture.",
+          "fields": [
+            {
+              "name": "eventId",
+              "type": "long",
+              "doc": "Sound event id (sound-events.jsonl lists every event with onset and offset)."
+            },
+            {
+              "name": "kind",
+              "type": {
+                "type": "enum",
+                "name": "SoundKind",
+                "doc": "Kind of simulated sound event; readers map symbols they do not know to \"unknown\".",
+                "symbols": [
+                  "unknown",
+                  "siren",
+                  "horn",
+                  "speech",
+                  "bark",
+                  "impact"
+                ],
+                "default": "unknown"
+              },
+              "doc": "What the event is."
+            },
+            {
+              "name": "objectId",
+              "type": "long",
+              "doc": "Id of the object emitting it (an id from objects), -1 when none."
+            },
+            {
+              "name": "azimuthDeg",
+              "type": "double",
+              "doc": "Direction of the source from the microphone array centre, degrees in base_link (0 = ahead, 90 = left)."
+            },
+            {
+              "name": "distanceM",
+              "type": "double",
+              "doc": "Distance from the array centre to the source, metres."
+            }
+          ]
+        }
+      },
+      "doc": "Active sound events (filled for audio captures, empty otherwise)."
+    },
+    {
+      "name": "devices",
+      "type": {
+        "type": "array",
+        "items": {
+          "type": "record",
+          "name": "DeviceTruth",
+          "doc": "True value of one generic device sensor (raw.sensor) at captureTimeUs.",
+          "fields": [
+            {
+              "name": "sensorId",
+              "type": "string",
+              "doc": "The device sensor's sensorId on raw.sensor."
+            },
+            {
+              "name": "values",
+              "type": {
+                "type": "array",
+                "items": "double"
+              },
+              "doc": "True values, one per component of its SensorReading, in `unit`."
+            },
+            {
+              "name": "unit",
+              "type": "string",
+              "doc": "SI-style unit of values: degC, kPa, V or m/s (a sensor that reports degF still has its truth in degC)."
+            },
+            {
+              "name": "transmitting",
+              "type": "boolean",
+              "doc": "False while the sensor is in a silent window (it sends nothing)."
+            },
+            {
+              "name": "stuck",
+              "type": "boolean",
+              "doc": "True while the sensor is in a stuck window (it repeats its last reading)."
+            }
+          ]
+        }
+      },
+      "default": [],
+      "doc": "Device sensors' true values (empty when the simulation has none)."
+    }
+  ]
+} as const;
+
 /** Avro schema of LidarObjects (schemas/LidarObjects.avsc). */
 export const lidarObjectsSchema = {
   "type": "record",
@@ -1952,6 +2331,7 @@ export const schemasByName = {
   EgoState: egoStateSchema,
   Extrinsics: extrinsicsSchema,
   FusedDetections: fusedDetectionsSchema,
+  GroundTruth: groundTruthSchema,
   LidarObjects: lidarObjectsSchema,
   LidarScan: lidarScanSchema,
   MicrophoneArray: microphoneArraySchema,

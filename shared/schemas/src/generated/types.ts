@@ -311,6 +311,141 @@ export type TrackState = 'tentative' | 'confirmed' | 'lost';
 /** A sensing modality of the rig; readers map symbols they do not know to "unknown". */
 export type Modality = 'unknown' | 'camera' | 'lidar' | 'audio' | 'motion' | 'sensor';
 
+/** Simulator ground truth (sim.truth) for one sensor capture: every dynamic object as that sensor saw it, the ego pose, the active sound events and the device sensors' true values. Written by services/simulator; used to score detection, tracking, audio, ego-state and device-sensor processing. */
+export interface GroundTruth {
+  /** Rig (vehicle or robot) the truth is for; the Kafka key, so one rig stays ordered on one partition. */
+  rigId: string;
+  /** Stream of the truth records, "truth". */
+  sensorId: string;
+  /** Per-stream sequence number of the truth records, increasing by one in delivery order. */
+  seq: number;
+  /** True capture time of the described capture, integer microseconds since the Unix epoch (no clock offset or drift: compare with the sensor's captureTimeUs to see the injected clock error). */
+  captureTimeUs: number;
+  /** When the simulator released the truth record, integer microseconds since the Unix epoch (equal to captureTimeUs: truth has no transport faults). */
+  publishTimeUs: number;
+  /** World frame of the world-frame fields, "map" (x east, y north, z up, at the scenario origin). */
+  frameId: string;
+  /** Sensor whose capture this truth describes (e.g. "camera_front", "lidar_top", "mic_array"). */
+  forSensorId: string;
+  /** That sensor's seq for the capture. */
+  forSeq: number;
+  /** The ego at captureTimeUs. */
+  ego: EgoTruth;
+  /** Every dynamic object of the world, visible or not (filter by camera/lidar visibility). */
+  objects: ObjectTruth[];
+  /** Active sound events (filled for audio captures, empty otherwise). */
+  sounds: SoundTruth[];
+  /** Device sensors' true values (empty when the simulation has none). */
+  devices: DeviceTruth[];
+}
+
+/** True pose and motion of the ego (base_link: on the ground below the rear axle, x forward, y left, z up). */
+export interface EgoTruth {
+  /** Position of base_link in metres, in frameId. */
+  position: Vector3;
+  /** Heading of body x about +z, radians counter-clockwise from east (Z-Y-X Euler angles). */
+  yawRad: number;
+  /** Pitch about body y (left), radians; positive = nose down (Z-Y-X Euler angles). */
+  pitchRad: number;
+  /** Roll about body x, radians (Z-Y-X Euler angles). */
+  rollRad: number;
+  /** Velocity of base_link in m/s, in frameId. */
+  velocity: Vector3;
+  /** Forward speed along the route, m/s. */
+  speedMps: number;
+}
+
+/** One dynamic object (road user or animal) at captureTimeUs. */
+export interface ObjectTruth {
+  /** Object id, stable for the whole simulation (the id trackers are scored against). */
+  id: number;
+  /** True class. */
+  objectClass: ObjectClass;
+  /** Truth box in frameId ("map"). */
+  box: TruthBox;
+  /** The same box in base_link; yawRad relative to the ego heading. */
+  boxEgo: TruthBox;
+  /** Velocity in m/s, in frameId ("map"). */
+  velocity: Vector3;
+  /** Velocity in m/s with base_link axes (not relative to the ego's own motion). */
+  velocityEgo: Vector3;
+  /** Camera visibility; null unless forSensorId is a camera. */
+  camera: CameraVisibility | null;
+  /** LIDAR visibility; null unless forSensorId is a LIDAR. */
+  lidar: LidarVisibility | null;
+}
+
+/** An upright 3D box: centre, size and heading about +z. */
+export interface TruthBox {
+  /** Box centre in metres (half height above the ground contact), in the frame named by the field that holds the box. */
+  center: Vector3;
+  /** Extent along the heading, metres. */
+  lengthM: number;
+  /** Extent across the heading, metres. */
+  widthM: number;
+  /** Vertical extent, metres. */
+  heightM: number;
+  /** Heading about +z in radians, counter-clockwise from +x of that frame. */
+  yawRad: number;
+}
+
+/** How a camera saw the object. */
+export interface CameraVisibility {
+  /** Share of the object's silhouette not occluded, 0..1 (0 = not in view). */
+  visibleFraction: number;
+  /** Projected 3D box clipped to the image; null when it does not project into the image. */
+  box2d: TruthImageBox | null;
+}
+
+/** Axis-aligned image box in pixels of the source image (x right, y down). */
+export interface TruthImageBox {
+  /** Left edge, pixels. */
+  x1: number;
+  /** Top edge, pixels. */
+  y1: number;
+  /** Right edge, pixels. */
+  x2: number;
+  /** Bottom edge, pixels. */
+  y2: number;
+}
+
+/** How a LIDAR saw the object. */
+export interface LidarVisibility {
+  /** Number of points of the sweep that hit the object. */
+  points: number;
+}
+
+/** A sound event audible during the described capture. */
+export interface SoundTruth {
+  /** Sound event id (sound-events.jsonl lists every event with onset and offset). */
+  eventId: number;
+  /** What the event is. */
+  kind: SoundKind;
+  /** Id of the object emitting it (an id from objects), -1 when none. */
+  objectId: number;
+  /** Direction of the source from the microphone array centre, degrees in base_link (0 = ahead, 90 = left). */
+  azimuthDeg: number;
+  /** Distance from the array centre to the source, metres. */
+  distanceM: number;
+}
+
+/** Kind of simulated sound event; readers map symbols they do not know to "unknown". */
+export type SoundKind = 'unknown' | 'siren' | 'horn' | 'speech' | 'bark' | 'impact';
+
+/** True value of one generic device sensor (raw.sensor) at captureTimeUs. */
+export interface DeviceTruth {
+  /** The device sensor's sensorId on raw.sensor. */
+  sensorId: string;
+  /** True values, one per component of its SensorReading, in `unit`. */
+  values: number[];
+  /** SI-style unit of values: degC, kPa, V or m/s (a sensor that reports degF still has its truth in degC). */
+  unit: string;
+  /** False while the sensor is in a silent window (it sends nothing). */
+  transmitting: boolean;
+  /** True while the sensor is in a stuck window (it repeats its last reading). */
+  stuck: boolean;
+}
+
 /** Objects segmented from one LIDAR sweep (obs.lidar). */
 export interface LidarObjects {
   /** Rig (vehicle or robot) the sensor is mounted on; the Kafka key, so one rig stays ordered on one partition. */
