@@ -1,4 +1,5 @@
 import { runService } from '@sensorfuse/runtime';
+import { MemoryStateStore } from '@sensorfuse/state';
 import { KafkaBus, MemoryBus, type Bus } from '@sensorfuse/transport';
 import { Pipeline } from '../pipeline/embedded.js';
 
@@ -17,7 +18,7 @@ export interface RunOptions {
  */
 export async function runEmbedded(options: RunOptions): Promise<void> {
   const bus: Bus = options.kafka === undefined ? new MemoryBus() : new KafkaBus({ brokers: options.kafka, clientId: 'sensorfuse-run' });
-  const pipeline = new Pipeline(bus, {
+  const pipeline = new Pipeline(bus, new MemoryStateStore(), {
     scenario: options.scenario,
     seed: options.seed,
     partitions: options.kafka === undefined ? 1 : 4,

@@ -1,8 +1,11 @@
 import { SchemaRegistry, createCodec } from '@sensorfuse/codec';
+import { loadAudioConfig, openAudioWorker } from '@sensorfuse/audio-worker';
+import { createFusionWorker, loadFusionConfig, type FusionWorker } from '@sensorfuse/fusion-worker';
 import { createLidarWorker, loadLidarConfig } from '@sensorfuse/lidar-worker';
 import { createMotionWorker, loadMotionConfig } from '@sensorfuse/motion-worker';
-import { egoStateSchema, lidarObjectsSchema, type EgoState, type LidarObjects } from '@sensorfuse/schemas';
-import { createSimulation, presetScenario, publishSimulation, PRESET_NAMES } from '@sensorfuse/simulator';
+import { egoStateSchema, fusedDetectionsSchema, lidarObjectsSchema, type EgoState, type FusedDetections, type LidarObjects } from '@sensorfuse/schemas';
+import { createSimulation, presetScenario, publishSimulation, toRigCalibration, PRESET_NAMES } from '@sensorfuse/simulator';
+import type { StateStore } from '@sensorfuse/state';
 import { nowUs } from '@sensorfuse/time';
 import type { Bus } from '@sensorfuse/transport';
 import type { Worker } from '@sensorfuse/worker';
@@ -20,7 +23,7 @@ export interface PipelineOptions {
 }
 
 const SOURCE_TOPICS = ['raw.camera', 'raw.lidar', 'raw.audio', 'raw.motion', 'sim.truth', 'calibration.rig'];
-const OBSERVATION_TOPICS = ['obs.lidar', 'obs.motion'];
+const OBSERVATION_TOPICS = ['obs.lidar', 'obs.motion', 'obs.camera', 'obs.audio', 'fused.detections'];
 
 function scenarioByName(name: string): ReturnType<typeof presetScenario> {
   if (!(PRESET_NAMES as readonly string[]).includes(name)) {
@@ -36,6 +39,7 @@ function scenarioByName(name: string): ReturnType<typeof presetScenario> {
 export class Pipeline {
   readonly status = new RunStatus();
   private readonly workers: Worker[];
+  private readonly fusion: FusionWorker;
   private readonly abort = new AbortController();
   private statusSubscription: Subscription | undefined;
   private source: Promise<void> | undefined;
@@ -43,10 +47,12 @@ export class Pipeline {
 
   constructor(
     private readonly bus: Bus,
+    stateStore: StateStore,
     private readonly options: PipelineOptions,
   ) {
     scenarioByName(options.scenario);
-    this.workers = [createLidarWorker(bus, loadLidarConfig()), createMotionWorker(bus, loadMotionConfig())];
+    this.fusion = createFusionWorker(bus, loadFusionConfig(), stateStore);
+    this.workers = [createLidarWorker(bus, loadLidarConfig()), createMotionWorker(bus, loadMotionConfig()), this.fusion];
   }
 
   /** Creates the topics, starts the workers, the status reader and the source. */
@@ -54,6 +60,8 @@ export class Pipeline {
     await this.bus.admin.createTopics(
       [...SOURCE_TOPICS, ...OBSERVATION_TOPICS].map((topic) => ({ topic, partitions: this.options.partitions, maxMessageBytes: PIPELINE_MAX_MESSAGE_BYTES })),
     );
+    // The audio worker opens its voice-activity model (Silero, shipped in an npm package) in a worker thread.
+    this.workers.push(await openAudioWorker(this.bus, loadAudioConfig()));
     for (const worker of this.workers) worker.start(onFatal);
     this.startStatusReader(onFatal);
     this.source = this.runSource().catch((error: unknown) => {
@@ -86,6 +94,8 @@ export class Pipeline {
       const durationS = Math.min(base.durationS, remainingS);
       const scenario = { ...base, durationS };
       const simulation = createSimulation(scenario, { seed: this.options.seed + episode, pacing: 'real-time', startTimeUs });
+      // The rig's calibration, valid from this episode's start, into the fusion worker's registry.
+      await this.fusion.calibration.publish(toRigCalibration(simulation.core.calibration, simulation.scenario, episode + 1, startTimeUs));
       await publishSimulation(this.untilAborted(simulation), { bus: this.bus });
       startTimeUs += Math.round(durationS * 1e6);
       remainingS -= durationS;
@@ -103,6 +113,7 @@ export class Pipeline {
     const registry = new SchemaRegistry();
     const lidar = createCodec<LidarObjects>(registry, lidarObjectsSchema);
     const ego = createCodec<EgoState>(registry, egoStateSchema);
+    const fused = createCodec<FusedDetections>(registry, fusedDetectionsSchema);
     const topics = [...SOURCE_TOPICS, ...OBSERVATION_TOPICS];
     this.statusSubscription = this.bus
       .subscribe({ groupId: `sensorfuse-status-${String(process.pid)}`, topics: [...topics, ...topics.map((t) => `${t}.dlq`)], highWaterMark: Number.POSITIVE_INFINITY })
@@ -114,6 +125,9 @@ export class Pipeline {
               const objects = lidar.decode(record.value);
               this.status.lidar(objects.objects.length);
               this.status.latency(objects.publishTimeUs - objects.captureTimeUs);
+            } else if (record.topic === 'fused.detections') {
+              const frame = fused.decode(record.value);
+              this.status.fused(frame.tracks.filter((t) => t.state === 'confirmed').length, frame.missingModalities, frame.publishTimeUs - frame.captureTimeUs);
             } else if (record.topic === 'obs.motion') {
               const state = ego.decode(record.value);
               this.status.ego(state.position.x, state.position.y, Math.hypot(state.velocity.x, state.velocity.y));

@@ -17,6 +17,10 @@ export class RunStatus {
   private egoStates = 0;
   private lastEgo: { readonly x: number; readonly y: number; readonly speed: number } | undefined;
   private deadLetters = 0;
+  private fusedFrames = 0;
+  private confirmedTracks = 0;
+  private readonly missing = new Map<string, number>();
+  private readonly fusedLatencyUs: number[] = [];
 
   count(topic: string, bytes: number): void {
     const entry = this.perTopic.get(topic) ?? { records: 0, bytes: 0, windowRecords: 0 };
@@ -45,6 +49,25 @@ export class RunStatus {
     this.lastEgo = { x, y, speed };
   }
 
+  /** One fused frame: confirmed tracks, the modalities it lacked, capture → fused output latency. */
+  fused(confirmedTracks: number, missing: readonly string[], latencyUs: number): void {
+    this.fusedFrames++;
+    this.confirmedTracks = confirmedTracks;
+    for (const modality of missing) this.missing.set(modality, (this.missing.get(modality) ?? 0) + 1);
+    if (Number.isFinite(latencyUs) && latencyUs >= 0) {
+      this.fusedLatencyUs.push(latencyUs);
+      if (this.fusedLatencyUs.length > 20_000) this.fusedLatencyUs.splice(0, 10_000);
+    }
+  }
+
+  private presence(): string {
+    if (this.fusedFrames === 0) return 'fused –';
+    const missing = [...this.missing.entries()].map(([m, n]) => `${m} missing ${((100 * n) / this.fusedFrames).toFixed(0)}%`).join(', ');
+    const lat = this.fusedLatencyUs.length > 0 ? summarizeLatency(this.fusedLatencyUs) : undefined;
+    const latency = lat === undefined ? '' : ` e2e p50 ${(lat.p50Us / 1000).toFixed(0)} ms p99 ${(lat.p99Us / 1000).toFixed(0)} ms`;
+    return `tracks ${this.confirmedTracks}${latency}${missing === '' ? '' : ` (${missing})`}`;
+  }
+
   get records(): number {
     let n = 0;
     for (const e of this.perTopic.values()) n += e.records;
@@ -69,7 +92,7 @@ export class RunStatus {
     const latency = lat === undefined ? 'latency –' : `latency p50 ${(lat.p50Us / 1000).toFixed(1)} ms p99 ${(lat.p99Us / 1000).toFixed(1)} ms`;
     const objects = this.lidarSweeps > 0 ? (this.lidarObjects / this.lidarSweeps).toFixed(1) : '–';
     const ego = this.lastEgo === undefined ? 'ego –' : `ego (${this.lastEgo.x.toFixed(1)}, ${this.lastEgo.y.toFixed(1)}) m ${this.lastEgo.speed.toFixed(1)} m/s`;
-    return `status: ${rates} | ${latency} | lidar objects/sweep ${objects} | ${ego} | dlq ${this.deadLetters}`;
+    return `status: ${rates} | ${latency} | lidar objects/sweep ${objects} | ${this.presence()} | ${ego} | dlq ${this.deadLetters}`;
   }
 
   summary(): string {
@@ -85,6 +108,7 @@ export class RunStatus {
       );
     }
     lines.push(`  lidar sweeps ${this.lidarSweeps}, objects ${this.lidarObjects}; ego states ${this.egoStates}; dead letters ${this.deadLetters}`);
+    lines.push(`  fused frames ${this.fusedFrames}; ${this.presence()}`);
     return lines.join('\n');
   }
 }
