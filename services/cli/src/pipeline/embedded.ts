@@ -4,6 +4,7 @@ import { createFusionWorker, loadFusionConfig, type FusionWorker } from '@sensor
 import { createLidarWorker, loadLidarConfig } from '@sensorfuse/lidar-worker';
 import { createMotionWorker, loadMotionConfig } from '@sensorfuse/motion-worker';
 import { egoStateSchema, fusedDetectionsSchema, lidarObjectsSchema, type EgoState, type FusedDetections, type LidarObjects } from '@sensorfuse/schemas';
+import { createSensorWorker, loadSensorConfig } from '@sensorfuse/sensor-worker';
 import { createSimulation, presetScenario, publishSimulation, toRigCalibration, PRESET_NAMES } from '@sensorfuse/simulator';
 import type { StateStore } from '@sensorfuse/state';
 import { nowUs } from '@sensorfuse/time';
@@ -22,8 +23,8 @@ export interface PipelineOptions {
   readonly partitions: number;
 }
 
-const SOURCE_TOPICS = ['raw.camera', 'raw.lidar', 'raw.audio', 'raw.motion', 'sim.truth', 'calibration.rig'];
-const OBSERVATION_TOPICS = ['obs.lidar', 'obs.motion', 'obs.camera', 'obs.audio', 'fused.detections'];
+const SOURCE_TOPICS = ['raw.camera', 'raw.lidar', 'raw.audio', 'raw.motion', 'raw.sensor', 'sim.truth', 'calibration.rig'];
+const OBSERVATION_TOPICS = ['obs.lidar', 'obs.motion', 'obs.camera', 'obs.audio', 'obs.sensor', 'fused.detections'];
 
 function scenarioByName(name: string): ReturnType<typeof presetScenario> {
   if (!(PRESET_NAMES as readonly string[]).includes(name)) {
@@ -52,7 +53,12 @@ export class Pipeline {
   ) {
     scenarioByName(options.scenario);
     this.fusion = createFusionWorker(bus, loadFusionConfig(), stateStore);
-    this.workers = [createLidarWorker(bus, loadLidarConfig()), createMotionWorker(bus, loadMotionConfig()), this.fusion];
+    this.workers = [
+      createLidarWorker(bus, loadLidarConfig()),
+      createMotionWorker(bus, loadMotionConfig()),
+      createSensorWorker(bus, loadSensorConfig()),
+      this.fusion,
+    ];
   }
 
   /** Creates the topics, starts the workers, the status reader and the source. */
