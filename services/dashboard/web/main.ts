@@ -143,8 +143,8 @@ function drawCamera(): void {
   if (boxes) {
     const sx = w / boxes.imageWidth;
     const sy = h / boxes.imageHeight;
-    ctx.strokeStyle = '#f0a030';
-    ctx.fillStyle = '#f0a030';
+    ctx.strokeStyle = '#ffe066';
+    ctx.fillStyle = '#ffe066';
     ctx.font = '11px sans-serif';
     for (const b of boxes.items) {
       ctx.strokeRect(ox + b.xMin * sx, oy + b.yMin * sy, (b.xMax - b.xMin) * sx, (b.yMax - b.yMin) * sy);
@@ -152,7 +152,24 @@ function drawCamera(): void {
       drawn++;
     }
   }
+  const projected = state?.projectedBoxes;
+  let projectedDrawn = 0;
+  if (projected) {
+    const sx = w / projected.imageWidth;
+    const sy = h / projected.imageHeight;
+    ctx.strokeStyle = projected.source === 'fused' ? '#4fc3f7' : '#f0a030';
+    ctx.fillStyle = ctx.strokeStyle;
+    ctx.font = '11px sans-serif';
+    ctx.setLineDash(projected.source === 'fused' ? [] : [5, 3]);
+    for (const b of projected.items) {
+      ctx.strokeRect(ox + b.xMin * sx, oy + b.yMin * sy, (b.xMax - b.xMin) * sx, (b.yMax - b.yMin) * sy);
+      ctx.fillText(b.label, ox + b.xMin * sx, oy + b.yMax * sy + 11);
+      projectedDrawn++;
+    }
+    ctx.setLineDash([]);
+  }
   camera.dataset.boxes = String(drawn);
+  camera.dataset.projected = String(projectedDrawn);
 }
 
 function drawHealth(s: StateMessage): void {

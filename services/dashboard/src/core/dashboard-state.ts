@@ -1,8 +1,9 @@
 import { SchemaRegistry, createCodec, type Codec } from '@sensorfuse/codec';
 import {
-  cameraDetectionsSchema, cameraFrameSchema, fusedDetectionsSchema, lidarObjectsSchema, lidarScanSchema, rigCalibrationSchema,
-  type CameraDetections, type CameraFrame, type FusedDetections, type LidarObjects, type LidarScan, type RigCalibration,
+  cameraDetectionsSchema, cameraFrameSchema, fusedDetectionsSchema, groundTruthSchema, lidarObjectsSchema, lidarScanSchema, rigCalibrationSchema,
+  type CameraDetections, type CameraFrame, type FusedDetections, type GroundTruth, type LidarObjects, type LidarScan, type RigCalibration,
 } from '@sensorfuse/schemas';
+import { invertRigid, multiply, projectBoxes, type Box3d, type Matrix4 } from './camera-projection.js';
 import { downsampleScan } from './downsample.js';
 import { IDENTITY_PLANAR, planarTransforms, transformPointsInPlace, transformXy, type PlanarTransform } from './frames.js';
 import { LatencyWindow } from './latency.js';
@@ -50,15 +51,6 @@ export interface CameraImage {
   readonly jpeg: Buffer;
 }
 
-interface TruthJson {
-  readonly captureTimeUs?: number;
-  readonly objects?: readonly {
-    readonly id: number;
-    readonly objectClass: string;
-    readonly boxEgo: { readonly centerM: readonly number[]; readonly lengthM: number; readonly widthM: number; readonly yawRad: number };
-  }[];
-}
-
 /**
  * What the dashboard knows: the newest record of each displayed stream (newest wins, nothing
  * queues), stream health and latency windows. Records are decoded lazily, once per version, when
@@ -77,6 +69,7 @@ export class DashboardState {
     readonly fused: Codec<FusedDetections>;
     readonly detections: Codec<CameraDetections>;
     readonly calibration: Codec<RigCalibration>;
+    readonly truth: Codec<GroundTruth>;
   };
 
   private scanRaw: Buffer | undefined;
@@ -90,8 +83,14 @@ export class DashboardState {
   private objects: LidarObjects | undefined;
   private fused: FusedDetections | undefined;
   private detections: CameraDetections | undefined;
-  private truthRaw: Buffer | undefined;
+  /** Newest truth per sensor it describes (a handful of sensors: bounded). */
+  private readonly truthBySensor = new Map<string, GroundTruth>();
+  private latestTruth: GroundTruth | undefined;
+  private shownLidarSensorId: string | undefined;
   private frames = new Map<string, { readonly parentFrameId: string; readonly transform: PlanarTransform }>();
+  /** child frame → (parent frame, row-major 4×4 child→parent) from the rig calibration. */
+  private matrices = new Map<string, { readonly parentFrameId: string; readonly matrix: Matrix4 }>();
+  private camera: { readonly cameraFromView: Matrix4; readonly intrinsics: NonNullable<RigCalibration['sensors'][number]['cameraIntrinsics']> } | undefined;
 
   constructor(
     private readonly options: DashboardStateOptions,
@@ -106,6 +105,7 @@ export class DashboardState {
       fused: createCodec(registry, fusedDetectionsSchema),
       detections: createCodec(registry, cameraDetectionsSchema),
       calibration: createCodec(registry, rigCalibrationSchema),
+      truth: createCodec(registry, groundTruthSchema),
     };
   }
 
@@ -123,9 +123,12 @@ export class DashboardState {
           this.cameraRaw = value;
           this.cameraVersion++;
           break;
-        case TOPICS.truth:
-          this.truthRaw = value;
+        case TOPICS.truth: {
+          const truth = this.codecs.truth.decode(value);
+          this.latestTruth = truth;
+          this.truthBySensor.set(truth.forSensorId, truth);
           break;
+        }
         case TOPICS.obsLidar: {
           const objects = this.codecs.objects.decode(value);
           this.objects = objects;
@@ -142,7 +145,7 @@ export class DashboardState {
           this.detections = this.codecs.detections.decode(value);
           break;
         case TOPICS.calibration:
-          this.frames = planarTransforms(this.codecs.calibration.decode(value));
+          this.useCalibration(this.codecs.calibration.decode(value));
           break;
         default:
           break;
@@ -159,6 +162,7 @@ export class DashboardState {
     this.scanRaw = undefined;
     try {
       const scan = this.codecs.scan.decode(raw);
+      this.shownLidarSensorId = scan.sensorId;
       const xyz = downsampleScan(scan, this.options.maxPoints);
       const { frameId, transform } = this.toView(scan.frameId);
       transformPointsInPlace(xyz, transform);
@@ -204,6 +208,7 @@ export class DashboardState {
               imageHeight: this.detections.imageHeight,
               items: this.detections.detections.map((d) => ({ ...d.box, label: d.label === '' ? d.objectClass : d.label, score: d.score })),
             },
+      projectedBoxes: this.projectedView(),
       health: this.health.snapshot(nowUs),
       latency,
     };
@@ -236,19 +241,54 @@ export class DashboardState {
   }
 
   private truthView(): StateMessage['truth'] {
-    if (this.truthRaw === undefined) return null;
-    try {
-      const t = JSON.parse(this.truthRaw.toString('utf8')) as TruthJson;
-      const items: TruthBox[] = (t.objects ?? []).map((o) => ({
-        id: o.id, objectClass: o.objectClass, x: o.boxEgo.centerM[0] ?? 0, y: o.boxEgo.centerM[1] ?? 0,
-        lengthM: o.boxEgo.lengthM, widthM: o.boxEgo.widthM, yawRad: o.boxEgo.yawRad,
+    // The truth of the shown sweep's sensor (other sensors' truth lists only what they saw).
+    const t = (this.shownLidarSensorId === undefined ? undefined : this.truthBySensor.get(this.shownLidarSensorId)) ?? this.latestTruth;
+    if (t === undefined) return null;
+    const items: TruthBox[] = t.objects.map((o) => ({
+      id: o.id, objectClass: o.objectClass, x: o.boxEgo.center.x, y: o.boxEgo.center.y, lengthM: o.boxEgo.lengthM, widthM: o.boxEgo.widthM, yawRad: o.boxEgo.yawRad,
+    }));
+    return { frameId: VIEW_FRAME_ID, captureTimeUs: t.captureTimeUs, items };
+  }
+
+  private useCalibration(calibration: RigCalibration): void {
+    this.frames = planarTransforms(calibration);
+    this.matrices = new Map(calibration.sensors.filter((s) => s.extrinsics.transform.length === 16).map((s) => [s.extrinsics.childFrameId, { parentFrameId: s.extrinsics.parentFrameId, matrix: s.extrinsics.transform }]));
+    const cam = calibration.sensors.find((s) => s.cameraIntrinsics !== null && s.extrinsics.parentFrameId === VIEW_FRAME_ID && s.extrinsics.transform.length === 16);
+    this.camera = cam?.cameraIntrinsics ? { cameraFromView: invertRigid(cam.extrinsics.transform), intrinsics: cam.cameraIntrinsics } : undefined;
+  }
+
+  /** Tracks (or, before fusion runs, LIDAR objects) drawn into the camera image. */
+  private projectedView(): StateMessage['projectedBoxes'] {
+    const cam = this.camera;
+    if (cam === undefined) return null;
+    const cameraFrom = (frameId: string): Matrix4 | undefined => {
+      if (frameId === VIEW_FRAME_ID) return cam.cameraFromView;
+      const m = this.matrices.get(frameId);
+      return m?.parentFrameId === VIEW_FRAME_ID ? multiply(cam.cameraFromView, m.matrix) : undefined;
+    };
+    let source: 'fused' | 'lidar';
+    let frameId: string;
+    let boxes: Box3d[];
+    if (this.fused !== undefined && this.fused.tracks.length > 0) {
+      source = 'fused';
+      frameId = this.fused.frameId;
+      boxes = this.fused.tracks.map((t) => ({
+        x: t.position.x, y: t.position.y, z: t.position.z, lengthM: t.extent.x, widthM: t.extent.y, heightM: t.extent.z, yawRad: t.yawRad,
+        label: `#${String(t.trackId)} ${t.objectClass}`, score: t.score,
       }));
-      return { frameId: VIEW_FRAME_ID, captureTimeUs: t.captureTimeUs ?? 0, items };
-    } catch {
-      this.decodeErrors.set(TOPICS.truth, (this.decodeErrors.get(TOPICS.truth) ?? 0) + 1);
-      this.truthRaw = undefined;
+    } else if (this.objects !== undefined) {
+      source = 'lidar';
+      frameId = this.objects.frameId;
+      boxes = this.objects.objects.map((o) => ({
+        x: o.centroid.x, y: o.centroid.y, z: o.centroid.z, lengthM: o.extent.x, widthM: o.extent.y, heightM: o.extent.z, yawRad: o.yawRad,
+        label: o.classHint, score: this.objects?.reliability ?? 1,
+      }));
+    } else {
       return null;
     }
+    const m = cameraFrom(frameId);
+    if (m === undefined) return null;
+    return { source, imageWidth: cam.intrinsics.width, imageHeight: cam.intrinsics.height, items: projectBoxes(boxes, m, cam.intrinsics) };
   }
 
   /** Sensor frame → view frame when the calibration knows it, else the data stays in its own frame. */

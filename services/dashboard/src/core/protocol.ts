@@ -83,7 +83,13 @@ export interface StateMessage {
   readonly tracks: { readonly frameId: string; readonly captureTimeUs: number; readonly items: readonly BevTrack[]; readonly missingModalities: readonly string[] } | null;
   readonly truth: { readonly frameId: string; readonly captureTimeUs: number; readonly items: readonly TruthBox[] } | null;
   readonly camera: { readonly sensorId: string; readonly width: number; readonly height: number; readonly captureTimeUs: number; readonly encoding: string } | null;
+  /** 2D boxes of the camera worker (obs.camera), in image pixels. */
   readonly cameraBoxes: { readonly imageWidth: number; readonly imageHeight: number; readonly items: readonly CameraBox[] } | null;
+  /**
+   * 3D boxes projected into the camera with the rig calibration: the fused tracks when there are any,
+   * else the LIDAR objects. Null without a calibration for the camera.
+   */
+  readonly projectedBoxes: { readonly source: 'fused' | 'lidar'; readonly imageWidth: number; readonly imageHeight: number; readonly items: readonly CameraBox[] } | null;
   readonly health: readonly StreamHealth[];
   /** Keyed by stage: 'obs.lidar' (capture → obs publish), 'fused.detections' (capture → fused publish). */
   readonly latency: Readonly<Record<string, LatencyHistogram>>;
