@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from './errors.js';
@@ -77,12 +79,17 @@ describe('sensorfuse CLI', () => {
     expect(result.stderr).toMatch(/^sensorfuse: .+\n {2}hint: is Kafka running\?/);
   });
 
-  it('runs the embedded pipeline, shows live status, and drains with a summary on Ctrl-C', async () => {
+  it('runs the embedded pipeline, serves the dashboard, shows live status, and drains with a summary on Ctrl-C', async () => {
     let interrupted = false;
-    const result = await cli(['run'], {
+    let dashboardPage: Promise<{ status: number; body: string }> | undefined;
+    const result = await cli(['run', '--port', '0'], {
       onStdout: (text, child) => {
-        // Stop once a status line shows LIDAR observations flowing through the worker.
-        if (!interrupted && /status: .*obs\.lidar [1-9]/.test(text)) {
+        const url = /dashboard on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(text)?.[1];
+        if (url !== undefined && dashboardPage === undefined) {
+          dashboardPage = fetch(url).then(async (response) => ({ status: response.status, body: await response.text() }));
+        }
+        // Stop once a status line shows LIDAR observations and fused frames flowing.
+        if (!interrupted && /status: .*fused\.detections [1-9].*obs\.lidar [1-9]/.test(text)) {
           interrupted = true;
           child.kill('SIGINT');
         }
@@ -92,6 +99,25 @@ describe('sensorfuse CLI', () => {
     expect(result.code).toBe(EXIT.ok);
     expect(result.stdout).toContain('sensorfuse summary');
     expect(result.stdout).toMatch(/obs\.lidar\s+[1-9]\d* records/);
+    expect(result.stdout).toMatch(/fused frames [1-9]/);
     expect(result.stderr).toBe('');
+    const page = await dashboardPage;
+    expect(page?.status).toBe(200);
+    expect(page?.body).toContain('<canvas');
+  });
+
+  it('says which port is taken when the dashboard cannot listen', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const result = await cli(['run', '--port', String(port), '--duration', '1']);
+      expect(result.code).toBe(EXIT.portInUse);
+      expect(result.stderr).toContain(`port ${String(port)}`);
+      expect(result.stderr).toContain('hint:');
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      server.close();
+    }
   });
 });

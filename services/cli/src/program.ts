@@ -35,8 +35,9 @@ export function buildProgram(): Command {
     .option('--duration <s>', 'stop after this many seconds of simulated time (default: until Ctrl-C)', integer('--duration', 1, 86_400))
     .addOption(new Option('--kafka <brokers>', 'run over Kafka instead of the in-memory bus').argParser(brokerList))
     .option('--redis <url>', 'Redis for state in deployed mode')
+    .option('--port <port>', 'dashboard port on 127.0.0.1 (0 picks a free one)', integer('--port', 0, 65_535), 8080)
     .addHelpText('after', '\nExamples:\n  $ sensorfuse run\n  $ sensorfuse run --scenario night-rain --duration 30\n  $ sensorfuse run --kafka 127.0.0.1:9092 --redis redis://127.0.0.1:6379')
-    .action(async (options: { scenario: string; seed: number; duration?: number; kafka?: string[]; redis?: string }) => {
+    .action(async (options: { scenario: string; seed: number; duration?: number; kafka?: string[]; redis?: string; port: number }) => {
       await runEmbedded(options);
     });
 

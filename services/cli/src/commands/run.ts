@@ -1,3 +1,4 @@
+import { startDashboard } from '@sensorfuse/dashboard';
 import { runService } from '@sensorfuse/runtime';
 import { MemoryStateStore } from '@sensorfuse/state';
 import { KafkaBus, MemoryBus, type Bus } from '@sensorfuse/transport';
@@ -10,6 +11,8 @@ export interface RunOptions {
   readonly kafka?: readonly string[];
   readonly redis?: string;
   readonly statusIntervalMs?: number;
+  /** Dashboard port on 127.0.0.1; 0 picks a free one. */
+  readonly port: number;
 }
 
 /**
@@ -26,6 +29,7 @@ export async function runEmbedded(options: RunOptions): Promise<void> {
   });
   const mode = options.kafka === undefined ? 'embedded (in-memory bus)' : `deployed (Kafka ${options.kafka.join(',')})`;
   let timer: NodeJS.Timeout | undefined;
+  let dashboard: Awaited<ReturnType<typeof startDashboard>> | undefined;
   const finished = new AbortController();
   const outcome = await runService({
     name: 'sensorfuse',
@@ -37,6 +41,8 @@ export async function runEmbedded(options: RunOptions): Promise<void> {
         context.fail(error);
       };
       process.stdout.write(`sensorfuse: running scenario ${options.scenario} (seed ${String(options.seed)}), ${mode}; Ctrl-C stops\n`);
+      dashboard = await startDashboard({ bus, port: options.port });
+      process.stdout.write(`sensorfuse: dashboard on ${dashboard.url}\n`);
       await pipeline.start(fail);
       timer = setInterval(() => {
         process.stdout.write(`${pipeline.status.line()}\n`);
@@ -51,9 +57,11 @@ export async function runEmbedded(options: RunOptions): Promise<void> {
     drain: async () => {
       if (timer !== undefined) clearInterval(timer);
       await pipeline.drain();
+      await dashboard?.close();
       await bus.close();
       process.stdout.write(`${pipeline.status.summary()}\n`);
     },
   });
-  if (outcome.error !== undefined) throw outcome.error;
+  // A start failure (e.g. the dashboard port is taken) arrives wrapped; the user needs the cause.
+  if (outcome.error !== undefined) throw outcome.error.cause instanceof Error ? outcome.error.cause : outcome.error;
 }

@@ -5,7 +5,7 @@ import { createLidarWorker, loadLidarConfig } from '@sensorfuse/lidar-worker';
 import { createMotionWorker, loadMotionConfig } from '@sensorfuse/motion-worker';
 import { egoStateSchema, fusedDetectionsSchema, lidarObjectsSchema, type EgoState, type FusedDetections, type LidarObjects } from '@sensorfuse/schemas';
 import { createSensorWorker, loadSensorConfig } from '@sensorfuse/sensor-worker';
-import { createSimulation, presetScenario, publishSimulation, toRigCalibration, PRESET_NAMES } from '@sensorfuse/simulator';
+import { createSimulation, presetScenario, publishCalibration, publishSimulation, toRigCalibration, PRESET_NAMES } from '@sensorfuse/simulator';
 import type { StateStore } from '@sensorfuse/state';
 import { nowUs } from '@sensorfuse/time';
 import type { Bus } from '@sensorfuse/transport';
@@ -101,7 +101,9 @@ export class Pipeline {
       const scenario = { ...base, durationS };
       const simulation = createSimulation(scenario, { seed: this.options.seed + episode, pacing: 'real-time', startTimeUs });
       // The rig's calibration, valid from this episode's start, into the fusion worker's registry.
-      await this.fusion.calibration.publish(toRigCalibration(simulation.core.calibration, simulation.scenario, episode + 1, startTimeUs));
+      const calibration = toRigCalibration(simulation.core.calibration, simulation.scenario, episode + 1, startTimeUs);
+      await this.fusion.calibration.publish(calibration);
+      await publishCalibration(this.bus, calibration);
       await publishSimulation(this.untilAborted(simulation), { bus: this.bus });
       startTimeUs += Math.round(durationS * 1e6);
       remainingS -= durationS;
