@@ -10,7 +10,7 @@ import { MemoryBus } from '@sensorfuse/transport';
 import { ensureTopics } from '@sensorfuse/worker';
 import { loadFusionConfig } from './config.js';
 import type { FusionOutput } from './core/types.js';
-import { createFusionWorker } from './worker.js';
+import { createFusionWorker, decodeCheckpoint } from './worker.js';
 
 const T0 = 1_767_225_600_000_000;
 const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
@@ -83,8 +83,15 @@ describe('fusion worker on a MemoryBus', () => {
     expect(last?.missingModalities).toContain('audio');
     expect(outputs.every((o) => o.counts.cameraMatched === 1)).toBe(true);
     expect(worker.stats().calibrationChanges).toBe(1);
-    // The tracker state is checkpointed per rig.
-    expect(await store.get('fusion:state:rig-1')).toBeDefined();
+    // The tracker state is checkpointed per rig, once per frame, with the last sweep it reflects.
+    const checkpoint = await store.getVersioned('fusion:checkpoint:rig-1');
+    expect(checkpoint?.version).toBe(frames);
+    expect(decodeCheckpoint(checkpoint?.value ?? new Uint8Array()).lastPivotUs).toBe(T0 + (frames - 1) * 100_000);
+    // Consumed records are committed with the frames (in their transactions) once no later sweep can use them:
+    // every LIDAR sweep, and camera/motion records older than the last sweep by more than the widest match window
+    // plus the out-of-orderness (100 + 50 ms). The camera (+10 ms) and motion (−5 ms) of sweeps 8 and 9 are
+    // within 150 ms of sweep 9, so 30 − 4 = 26 are committed.
+    expect(worker.stats().processed).toBe(3 * frames - 4);
   });
 
   it('dead-letters undecodable records and cameras the calibration does not know, and keeps running', async () => {

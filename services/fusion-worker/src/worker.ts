@@ -7,7 +7,7 @@ import {
 } from '@sensorfuse/schemas';
 import type { StateStore } from '@sensorfuse/state';
 import { nowUs } from '@sensorfuse/time';
-import { deadLetterRecord, deadLetterTopic, type Bus, type ConsumedRecord } from '@sensorfuse/transport';
+import { deadLetterRecord, deadLetterTopic, type Bus, type ConsumedRecord, type RecordPosition } from '@sensorfuse/transport';
 import type { Worker, WorkerLogger, WorkerState, WorkerStats } from '@sensorfuse/worker';
 import { Subject, asyncScheduler, concatMap, type SchedulerLike, type Subscription } from 'rxjs';
 import { CalibrationRegistry, type CalibrationChange } from './calibration-registry.js';
@@ -77,7 +77,57 @@ interface Rig {
   readonly subscription: Subscription;
   readonly cameras: ReadonlySet<string>;
   state: FusionState;
+  /** Capture time of the last pivot whose frame is committed (or skipped), −∞ before the first. */
+  lastPivotUs: number;
+  /** Per `topic:partition`: every record of this rig at or below this offset is no longer needed. */
+  readonly doneOffsets: Map<string, bigint>;
+  /** Version of the rig's checkpoint in the StateStore (compareAndSet fences a zombie instance). */
+  checkpointVersion: number;
+  /** Another instance wrote the checkpoint: this one stops publishing for the rig. */
+  fenced: boolean;
 }
+
+/** A consumed record the worker has seen and not yet committed, in delivery (offset) order per partition. */
+interface Pending {
+  readonly record: ConsumedRecord;
+  readonly rigId: string | undefined;
+  readonly kind: Decoded['kind'] | undefined;
+  /** Last capture time the record covers (audio: end of its window). */
+  readonly endUs: number;
+  done: boolean;
+}
+
+/** The checkpoint of one rig: tracker state, last committed pivot and the input offsets it reflects. */
+export interface FusionCheckpoint {
+  readonly format: 1;
+  readonly lastPivotUs: number | null;
+  readonly doneOffsets: Readonly<Record<string, string>>;
+  readonly state: string;
+}
+
+export function encodeCheckpoint(state: FusionState, lastPivotUs: number, doneOffsets: ReadonlyMap<string, bigint>): Uint8Array {
+  const checkpoint: FusionCheckpoint = {
+    format: 1,
+    lastPivotUs: Number.isFinite(lastPivotUs) ? lastPivotUs : null,
+    doneOffsets: Object.fromEntries([...doneOffsets].map(([tp, o]) => [tp, o.toString()])),
+    state: Buffer.from(serializeFusionState(state)).toString('base64'),
+  };
+  return new TextEncoder().encode(JSON.stringify(checkpoint));
+}
+
+export function decodeCheckpoint(bytes: Uint8Array): { state: FusionState; lastPivotUs: number; doneOffsets: Map<string, bigint> } {
+  const parsed = JSON.parse(new TextDecoder().decode(bytes)) as Partial<FusionCheckpoint>;
+  if (parsed.format !== 1 || typeof parsed.state !== 'string' || parsed.doneOffsets === undefined) {
+    throw new RangeError(`fusion checkpoint: expected format 1, found ${String(parsed.format)}`);
+  }
+  return {
+    state: deserializeFusionState(Buffer.from(parsed.state, 'base64')),
+    lastPivotUs: parsed.lastPivotUs ?? Number.NEGATIVE_INFINITY,
+    doneOffsets: new Map(Object.entries(parsed.doneOffsets).map(([tp, o]) => [tp, BigInt(o)])),
+  };
+}
+
+const tpKey = (r: RecordPosition) => `${r.topic}:${String(r.partition)}`;
 
 /**
  * The fusion worker on any bus: obs.lidar/camera/audio/motion → per-rig alignByPivot → core update →
@@ -113,45 +163,119 @@ export function createFusionWorker(
   const counts = { consumed: 0, processed: 0, published: 0, deadLettered: 0, frames: 0, framesWithoutCalibration: 0 };
   const deadLetterReasons: Record<string, number> = {};
 
-  const stateKey = (rigId: string) => `fusion:state:${rigId}`;
+  const checkpointKey = (rigId: string) => `fusion:checkpoint:${rigId}`;
+  /** Non-pivot records older than this before a committed pivot can no longer be matched to a later sweep. */
+  const retainUs = Math.max(config.align.cameraWindowUs, config.align.audioWindowUs, config.align.motionWindowUs) + config.align.maxOutOfOrderUs;
+  const pending = new Map<string, Pending[]>();
+
+  const fail = (err: unknown) => {
+    if (state === 'failed' || state === 'stopped') return;
+    state = 'failed';
+    subscription?.unsubscribe();
+    logger?.error({ error: errorName(err) }, 'fusion worker failed');
+    onFatalHandler?.(err);
+  };
+  let onFatalHandler: ((err: unknown) => void) | undefined;
+
+  const track = (entry: Pending) => {
+    const key = tpKey(entry.record);
+    let list = pending.get(key);
+    if (list === undefined) {
+      list = [];
+      pending.set(key, list);
+    }
+    list.push(entry);
+  };
+
+  /**
+   * Marks what the committed pivot `pivotUs` of `rigId` makes unnecessary (its LIDAR sweeps up to the
+   * pivot, other inputs older than the pivot by more than any match window), advances the rig's
+   * done offsets, and returns the last record of every partition's fully-done prefix (to commit).
+   */
+  const settle = (rigId: string, rig: Rig, pivotUs: number): RecordPosition[] => {
+    const positions: RecordPosition[] = [];
+    for (const [key, list] of pending) {
+      for (const entry of list) {
+        if (entry.done || entry.rigId !== rigId) continue;
+        if (entry.kind === 'lidar' ? entry.endUs <= pivotUs : entry.endUs < pivotUs - retainUs) entry.done = true;
+      }
+      for (const entry of list) {
+        if (entry.rigId !== rigId) continue;
+        if (!entry.done) break;
+        rig.doneOffsets.set(key, BigInt(entry.record.offset));
+      }
+      let last: Pending | undefined;
+      while (list[0]?.done === true) {
+        last = list.shift();
+        counts.processed++;
+      }
+      if (last !== undefined) positions.push({ topic: last.record.topic, partition: last.record.partition, offset: last.record.offset });
+    }
+    return positions;
+  };
 
   const emit = (rigId: string, frame: AlignedFrame<FusionPayload>) => {
     const rig = rigs.get(rigId);
-    if (rig === undefined) return;
-    let resolved;
+    if (rig === undefined || rig.fenced || state === 'failed' || state === 'stopped') return;
+    let record: Buffer | undefined;
     try {
-      resolved = calibration.at(rigId, frame.pivotTimeUs);
+      const resolved = calibration.at(rigId, frame.pivotTimeUs);
+      const result = update(frame, resolved, rig.state, { params, nowUs: clock() });
+      rig.state = result.state;
+      counts.frames++;
+      options.onOutput?.(result.output);
+      record = outCodec.encode(toFusedDetections(result.output));
     } catch (err: unknown) {
       counts.framesWithoutCalibration++;
       logger?.warn({ rigId, captureTimeUs: frame.pivotTimeUs, error: errorName(err) }, 'frame skipped: no calibration');
-      return;
     }
-    const result = update(frame, resolved, rig.state, { params, nowUs: clock() });
-    rig.state = result.state;
-    counts.frames++;
-    options.onOutput?.(result.output);
-    const record = outCodec.encode(toFusedDetections(result.output));
-    const checkpoint = serializeFusionState(result.state);
-    chain = chain.then(async () => {
-      await bus.publish(config.topics.output, [{ key: rigId, value: record }]);
-      counts.published++;
-      await stateStore.set(stateKey(rigId), checkpoint);
-    });
+    rig.lastPivotUs = Math.max(rig.lastPivotUs, frame.pivotTimeUs);
+    const positions = settle(rigId, rig, frame.pivotTimeUs);
+    const checkpoint = encodeCheckpoint(rig.state, rig.lastPivotUs, rig.doneOffsets);
+    chain = chain
+      .then(async () => {
+        if (state === 'failed' || rig.fenced) return;
+        // Output and consumed offsets in one transaction: both visible to read_committed readers, or neither.
+        const txn = await bus.transaction();
+        try {
+          if (record !== undefined) await txn.publish(config.topics.output, [{ key: rigId, value: record }]);
+          if (positions.length > 0) await txn.sendOffsets(config.groupId, positions);
+          await txn.commit();
+        } catch (err: unknown) {
+          await txn.abort().catch(() => undefined);
+          throw err;
+        }
+        if (record !== undefined) counts.published++;
+        const written = await stateStore.compareAndSet(checkpointKey(rigId), rig.checkpointVersion, checkpoint);
+        if (written.outcome === 'conflict') {
+          rig.fenced = true;
+          logger?.error({ rigId, expectedVersion: rig.checkpointVersion, currentVersion: written.currentVersion }, 'checkpoint written by another instance: rig fenced');
+          return;
+        }
+        rig.checkpointVersion = written.version;
+      })
+      .catch(fail);
   };
 
   const rigFor = async (rigId: string): Promise<Rig> => {
     const existing = rigs.get(rigId);
     if (existing !== undefined) return existing;
     await calibration.refresh(rigId);
-    const saved = await stateStore.get(stateKey(rigId));
+    const saved = await stateStore.getVersioned(checkpointKey(rigId));
     const again = rigs.get(rigId);
     if (again !== undefined) return again;
+    const restored = saved === undefined ? undefined : decodeCheckpoint(saved.value);
+    if (restored !== undefined) logger?.info({ rigId, lastPivotUs: restored.lastPivotUs, version: saved?.version }, 'rig restored from checkpoint');
     const cameras = calibration.cameraIds(rigId);
     const input = new Subject<InputRecord<FusionPayload>>();
     const rig: Rig = {
       input,
       cameras: new Set(cameras),
-      state: saved === undefined ? createFusionState(rigId) : deserializeFusionState(saved),
+      state: restored?.state ?? createFusionState(rigId),
+      lastPivotUs: restored?.lastPivotUs ?? Number.NEGATIVE_INFINITY,
+      doneOffsets: restored?.doneOffsets ?? new Map<string, bigint>(),
+      checkpointVersion: saved?.version ?? 0,
+      fenced: false,
       subscription: input.pipe(alignByPivot(rigAlignConfig(config.align, cameras), scheduler)).subscribe({
         next: (frame) => { emit(rigId, frame); },
         error: (err: unknown) => logger?.error({ rigId, error: errorName(err) }, 'aligner failed'),
@@ -171,6 +295,7 @@ export function createFusionWorker(
   const handle = async (record: ConsumedRecord) => {
     counts.consumed++;
     const entry = codecs[record.topic];
+    let tracked = false;
     try {
       if (entry === undefined) throw new UnknownCameraError(`record from unexpected topic ${record.topic}`);
       const value = entry.codec.decode(record.value);
@@ -184,13 +309,20 @@ export function createFusionWorker(
         input = `camera:${value.sensorId}`;
       }
       const durationUs = payload.kind === 'audio' ? payload.value.windowDurationUs : undefined;
-      rig.input.next({ input, record: { sensorId: value.sensorId, seq: value.seq, captureTimeUs: value.captureTimeUs, byteLength: record.value.length, ...(durationUs === undefined ? {} : { durationUs }), payload } });
+      // Already reflected in the rig's checkpoint (redelivered after a restart): not fed again.
+      const seen = BigInt(record.offset) <= (rig.doneOffsets.get(tpKey(record)) ?? -1n)
+        || (payload.kind === 'lidar' && value.captureTimeUs <= rig.lastPivotUs)
+        || rig.fenced;
+      track({ record, rigId: value.rigId, kind: entry.kind, endUs: value.captureTimeUs + (durationUs ?? 0), done: seen });
+      tracked = true;
+      if (!seen) {
+        rig.input.next({ input, record: { sensorId: value.sensorId, seq: value.seq, captureTimeUs: value.captureTimeUs, byteLength: record.value.length, ...(durationUs === undefined ? {} : { durationUs }), payload } });
+      }
     } catch (err: unknown) {
+      if (!tracked) track({ record, rigId: undefined, kind: undefined, endUs: 0, done: true });
       await deadLetter(record, err);
     }
     await chain;
-    await record.commit();
-    counts.processed++;
   };
 
   return {
@@ -202,21 +334,16 @@ export function createFusionWorker(
     start(onFatal) {
       if (state !== 'idle') return;
       state = 'running';
+      onFatalHandler = onFatal;
       subscription = bus
         .subscribe({ groupId: config.groupId, topics: [config.topics.lidar, config.topics.camera, config.topics.audio, config.topics.motion], fromBeginning: true })
         .pipe(concatMap((r) => handle(r)))
-        .subscribe({
-          error: (err: unknown) => {
-            state = 'failed';
-            logger?.error({ error: errorName(err) }, 'fusion worker failed');
-            onFatal?.(err);
-          },
-        });
+        .subscribe({ error: fail });
     },
     isReady: () => state === 'running',
     async drain() {
       if (state === 'stopped') return;
-      state = 'draining';
+      if (state !== 'failed') state = 'draining';
       subscription?.unsubscribe();
       for (const rig of rigs.values()) rig.input.complete();
       await chain;
