@@ -18,7 +18,8 @@ const CAM_TO_BODY = [0, 0, 1, 0, -1, 0, 0, 0, 0, -1, 0, 0, 0, 0, 0, 1];
 const RIGS = ['rig-a', 'rig-b'] as const;
 const SWEEPS_BEFORE = 30;
 const SWEEPS_AFTER = 20;
-const KILL_AFTER_FRAMES = 15;
+const KILL_AFTER_FRAMES = 20;
+const CAMERA_LAG_B = 5;
 
 const registry = new SchemaRegistry();
 const lidarCodec = createCodec<LidarObjects>(registry, lidarObjectsSchema);
@@ -68,7 +69,8 @@ it('fusion worker over real Kafka and Redis: stopped abruptly mid-run and restar
     lidar: uniqueName('obs.lidar'), camera: uniqueName('obs.camera'), audio: uniqueName('obs.audio'),
     motion: uniqueName('obs.motion'), output: uniqueName('fused.detections'),
   };
-  const config = { ...base, topics, groupId: uniqueName('fusion-worker') };
+  // A frame whose camera is missing waits up to 1 s (processing time) for it.
+  const config = { ...base, topics, groupId: uniqueName('fusion-worker'), align: { ...base.align, timeoutUs: 1_000_000 } };
   const keyPrefix = `${uniqueName('fusion-eo')}:`;
   // Stable per instance, as in deployment: the restarted instance fences its predecessor's open transaction.
   const transactionalId = uniqueName('fusion-txn');
@@ -79,32 +81,31 @@ it('fusion worker over real Kafka and Redis: stopped abruptly mid-run and restar
   let storeB: RedisStateStore | undefined;
   let workerB: FusionWorker | undefined;
   try {
-    await admin.admin.createTopics(Object.values(topics).map((topic) => ({ topic, partitions: 2 })));
-    const publishSweeps = async (from: number, to: number) => {
+    // One partition: both rigs share every input partition, so a committed frame of one rig cannot move the
+    // group's offset past records the other rig still needs; its own later records are redelivered after the
+    // restart and must be recognised from the checkpoint.
+    await admin.admin.createTopics(Object.values(topics).map((topic) => ({ topic, partitions: 1 })));
+    // rig-b's camera runs CAMERA_LAG_B sweeps behind its LIDAR in the topics, so rig-b's frames wait for it
+    // and fall behind rig-a's: a committed rig-a frame cannot move the group's offset past rig-b records still
+    // needed, and rig-a's own already-fused records are redelivered after the restart.
+    const publishSweeps = async (from: number, to: number, last: boolean) => {
       for (let i = from; i < to; i++) {
-        for (const rigId of RIGS) {
-          const s = sweep(rigId, i);
-          await admin.publish(topics.motion, [{ key: rigId, value: s.motion }]);
-          await admin.publish(topics.camera, [{ key: rigId, value: s.camera }]);
-          await admin.publish(topics.lidar, [{ key: rigId, value: s.lidar }]);
-        }
+        const a = sweep('rig-a', i);
+        const b = sweep('rig-b', i);
+        await admin.publish(topics.motion, [{ key: 'rig-a', value: a.motion }, { key: 'rig-b', value: b.motion }]);
+        await admin.publish(topics.camera, [{ key: 'rig-a', value: a.camera }]);
+        if (i >= CAMERA_LAG_B) await admin.publish(topics.camera, [{ key: 'rig-b', value: sweep('rig-b', i - CAMERA_LAG_B).camera }]);
+        await admin.publish(topics.lidar, [{ key: 'rig-a', value: a.lidar }, { key: 'rig-b', value: b.lidar }]);
       }
+      if (last) for (let i = to - CAMERA_LAG_B; i < to; i++) await admin.publish(topics.camera, [{ key: 'rig-b', value: sweep('rig-b', i).camera }]);
     };
-    await publishSweeps(0, SWEEPS_BEFORE);
+    await publishSweeps(0, SWEEPS_BEFORE, false);
 
-    // First instance: dropped without drain after its 15th frame, while its transactions are in flight.
-    let framesA = 0;
-    let killed!: () => void;
-    const killedAt = new Promise<void>((resolve) => { killed = resolve; });
-    const workerA = createFusionWorker(busA, config, storeA, {
-      onOutput: () => {
-        framesA++;
-        if (framesA === KILL_AFTER_FRAMES) killed();
-      },
-    });
+    // First instance: dropped without drain once 20 of its frames are committed, while more are in flight.
+    const workerA = createFusionWorker(busA, config, storeA);
     for (const rigId of RIGS) await workerA.calibration.publish(calibration(rigId));
     workerA.start(() => undefined);
-    await killedAt;
+    while (workerA.stats().published < KILL_AFTER_FRAMES) await new Promise((resolve) => setTimeout(resolve, 5));
     await busA.close(); // no drain: the consumer leaves, the open transaction and the aligner buffers are lost
     await storeA.close().catch(() => undefined);
     // Mid-run: some frames were committed by the first instance, not all of those it had input for.
@@ -112,7 +113,7 @@ it('fusion worker over real Kafka and Redis: stopped abruptly mid-run and restar
     expect(committedByA).toBeGreaterThan(0);
     expect(committedByA).toBeLessThan(RIGS.length * SWEEPS_BEFORE);
 
-    await publishSweeps(SWEEPS_BEFORE, SWEEPS_BEFORE + SWEEPS_AFTER);
+    await publishSweeps(SWEEPS_BEFORE, SWEEPS_BEFORE + SWEEPS_AFTER, true);
 
     // Second instance: same group, same transactional id, a new connection to the same Redis.
     busB = new KafkaBus({ brokers: kafkaBrokers(), logLevel: 'nothing', transactionalId });
