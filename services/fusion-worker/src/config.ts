@@ -38,6 +38,7 @@ export const fusionConfigSchema = z.strictObject({
     output: z.string().min(1).max(249).default('fused.detections').describe('FusedDetections output'),
   }),
   groupId: z.string().min(1).max(255).default('fusion-worker').describe('Consumer group shared by all instances'),
+  transactionalId: z.string().max(255).default('').describe('Kafka transactional id of this instance, stable across its restarts so a restarted instance fences its predecessor (empty: <groupId>-<hostname>)'),
   calibrationFile: z.string().max(4096).default('').describe('JSON file of RigCalibration records appended to the registry at start (empty: registry only)'),
   align: z.strictObject({
     maxOutOfOrderUs: us(0, 10_000_000, 50_000, 'Allowed out-of-orderness per input, microseconds'),
