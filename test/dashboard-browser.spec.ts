@@ -15,7 +15,8 @@ import { expect, it } from 'vitest';
 
 const CHROMIUM = '/usr/bin/chromium';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SCREENSHOT = path.join(repoRoot, 'services/dashboard/docs/dashboard.png');
+// A test artefact, not a tracked file: the README's picture (services/dashboard/docs) is refreshed by hand.
+const SCREENSHOT = path.join(repoRoot, 'test/artifacts/dashboard.png');
 const TOPICS = ['raw.camera', 'raw.lidar', 'raw.audio', 'raw.motion', 'sim.truth', 'calibration.rig', 'obs.lidar'];
 
 it('shows LIDAR objects in the bird\'s-eye view and a camera image within 15 s', async () => {
