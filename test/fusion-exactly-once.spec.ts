@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SchemaRegistry, createCodec } from '@sensorfuse/codec';
 import { createFusionWorker, loadFusionConfig, type FusionWorker } from '@sensorfuse/fusion-worker';
 import {
@@ -7,7 +10,7 @@ import {
 import { RedisStateStore } from '@sensorfuse/state';
 import { KafkaBus, type ConsumedRecord } from '@sensorfuse/transport';
 import { firstValueFrom, take, timeout, toArray } from 'rxjs';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { kafkaBrokers, redisUrl, uniqueName } from './support/infra.js';
 
 const T0 = 1_767_225_600_000_000;
@@ -63,7 +66,11 @@ function sweep(rigId: string, i: number) {
   };
 }
 
-it('fusion worker over real Kafka and Redis: stopped abruptly mid-run and restarted, read_committed output has exactly one frame per sweep per rig, in order, and the confirmed track keeps its id', async () => {
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+type Stop = 'in-process' | 'sigkill';
+
+async function restartRun(stop: Stop): Promise<void> {
   const base = loadFusionConfig({});
   const topics = {
     lidar: uniqueName('obs.lidar'), camera: uniqueName('obs.camera'), audio: uniqueName('obs.audio'),
@@ -75,7 +82,6 @@ it('fusion worker over real Kafka and Redis: stopped abruptly mid-run and restar
   // Stable per instance, as in deployment: the restarted instance fences its predecessor's open transaction.
   const transactionalId = uniqueName('fusion-txn');
   const admin = new KafkaBus({ brokers: kafkaBrokers(), logLevel: 'error' });
-  const busA = new KafkaBus({ brokers: kafkaBrokers(), logLevel: 'nothing', transactionalId });
   const storeA = await RedisStateStore.connect(redisUrl(), { keyPrefix });
   let busB: KafkaBus | undefined;
   let storeB: RedisStateStore | undefined;
@@ -101,17 +107,46 @@ it('fusion worker over real Kafka and Redis: stopped abruptly mid-run and restar
     };
     await publishSweeps(0, SWEEPS_BEFORE, false);
 
-    // First instance: dropped without drain once 20 of its frames are committed, while more are in flight.
-    const workerA = createFusionWorker(busA, config, storeA);
-    for (const rigId of RIGS) await workerA.calibration.publish(calibration(rigId));
-    workerA.start(() => undefined);
-    while (workerA.stats().published < KILL_AFTER_FRAMES) await new Promise((resolve) => setTimeout(resolve, 5));
-    await busA.close(); // no drain: the consumer leaves, the open transaction and the aligner buffers are lost
+    for (const rigId of RIGS) {
+      // Calibration goes to the registry in Redis (both instances read it from there).
+      await createFusionWorker(admin, config, storeA).calibration.publish(calibration(rigId));
+    }
+    if (stop === 'in-process') {
+      // First instance: dropped without drain once 20 of its frames are committed, while more are in flight.
+      const busA = new KafkaBus({ brokers: kafkaBrokers(), logLevel: 'nothing', transactionalId });
+      const workerA = createFusionWorker(busA, config, storeA);
+      workerA.start(() => undefined);
+      while (workerA.stats().published < KILL_AFTER_FRAMES) await new Promise((resolve) => setTimeout(resolve, 5));
+      await busA.close(); // no drain: the consumer leaves, the open transaction and the aligner buffers are lost
+      // Mid-run: some frames were committed by the first instance, not all of those it had input for.
+      const committedByA = workerA.stats().published;
+      expect(committedByA).toBeGreaterThan(0);
+      expect(committedByA).toBeLessThan(RIGS.length * SWEEPS_BEFORE);
+    } else {
+      // First instance: a child process, SIGKILLed once it reports 20 committed frames.
+      const child = spawn(process.execPath, [
+        '--conditions=source', '--import', 'tsx', path.join(here, 'fusion-worker-child.ts'),
+        kafkaBrokers().join(','), redisUrl(), keyPrefix, transactionalId,
+        JSON.stringify({ topics, groupId: config.groupId, timeoutUs: config.align.timeoutUs }),
+      ], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      const committedByA = await new Promise<number>((resolve, reject) => {
+        let buffered = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          buffered += chunk.toString();
+          const counts = [...buffered.matchAll(/published (\d+)/g)].map((m) => Number(m[1]));
+          const latest = counts.at(-1) ?? 0;
+          if (latest >= KILL_AFTER_FRAMES) {
+            child.kill('SIGKILL');
+            resolve(latest);
+          }
+        });
+        child.on('exit', (code) => { reject(new Error(`fusion child exited early with ${String(code)}`)); });
+      });
+      await exited;
+      expect(committedByA).toBeLessThan(RIGS.length * SWEEPS_BEFORE);
+    }
     await storeA.close().catch(() => undefined);
-    // Mid-run: some frames were committed by the first instance, not all of those it had input for.
-    const committedByA = workerA.stats().published;
-    expect(committedByA).toBeGreaterThan(0);
-    expect(committedByA).toBeLessThan(RIGS.length * SWEEPS_BEFORE);
 
     await publishSweeps(SWEEPS_BEFORE, SWEEPS_BEFORE + SWEEPS_AFTER, true);
 
@@ -152,4 +187,9 @@ it('fusion worker over real Kafka and Redis: stopped abruptly mid-run and restar
     await storeB?.close().catch(() => undefined);
     await admin.close();
   }
-}, 240_000);
+}
+
+describe('fusion worker over real Kafka and Redis: stopped abruptly mid-run and restarted; read_committed output has exactly one frame per sweep per rig, in order, and the confirmed track keeps its id', () => {
+  it('first instance dropped in process without drain', () => restartRun('in-process'), 240_000);
+  it('first instance a child process killed with SIGKILL', () => restartRun('sigkill'), 240_000);
+});
