@@ -1,0 +1,114 @@
+/**
+ * Dump simulator camera frames, pre-processed exactly as the camera worker does (decode, quality,
+ * low-light median, letterbox to 320x192), as raw uint8 HWC RGB plus the truth boxes of the visible
+ * objects in model-input pixels. Output (not committed): <out>/<split>.u8 and <out>/<split>.json.
+ *
+ *   node --conditions=source --import tsx tools/train-detector/dump-dataset.ts <outDir> <split> <seeds,...> [stride]
+ */
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeImage, denoiseIfNoisy, letterbox, measureQuality, toGray, boxToLetterbox } from '@sensorfuse/image';
+import { CoreSimulation, presetScenario, toCameraFrame, type CameraRecord, type TruthRecord } from '@sensorfuse/simulator';
+
+export const CLASSES = ['car', 'truck', 'pedestrian', 'cyclist', 'animal'] as const;
+export const PRESETS = ['urban-day', 'crowded', 'night-rain', 'highway'] as const;
+export const INPUT_W = 320;
+export const INPUT_H = 192;
+/** An object counts as visible (a label / a ground truth to find) from this visible fraction on. */
+export const MIN_VISIBLE = 0.3;
+/** ... and this box size in the 640x384 source image (pixels, both sides). */
+export const MIN_SIDE_PX = 8;
+
+export interface LabelledBox {
+  readonly cls: number;
+  readonly x1: number;
+  readonly y1: number;
+  readonly x2: number;
+  readonly y2: number;
+}
+
+/** Visible truth boxes of one camera frame in source pixels (clipped to the image). */
+export function visibleBoxes(truth: TruthRecord, width: number, height: number): LabelledBox[] {
+  const out: LabelledBox[] = [];
+  for (const o of truth.objects) {
+    const cam = o.camera;
+    const b = cam?.box2d;
+    if (cam === undefined || b === undefined || cam.visibleFraction < MIN_VISIBLE) continue;
+    const x1 = Math.max(0, b.x1);
+    const y1 = Math.max(0, b.y1);
+    const x2 = Math.min(width, b.x2);
+    const y2 = Math.min(height, b.y2);
+    if (x2 - x1 < MIN_SIDE_PX || y2 - y1 < MIN_SIDE_PX) continue;
+    const cls = (CLASSES as readonly string[]).indexOf(o.objectClass);
+    if (cls < 0) continue;
+    out.push({ cls, x1, y1, x2, y2 });
+  }
+  return out;
+}
+
+/** Camera records paired with their truth, every `stride`-th frame, of one preset and seed. */
+export function* framesWithTruth(preset: string, seed: number, durationS: number, stride: number): Generator<{ camera: CameraRecord; truth: TruthRecord }> {
+  const scenario = { ...presetScenario(preset), durationS };
+  const sim = new CoreSimulation(scenario, { seed, sensors: ['camera'] });
+  const pending = new Map<string, CameraRecord>();
+  const truths = new Map<string, TruthRecord>();
+  let n = 0;
+  for (const r of sim.records()) {
+    let key: string | undefined;
+    if (r.kind === 'camera') {
+      key = `${r.sensorId}/${String(r.seq)}`;
+      pending.set(key, r);
+    } else if (r.kind === 'truth') {
+      key = `${r.forSensorId}/${String(r.forSeq)}`;
+      truths.set(key, r);
+    }
+    if (key === undefined) continue;
+    const c = pending.get(key);
+    const t = truths.get(key);
+    if (c !== undefined && t !== undefined) {
+      pending.delete(key);
+      truths.delete(key);
+      if (n++ % stride === 0) yield { camera: c, truth: t };
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const [outDir, split, seedList, strideArg, durationArg] = process.argv.slice(2);
+  if (outDir === undefined || split === undefined || seedList === undefined) {
+    throw new Error('usage: dump-dataset.ts <outDir> <split> <seed,seed,...> [stride=3] [durationS=30]');
+  }
+  const seeds = seedList.split(',').map(Number);
+  const stride = Number(strideArg ?? 3);
+  const durationS = Number(durationArg ?? 30);
+  mkdirSync(outDir, { recursive: true });
+  const chunks: Uint8Array[] = [];
+  const labels: { preset: string; seed: number; seq: number; boxes: LabelledBox[] }[] = [];
+  for (const preset of PRESETS) {
+    for (const seed of seeds) {
+      for (const { camera, truth } of framesWithTruth(preset, seed, durationS, stride)) {
+        const decoded = await decodeImage(toCameraFrame(camera), { maxPixels: 16_000_000 });
+        const q = measureQuality(toGray(decoded), decoded.width, decoded.height, {
+          blurReferenceVariance: 100, noiseReferenceSigma: 10, underExposedLevel: 16, overExposedLevel: 240, blockageGrid: 8, blockageStdThreshold: 2,
+        });
+        const { image } = await denoiseIfNoisy(decoded, q.noiseSigma, { noiseSigmaThreshold: 8, medianSize: 3 });
+        const { image: boxed, geometry } = await letterbox(image, { width: INPUT_W, height: INPUT_H, padValue: 114 });
+        chunks.push(boxed.data);
+        const boxes = visibleBoxes(truth, decoded.width, decoded.height).map((b) => {
+          const l = boxToLetterbox({ xMin: b.x1, yMin: b.y1, xMax: b.x2, yMax: b.y2 }, geometry);
+          return { cls: b.cls, x1: l.xMin, y1: l.yMin, x2: l.xMax, y2: l.yMax };
+        });
+        labels.push({ preset, seed, seq: camera.seq, boxes });
+      }
+      console.log(`${split}: ${preset} seed ${String(seed)} → ${String(labels.length)} frames so far`);
+    }
+  }
+  const all = new Uint8Array(chunks.length * INPUT_W * INPUT_H * 3);
+  chunks.forEach((c, i) => {
+    all.set(c, i * INPUT_W * INPUT_H * 3);
+  });
+  writeFileSync(join(outDir, `${split}.u8`), all);
+  writeFileSync(join(outDir, `${split}.json`), JSON.stringify({ width: INPUT_W, height: INPUT_H, classes: CLASSES, frames: labels }));
+}
+
+if (process.argv[1]?.endsWith('dump-dataset.ts') === true) await main();
