@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { loadConfig, type LoadedConfig } from '@sensorfuse/config';
 import { telemetryConfigSchema } from '@sensorfuse/telemetry';
 import { busConfigSchema } from '@sensorfuse/worker';
@@ -5,8 +6,18 @@ import { z } from 'zod';
 
 export const CAMERA_ENV_PREFIX = 'SENSORFUSE_CAMERA_';
 
+/** The `model.path` default: the simulator detector shipped in the repository (models/sim-detector, see its MODEL_CARD.md). */
+export const SHIPPED_MODEL = 'models/sim-detector/sim-detector.onnx';
+/** Where that file is, resolved from this package (src/ and dist/ are both one level below it), so it is found from any working directory. */
+export const SHIPPED_MODEL_PATH = fileURLToPath(new URL(`../../../${SHIPPED_MODEL}`, import.meta.url));
+
 export const cameraModelSchema = z.strictObject({
-  path: z.string().min(0).max(4096).default('').describe('The detector .onnx file (required: the worker will not start without one)'),
+  path: z
+    .string()
+    .min(0)
+    .max(4096)
+    .default(SHIPPED_MODEL)
+    .describe('The detector .onnx file; the default is the simulator detector shipped in the repository (resolved from the package, any working directory), another relative path is resolved against the working directory'),
   cardPath: z.string().min(0).max(4096).default('').describe('Its model card JSON; empty = next to the model (x.onnx → x.card.json)'),
   layout: z
     .enum(['card', 'yolo', 'nms-n6', 'nms-1n7'])
@@ -66,7 +77,8 @@ export type CameraConfig = LoadedConfig<typeof cameraConfigSchema>;
 export type CameraModelConfig = CameraConfig['model'];
 export type CameraParamsConfig = CameraConfig['camera'];
 
-/** Defaults < JSON file (SENSORFUSE_CAMERA_CONFIG_FILE) < environment (SENSORFUSE_CAMERA_*). */
+/** Defaults < JSON file (SENSORFUSE_CAMERA_CONFIG_FILE) < environment (SENSORFUSE_CAMERA_*); the shipped model's path made absolute. */
 export function loadCameraConfig(env?: Readonly<Record<string, string | undefined>>): CameraConfig {
-  return loadConfig(cameraConfigSchema, { envPrefix: CAMERA_ENV_PREFIX, ...(env === undefined ? {} : { env }) });
+  const config = loadConfig(cameraConfigSchema, { envPrefix: CAMERA_ENV_PREFIX, ...(env === undefined ? {} : { env }) });
+  return config.model.path === SHIPPED_MODEL ? Object.freeze({ ...config, model: Object.freeze({ ...config.model, path: SHIPPED_MODEL_PATH }) }) : config;
 }
