@@ -1,5 +1,6 @@
 import { SchemaRegistry, createCodec } from '@sensorfuse/codec';
 import { loadAudioConfig, openAudioWorker } from '@sensorfuse/audio-worker';
+import { loadCameraConfig, openCameraWorker } from '@sensorfuse/camera-worker';
 import { createFusionWorker, loadFusionConfig, type FusionWorker } from '@sensorfuse/fusion-worker';
 import { createLidarWorker, loadLidarConfig } from '@sensorfuse/lidar-worker';
 import { createMotionWorker, loadMotionConfig } from '@sensorfuse/motion-worker';
@@ -68,6 +69,8 @@ export class Pipeline {
     );
     // The audio worker opens its voice-activity model (Silero, shipped in an npm package) in a worker thread.
     this.workers.push(await openAudioWorker(this.bus, loadAudioConfig()));
+    // The camera worker runs the shipped detector (models/sim-detector) through onnxruntime in a worker thread.
+    this.workers.push(await openCameraWorker(this.bus, loadCameraConfig()));
     for (const worker of this.workers) worker.start(onFatal);
     this.startStatusReader(onFatal);
     this.source = this.runSource().catch((error: unknown) => {
