@@ -30,7 +30,12 @@ export interface FusionWorkerOptions {
   /** Every core output, before it is published (dashboards, tests). */
   readonly onOutput?: (output: FusionOutput) => void;
   readonly registry?: SchemaRegistry;
+  /** Put on every output record as header `x-sensorfuse-instance` (which instance produced a frame). */
+  readonly instanceId?: string;
 }
+
+/** Output header naming the instance that produced the frame (`FusionWorkerOptions.instanceId`). */
+export const INSTANCE_HEADER = 'x-sensorfuse-instance';
 
 export interface FusionWorkerStats extends WorkerStats {
   readonly frames: number;
@@ -238,7 +243,7 @@ export function createFusionWorker(
         // Output and consumed offsets in one transaction: both visible to read_committed readers, or neither.
         const txn = await bus.transaction();
         try {
-          if (record !== undefined) await txn.publish(config.topics.output, [{ key: rigId, value: record }]);
+          if (record !== undefined) await txn.publish(config.topics.output, [{ key: rigId, value: record, ...(options.instanceId === undefined ? {} : { headers: { [INSTANCE_HEADER]: options.instanceId } }) }]);
           if (positions.length > 0) await txn.sendOffsets(config.groupId, positions);
           await txn.commit();
         } catch (err: unknown) {
