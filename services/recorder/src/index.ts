@@ -21,3 +21,17 @@ export { px4Records, type Px4ImportOptions } from './importers/px4.js';
 export { writeImported, publishImported, TRUTH_BOXES_TOPIC, type ImportedRecord } from './importers/common.js';
 export { FoxgloveConverter, FOXGLOVE_TOPIC_PREFIX, quaternionOf, type FoxgloveMessage } from './foxglove.js';
 export { McapFile, type McapFileOptions, type ChunkCompressor } from './mcap-file.js';
+export {
+  ousterRecords,
+  parseOusterMetadata,
+  OusterSweepAssembler,
+  OusterXyzLut,
+  OUSTER_POINT_STRIDE,
+  OUSTER_GEN1_LIDAR_ORIGIN_TO_BEAM_ORIGIN_MM,
+  OUSTER_DEFAULT_LIDAR_TO_SENSOR,
+  type OusterImportOptions,
+  type OusterMetadata,
+  type OusterSweep,
+} from './importers/ouster.js';
+export { readPcapUdp, type UdpDatagram } from './importers/pcap.js';
+export { datasetRecords, isDatasetKind, DATASET_KINDS, type DatasetKind, type DatasetImportOptions } from './importers/datasets.js';
