@@ -44,6 +44,15 @@ export function toUserError(error: unknown): UserError | undefined {
       return new UserError(error.message, EXIT.portInUse, 'choose another port with --port or stop the other process', { cause: error });
     case 'BrokerUnavailableError':
       return new UserError(errorMessage(error), EXIT.kafkaUnreachable, 'is Kafka running? `sensorfuse up` starts a local one', { cause: error });
+    case 'ModelNotFoundError':
+      return new UserError(errorMessage(error), EXIT.modelMissing, 'check model.path (SENSORFUSE_CAMERA_MODEL_PATH); the shipped model is models/sim-detector/sim-detector.onnx', { cause: error });
+    case 'RecordingIoError':
+    case 'RecordingFormatError':
+    case 'DatasetFormatError':
+    case 'RecorderUsageError':
+      return new UserError(errorMessage(error), EXIT.usage, 'check the file or folder given on the command line (a recording cut short: `sensorfuse recover <file>`)', { cause: error });
+    case 'InvalidScenarioError':
+      return new UserError(errorMessage(error), EXIT.usage, 'preset scenarios: urban-day, night-rain, sensor-dropout, crowded, highway', { cause: error });
     case 'StateUnavailableError':
     case 'StateConnectionError':
       return new UserError(errorMessage(error), EXIT.redisUnreachable, 'is Redis running? `sensorfuse up` starts a local one', { cause: error });

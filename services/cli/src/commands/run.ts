@@ -1,8 +1,42 @@
+import { Command } from 'commander';
 import { startDashboard } from '@sensorfuse/dashboard';
 import { runService } from '@sensorfuse/runtime';
 import { MemoryStateStore } from '@sensorfuse/state';
 import { KafkaBus, MemoryBus, type Bus } from '@sensorfuse/transport';
+import { brokersOf } from '../config.js';
+import { brokerText, integer, settingsOf, shared, withExamples } from '../options.js';
 import { Pipeline } from '../pipeline/embedded.js';
+
+/** `sensorfuse run` (the default command, what `npm start` runs). */
+export function runCommand(): Command {
+  const command = new Command('run')
+    .description('Run the whole pipeline: simulator → camera, LIDAR, audio, motion, sensor workers → fusion, with the dashboard. Embedded (one process, in-memory bus) unless --kafka is given.')
+    .option('--scenario <name>', shared('scenario', 'simulator scenario used as the source'))
+    .option('--seed <n>', shared('seed', 'simulator seed'), integer('--seed', 0, 2 ** 31 - 1))
+    .option('--duration <s>', shared('duration', 'stop after this many seconds of simulated time, 0 = until Ctrl-C'), integer('--duration', 0, 86_400))
+    .option('--kafka <brokers>', shared('kafka', 'run over Kafka instead of the in-memory bus'), brokerText)
+    .option('--redis <url>', shared('redis', 'Redis for state in deployed mode'))
+    .option('--port <port>', shared('port', 'dashboard port on 127.0.0.1, 0 picks a free one'), integer('--port', 0, 65_535))
+    .action(async (_options: unknown, cmd: Command) => {
+      const s = settingsOf(cmd);
+      const kafka = brokersOf(s.kafka);
+      await runEmbedded({
+        scenario: s.scenario,
+        seed: s.seed,
+        port: s.port,
+        ...(s.duration > 0 ? { duration: s.duration } : {}),
+        ...(kafka === undefined ? {} : { kafka }),
+        ...(s.redis === '' ? {} : { redis: s.redis }),
+      });
+    });
+  return withExamples(command, [
+    'sensorfuse run',
+    'sensorfuse run --scenario night-rain --duration 30',
+    'sensorfuse run --port 0',
+    'sensorfuse run --kafka 127.0.0.1:9092 --redis redis://127.0.0.1:6379',
+    'SENSORFUSE_PORT=9000 sensorfuse run --config sensorfuse.yaml',
+  ], 'Prints a status line every 2 s (rates, latency, tracks, missing modalities) and a summary on Ctrl-C.');
+}
 
 export interface RunOptions {
   readonly scenario: string;

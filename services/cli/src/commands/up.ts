@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
+import { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { EXIT, UserError } from '../errors.js';
+import { integer, withExamples } from '../options.js';
 
 const SCRIPTS_DIR = fileURLToPath(new URL('../../../../deploy/local/', import.meta.url));
 
@@ -49,4 +51,26 @@ export async function down(options: LocalInfraOptions): Promise<void> {
   const redis = await runScript('redis.sh', 'stop', env);
   if (kafka !== 0) throw scriptFailure('kafka.sh', kafka);
   if (redis !== 0) throw scriptFailure('redis.sh', redis);
+}
+
+/** `sensorfuse up` and `sensorfuse down`. */
+export function upCommands(): Command[] {
+  const upCommand = new Command('up')
+    .description('Start a local Kafka 3.9 broker (KRaft, fetched with Maven) and redis-server on loopback, without Docker; they keep running.')
+    .option('--kafka-port <port>', 'broker port (the controller uses port+1)', integer('--kafka-port', 1024, 65_534), 9092)
+    .option('--redis-port <port>', 'Redis port', integer('--redis-port', 1024, 65_535), 6379)
+    .action(async (options: LocalInfraOptions) => {
+      await up(options);
+    });
+  const downCommand = new Command('down')
+    .description('Stop the Kafka broker and Redis that `sensorfuse up` started.')
+    .option('--kafka-port <port>', 'broker port', integer('--kafka-port', 1024, 65_534), 9092)
+    .option('--redis-port <port>', 'Redis port', integer('--redis-port', 1024, 65_535), 6379)
+    .action(async (options: LocalInfraOptions) => {
+      await down(options);
+    });
+  return [
+    withExamples(upCommand, ['sensorfuse up', 'sensorfuse up --kafka-port 19092 --redis-port 16379'], 'Needs java and mvn for Kafka and redis-server (exit 4 names the missing tool). Stop them with `sensorfuse down`.'),
+    withExamples(downCommand, ['sensorfuse down', 'sensorfuse down --kafka-port 19092 --redis-port 16379']),
+  ];
 }

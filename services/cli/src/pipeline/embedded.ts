@@ -27,7 +27,7 @@ export interface PipelineOptions {
 const SOURCE_TOPICS = ['raw.camera', 'raw.lidar', 'raw.audio', 'raw.motion', 'raw.sensor', 'sim.truth', 'calibration.rig'];
 const OBSERVATION_TOPICS = ['obs.lidar', 'obs.motion', 'obs.camera', 'obs.audio', 'obs.sensor', 'fused.detections'];
 
-function scenarioByName(name: string): ReturnType<typeof presetScenario> {
+export function scenarioByName(name: string): ReturnType<typeof presetScenario> {
   if (!(PRESET_NAMES as readonly string[]).includes(name)) {
     throw new UserError(`unknown scenario "${name}"`, EXIT.usage, `choose one of: ${PRESET_NAMES.join(', ')}`);
   }
