@@ -1,4 +1,4 @@
-import { MotionSampleRejectedError, MotionEstimator, type EgoState as FilterState, type MotionEstimatorParams, type MotionSample as FilterSample, type MotionStats } from '@sensorfuse/filters';
+import { MotionSampleRejectedError, MotionEstimator, type EgoState as FilterState, type EnuOrigin, type MotionEstimatorParams, type MotionSample as FilterSample, type MotionStats } from '@sensorfuse/filters';
 import type { EgoState, GnssFix, ImuSample, MotionSample } from '@sensorfuse/schemas';
 import type { Micros } from '@sensorfuse/time';
 import { NonFiniteStateError } from './errors.js';
@@ -59,6 +59,7 @@ export class MotionCore {
   private magIgnored = 0;
   /** Counters at the previous output, for the per-output deltas. */
   private base = { aided: 0, rejected: 0, imputed: 0 };
+  private origin: EnuOrigin | undefined;
 
   constructor(options: MotionCoreOptions) {
     this.options = options;
@@ -95,6 +96,14 @@ export class MotionCore {
       push(this.estimator.update(gnssOf(t, fix), received));
     }
     return states.map((s) => this.toEgoState(sample.rigId, s));
+  }
+
+  /**
+   * The WGS-84 anchor of the published ENU frame (the first good fix), undefined before full
+   * navigation: what a consumer needs to put `position` on a map or compare it with another frame.
+   */
+  enuOrigin(): EnuOrigin | undefined {
+    return this.origin;
   }
 
   stats(): MotionCoreStats {
@@ -135,6 +144,7 @@ export class MotionCore {
     }
     this.seq++;
     this.base = { aided, rejected, imputed };
+    if (s.origin !== undefined) this.origin = s.origin;
     return out;
   }
 }
