@@ -1,4 +1,5 @@
 import type { PointCloud } from './cloud.js';
+import { Scratch } from './scratch.js';
 
 export type ClassHint = 'vehicle' | 'pedestrian' | 'cyclist' | 'unknown';
 
@@ -28,7 +29,14 @@ export interface BoxFitParams {
  * rectangle whose edges have the most points close to them wins. Better than a min-area rectangle
  * on partly seen cars, whose visible points form an L. Height from min/max z.
  */
-export function fitBox(cloud: PointCloud, indices: Uint32Array, from: number, to: number, params: BoxFitParams): ObjectBox {
+export function fitBox(
+  cloud: PointCloud,
+  indices: Uint32Array,
+  from: number,
+  to: number,
+  params: BoxFitParams,
+  scratch: Scratch = new Scratch(),
+): ObjectBox {
   const { x, y, z, intensity } = cloud;
   const count = to - from;
   let minZ = Infinity;
@@ -48,9 +56,17 @@ export function fitBox(cloud: PointCloud, indices: Uint32Array, from: number, to
   cx /= Math.max(1, count);
   cy /= Math.max(1, count);
   const step = (Math.max(0.1, params.angleStepDeg) * Math.PI) / 180;
-  const c1 = new Float64Array(count);
-  const c2 = new Float64Array(count);
-  const score = (theta: number): number => closeness(x, y, indices, from, count, cx, cy, theta, c1, c2);
+  // The cluster's points relative to its centroid, gathered once into contiguous arrays.
+  const px = scratch.f64('box.px', count);
+  const py = scratch.f64('box.py', count);
+  for (let t = 0; t < count; t++) {
+    const i = indices[from + t] as number;
+    px[t] = (x[i] as number) - cx;
+    py[t] = (y[i] as number) - cy;
+  }
+  const c1 = scratch.f64('box.c1', count);
+  const c2 = scratch.f64('box.c2', count);
+  const score = (theta: number): number => closeness(px, py, count, theta, c1, c2);
   // Coarse-to-fine: 5× the step over [0°, 90°), then the step around the best coarse heading.
   // The closeness score is smooth enough in θ that this finds the same optimum at ~1/3 the cost.
   const coarse = step * 5;
@@ -81,12 +97,11 @@ export function fitBox(cloud: PointCloud, indices: Uint32Array, from: number, to
   let max1 = -Infinity;
   let min2 = Infinity;
   let max2 = -Infinity;
-  for (let t = from; t < to; t++) {
-    const i = indices[t] ?? 0;
-    const px = (x[i] ?? 0) - cx;
-    const py = (y[i] ?? 0) - cy;
-    const a = px * cos + py * sin;
-    const b = -px * sin + py * cos;
+  for (let t = 0; t < count; t++) {
+    const u = px[t] as number;
+    const v = py[t] as number;
+    const a = u * cos + v * sin;
+    const b = -u * sin + v * cos;
     if (a < min1) min1 = a;
     if (a > max1) max1 = a;
     if (b < min2) min2 = b;
@@ -116,18 +131,7 @@ export function fitBox(cloud: PointCloud, indices: Uint32Array, from: number, to
 }
 
 /** Zhang et al.'s closeness criterion of heading θ: Σ 1 / max(distance to the nearer edge, d0). */
-function closeness(
-  x: Float32Array,
-  y: Float32Array,
-  indices: Uint32Array,
-  from: number,
-  count: number,
-  cx: number,
-  cy: number,
-  theta: number,
-  c1: Float64Array,
-  c2: Float64Array,
-): number {
+function closeness(px: Float64Array, py: Float64Array, count: number, theta: number, c1: Float64Array, c2: Float64Array): number {
   const d0 = 0.01;
   const cos = Math.cos(theta);
   const sin = Math.sin(theta);
@@ -136,11 +140,10 @@ function closeness(
   let min2 = Infinity;
   let max2 = -Infinity;
   for (let t = 0; t < count; t++) {
-    const i = indices[from + t] ?? 0;
-    const px = (x[i] ?? 0) - cx;
-    const py = (y[i] ?? 0) - cy;
-    const a = px * cos + py * sin;
-    const b = -px * sin + py * cos;
+    const u = px[t] as number;
+    const v = py[t] as number;
+    const a = u * cos + v * sin;
+    const b = -u * sin + v * cos;
     c1[t] = a;
     c2[t] = b;
     if (a < min1) min1 = a;
@@ -150,8 +153,8 @@ function closeness(
   }
   let score = 0;
   for (let t = 0; t < count; t++) {
-    const a = c1[t] ?? 0;
-    const b = c2[t] ?? 0;
+    const a = c1[t] as number;
+    const b = c2[t] as number;
     const d1 = Math.min(max1 - a, a - min1);
     const d2 = Math.min(max2 - b, b - min2);
     score += 1 / Math.max(Math.min(d1, d2), d0);

@@ -1,13 +1,25 @@
-import { selectByMask, viewPoints, type PointCloud, type PointLayout, type ViewOptions } from './cloud.js';
+import {
+  float32SourceOf,
+  selectByMask,
+  selectByMaskInto,
+  sourceOfCloud,
+  viewPoints,
+  type Float32Source,
+  type PointCloud,
+  type PointLayout,
+  type ViewOptions,
+} from './cloud.js';
 import { fitBox, type BoxFitParams, type ObjectBox } from './box.js';
 import { euclideanClusters, type ClusterParams } from './cluster.js';
-import { prefilter, type PrefilterParams, type PrefilterStats } from './filters.js';
+import { removeNoiseAndOutliers } from './denoise.js';
+import { prefilterInto, type PrefilterParams, type PrefilterStats } from './filters.js';
 import { segmentGround, type GroundParams } from './ground.js';
 import { GridIndex } from './grid-index.js';
 import { KdTree } from './kdtree.js';
 import { removeWeatherNoise, type NoiseParams } from './noise.js';
-import { radiusOutlierRemoval, statisticalOutlierRemoval, type RadiusOutlierParams, type StatisticalOutlierParams } from './outliers.js';
+import { statisticalOutlierRemoval, type RadiusOutlierParams, type StatisticalOutlierParams } from './outliers.js';
 import { fitPlaneLeastSquares, type Plane } from './plane.js';
+import { Scratch } from './scratch.js';
 import { voxelGrid, type VoxelGridParams } from './voxel-grid.js';
 
 export type OutlierMethod = 'radius' | 'statistical' | 'none';
@@ -105,8 +117,20 @@ export function resolveLidarParams(partial: DeepPartial<LidarParams> = {}): Lida
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object | null ? Partial<T[K]> : T[K] };
 
-function toCloud(input: ScanInput, options: ViewOptions): PointCloud {
-  return 'bytes' in input ? viewPoints(input.bytes, input.layout, options).toCloud() : input;
+/**
+ * Buffers of the chain reused from sweep to sweep (processScan is synchronous, so one set per
+ * module instance — per worker thread — is enough). Results never alias them.
+ */
+const chainScratch = new Scratch();
+
+function scratchCloud(scratch: Scratch, name: string, n: number): PointCloud {
+  return { length: n, x: scratch.f32(`${name}.x`, n), y: scratch.f32(`${name}.y`, n), z: scratch.f32(`${name}.z`, n), intensity: scratch.f32(`${name}.i`, n) };
+}
+
+function sourceOf(input: ScanInput, options: ViewOptions): Float32Source {
+  if (!('bytes' in input)) return sourceOfCloud(input);
+  // Aligned float32 payloads (KITTI, nuScenes, the simulator) are read in place, without a copy.
+  return float32SourceOf(input.bytes, input.layout, options) ?? sourceOfCloud(viewPoints(input.bytes, input.layout, options).toCloud());
 }
 
 /**
@@ -116,44 +140,54 @@ function toCloud(input: ScanInput, options: ViewOptions): PointCloud {
  * valid point.
  */
 export function processScan(input: ScanInput, params: LidarParams = DEFAULT_LIDAR_PARAMS): ScanResult {
-  const raw = toCloud(input, { maxPoints: params.maxPoints });
-  const pre = prefilter(raw, params.prefilter);
-  const vox = voxelGrid(pre.cloud, params.voxel);
+  const scratch = chainScratch;
+  const src = sourceOf(input, { maxPoints: params.maxPoints });
+  const pre = prefilterInto(src, params.prefilter, scratchCloud(scratch, 'pre', src.count));
+  const vox = voxelGrid(pre.cloud, params.voxel, {
+    bounds: pre.bounds,
+    scratch,
+    out: scratchCloud(scratch, 'vox', pre.cloud.length),
+    voxelOfPoint: 'skip',
+  });
   // One neighbour index serves the noise filter and the outlier filter: noise points are isolated
   // by definition, so leaving them in the index for the outlier counts changes almost nothing.
-  let cloud = vox.cloud;
-  const keep = new Uint8Array(cloud.length).fill(1);
+  const voxels = vox.cloud;
+  const keep = scratch.u8('chain.keep', voxels.length);
+  keep.fill(1);
   const statistical = params.outlierMethod === 'statistical';
-  const tree = cloud.length > 0 && statistical ? new KdTree(cloud) : null;
-  const cell = Math.max(params.noise.minRadius, params.radius.radius);
-  const counter = cloud.length === 0 ? null : (tree ?? GridIndex.build(cloud, cell) ?? new KdTree(cloud));
+  const noiseOn = params.noiseFilter === 'on';
   let noiseRemoved = 0;
-  let noiseFraction = 0;
-  if (params.noiseFilter === 'on' && counter) {
-    const noise = removeWeatherNoise(cloud, params.noise, counter);
-    noiseRemoved = noise.removed;
-    noiseFraction = noise.noiseFraction;
-    keep.set(noise.keep);
-  }
   let outliers = 0;
-  if (counter && params.outlierMethod !== 'none') {
-    const r = tree
-      ? statisticalOutlierRemoval(cloud, params.statistical, tree)
-      : radiusOutlierRemoval(cloud, params.radius, counter);
-    for (let i = 0; i < cloud.length; i++) {
+  if (voxels.length > 0 && statistical) {
+    const tree = new KdTree(voxels);
+    if (noiseOn) {
+      const noise = removeWeatherNoise(voxels, params.noise, tree);
+      noiseRemoved = noise.removed;
+      keep.set(noise.keep);
+    }
+    const r = statisticalOutlierRemoval(voxels, params.statistical, tree);
+    for (let i = 0; i < voxels.length; i++) {
       if (keep[i] === 1 && r.keep[i] === 0) {
         keep[i] = 0;
         outliers++;
       }
     }
+  } else if (voxels.length > 0 && (noiseOn || params.outlierMethod === 'radius')) {
+    const cell = Math.max(params.noise.minRadius, params.radius.radius);
+    const counter = GridIndex.build(voxels, cell, scratch) ?? new KdTree(voxels);
+    const r = removeNoiseAndOutliers(voxels, noiseOn ? params.noise : null, params.outlierMethod === 'radius' ? params.radius : null, counter, keep);
+    noiseRemoved = r.noise;
+    outliers = r.outliers;
   }
-  if (noiseRemoved + outliers > 0) cloud = selectByMask(cloud, keep);
-  const ground = segmentGround(cloud, params.ground);
-  const nonGround = selectByMask(cloud, ground.ground, 0);
-  const clusters = euclideanClusters(nonGround, params.cluster);
+  const noiseFraction = voxels.length > 0 ? noiseRemoved / voxels.length : 0;
+  // The cloud the later steps run on is part of the result: a fresh copy, never scratch.
+  const cloud = selectByMask(voxels, keep);
+  const ground = segmentGround(cloud, params.ground, scratch);
+  const nonGround = selectByMaskInto(cloud, ground.ground, 0, scratchCloud(scratch, 'nonGround', cloud.length - ground.groundCount));
+  const clusters = euclideanClusters(nonGround, params.cluster, scratch);
   const objects: ObjectBox[] = [];
   for (let c = 0; c < clusters.count; c++) {
-    objects.push(fitBox(nonGround, clusters.pointIndex, clusters.start[c] ?? 0, clusters.start[c + 1] ?? 0, params.box));
+    objects.push(fitBox(nonGround, clusters.pointIndex, clusters.start[c] ?? 0, clusters.start[c + 1] ?? 0, params.box, scratch));
   }
   // Cluster labels back onto the denoised cloud (non-ground points in order).
   const clusterOfPoint = new Int32Array(cloud.length).fill(-1);
@@ -162,7 +196,7 @@ export function processScan(input: ScanInput, params: LidarParams = DEFAULT_LIDA
     clusterOfPoint[i] = clusters.labelOfPoint[j++] ?? -1;
   }
   const status: ScanStatus =
-    raw.length === 0 ? { kind: 'empty', reason: 'no-points' } : pre.cloud.length === 0 ? { kind: 'empty', reason: 'no-valid-points' } : { kind: 'ok' };
+    src.count === 0 ? { kind: 'empty', reason: 'no-points' } : pre.cloud.length === 0 ? { kind: 'empty', reason: 'no-valid-points' } : { kind: 'ok' };
   return {
     status,
     objects,
@@ -174,7 +208,7 @@ export function processScan(input: ScanInput, params: LidarParams = DEFAULT_LIDA
     clusterOfPoint,
     counts: {
       prefilter: pre.stats,
-      voxels: vox.cloud.length,
+      voxels: voxels.length,
       noise: noiseRemoved,
       outliers,
       ground: ground.groundCount,

@@ -79,7 +79,11 @@ export function selectPoints(cloud: PointCloud, indices: Uint32Array, count = in
 export function selectByMask(cloud: PointCloud, mask: Uint8Array, keep = 1): PointCloud {
   let count = 0;
   for (let i = 0; i < cloud.length; i++) if (mask[i] === keep) count++;
-  const out = createCloud(count);
+  return selectByMaskInto(cloud, mask, keep, createCloud(count));
+}
+
+/** selectByMask into `out` (capacity ≥ the number of selected points); returns `out` cut to that number. */
+export function selectByMaskInto(cloud: PointCloud, mask: Uint8Array, keep: number, out: PointCloud): PointCloud {
   let o = 0;
   for (let i = 0; i < cloud.length; i++) {
     if (mask[i] !== keep) continue;
@@ -89,7 +93,59 @@ export function selectByMask(cloud: PointCloud, mask: Uint8Array, keep = 1): Poi
     out.intensity[o] = cloud.intensity[i] ?? 0;
     o++;
   }
-  return out;
+  return withLength(out, o);
+}
+
+/**
+ * Interleaved or planar float32 coordinates: attribute a of point i is at arr[i · stride + offset].
+ * A SoA cloud is stride 1, offset 0 per array; a float32 message payload is one array with the
+ * record stride in floats. The same kernel reads both, so the payload needs no copy before filtering.
+ */
+export interface Float32Source {
+  readonly count: number;
+  readonly stride: number;
+  readonly x: Float32Array;
+  readonly ox: number;
+  readonly y: Float32Array;
+  readonly oy: number;
+  readonly z: Float32Array;
+  readonly oz: number;
+  /** null: no intensity field (0). */
+  readonly intensity: Float32Array | null;
+  readonly oi: number;
+}
+
+export function sourceOfCloud(cloud: PointCloud): Float32Source {
+  return { count: cloud.length, stride: 1, x: cloud.x, ox: 0, y: cloud.y, oy: 0, z: cloud.z, oz: 0, intensity: cloud.intensity, oi: 0 };
+}
+
+/**
+ * The payload as a Float32Source without a copy when x, y, z (and intensity, if present) are aligned
+ * float32 fields; null otherwise (then copy with toCloud). Validates the layout first.
+ */
+export function float32SourceOf(bytes: Uint8Array, layout: PointLayout, options: ViewOptions = {}): Float32Source | null {
+  validateLayout(bytes.byteLength, layout, options);
+  const get = (name: string): PointField | undefined => layout.fields.find((f) => f.name === name);
+  const fx = get('x');
+  const fy = get('y');
+  const fz = get('z');
+  const fi = get('intensity') ?? get('reflectance') ?? get('i');
+  const aligned = (f: PointField | undefined): boolean => f === undefined || (f.datatype === 'float32' && f.offset % 4 === 0);
+  if (!fx || !fy || !fz || !aligned(fx) || !aligned(fy) || !aligned(fz) || !aligned(fi)) return null;
+  if (layout.stride % 4 !== 0 || bytes.byteOffset % 4 !== 0) return null;
+  const f = new Float32Array(bytes.buffer, bytes.byteOffset, (layout.count * layout.stride) / 4);
+  return {
+    count: layout.count,
+    stride: layout.stride / 4,
+    x: f,
+    ox: fx.offset / 4,
+    y: f,
+    oy: fy.offset / 4,
+    z: f,
+    oz: fz.offset / 4,
+    intensity: fi ? f : null,
+    oi: fi ? fi.offset / 4 : 0,
+  };
 }
 
 export interface ViewOptions {

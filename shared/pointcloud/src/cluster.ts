@@ -1,5 +1,7 @@
 import type { PointCloud } from './cloud.js';
 import { InvalidPointCloudParamsError } from './errors.js';
+import { radixOrder } from './radix.js';
+import { Scratch } from './scratch.js';
 
 export interface ClusterParams {
   /** Two points closer than this (≤) are in the same cluster, metres (Autoware 0.7). */
@@ -33,9 +35,9 @@ function denseScratch(size: number): Int32Array {
 
 function find(parent: Int32Array, a: number): number {
   let r = a;
-  while ((parent[r] ?? r) !== r) r = parent[r] ?? r;
-  while ((parent[a] ?? a) !== r) {
-    const next = parent[a] ?? a;
+  while ((parent[r] as number) !== r) r = parent[r] as number;
+  while ((parent[a] as number) !== r) {
+    const next = parent[a] as number;
     parent[a] = r;
     a = next;
   }
@@ -49,7 +51,7 @@ function find(parent: Int32Array, a: number): number {
  * internally connected and is one union-find node; neighbouring cells (offsets up to ±2) are joined
  * when any pair of their points is within tolerance. A cloud of identical points is one cell: O(n).
  */
-export function euclideanClusters(cloud: PointCloud, params: ClusterParams): Clusters {
+export function euclideanClusters(cloud: PointCloud, params: ClusterParams, scratch: Scratch = new Scratch()): Clusters {
   const { tolerance, minSize, maxSize } = params;
   if (!(tolerance > 0)) throw new InvalidPointCloudParamsError(`cluster tolerance must be > 0, got ${tolerance}`);
   const n = cloud.length;
@@ -63,130 +65,133 @@ export function euclideanClusters(cloud: PointCloud, params: ClusterParams): Clu
   let minZ = Infinity;
   let maxX = -Infinity;
   let maxY = -Infinity;
+  let maxZ = -Infinity;
   for (let i = 0; i < n; i++) {
-    const px = x[i] ?? 0;
-    const py = y[i] ?? 0;
-    const pz = z[i] ?? 0;
+    const px = x[i] as number;
+    const py = y[i] as number;
+    const pz = z[i] as number;
     if (px < minX) minX = px;
     if (px > maxX) maxX = px;
     if (py < minY) minY = py;
     if (py > maxY) maxY = py;
     if (pz < minZ) minZ = pz;
+    if (pz > maxZ) maxZ = pz;
   }
-  // Two cells of padding so neighbour offsets never wrap.
+  // Two cells of padding so neighbour offsets never wrap. Keys are z innermost (z, then x, then y):
+  // the five z-neighbours of a cell are adjacent in the dense grid, so a 5×5×5 neighbourhood is 25
+  // short runs of memory instead of 125 scattered cells.
   const dimX = Math.floor((maxX - minX) * inv) + 5;
   const dimY = Math.floor((maxY - minY) * inv) + 5;
-  const dimXY = dimX * dimY;
-  let maxZ = -Infinity;
-  for (let i = 0; i < n; i++) if ((z[i] ?? 0) > maxZ) maxZ = z[i] ?? 0;
   const dimZ = Math.floor((maxZ - minZ) * inv) + 5;
+  const dimZX = dimZ * dimX;
   // A dense cell → id array when the grid is small (a cropped sweep: ~2M cells), else the hash.
-  const dense = dimXY * dimZ <= DENSE_GRID_MAX_CELLS ? denseScratch(dimXY * dimZ) : null;
-  let cap = 16;
-  while (cap < n * 2) cap *= 2;
-  const mask = cap - 1;
-  const tableKey = new Float64Array(dense ? 0 : cap).fill(-1);
-  const tableCell = new Int32Array(dense ? 0 : cap);
-  const cellOfPoint = new Int32Array(n);
-  const cellCount: number[] = [];
-  const keyOfCell: number[] = [];
+  const dense = dimZX * dimY <= DENSE_GRID_MAX_CELLS ? denseScratch(dimZX * dimY) : null;
+  // Points sorted by cell key (a radix sort): cells are runs of that order, numbered in key order,
+  // so walking the cells walks the grid row by row and the neighbour lookups ahead stay within a few
+  // rows of memory (cache-resident) instead of jumping across the grid.
+  const keyOf = (i: number): number =>
+    Math.floor(((z[i] as number) - minZ) * inv) + 2 +
+    (Math.floor(((x[i] as number) - minX) * inv) + 2) * dimZ +
+    (Math.floor(((y[i] as number) - minY) * inv) + 2) * dimZX;
+  const cellPoints = scratch.u32('cluster.cellPoints', n);
+  const cellOfPoint = scratch.i32('cluster.cellOfPoint', n);
+  const keyOfCell = scratch.f64('cluster.keyOfCell', n);
+  const cellStart = scratch.u32('cluster.cellStart', n + 1);
+  if (dimZX * dimY <= 4294967295) {
+    const keys = scratch.u32('cluster.keys', n);
+    for (let i = 0; i < n; i++) keys[i] = keyOf(i);
+    cellPoints.set(radixOrder(keys, n, scratch));
+  } else {
+    // A grid beyond 2^32 cells (a sweep kilometres across): a comparator sort, same order.
+    const idx = Array.from({ length: n }, (_, i) => i);
+    const keys = Float64Array.from(idx, keyOf);
+    idx.sort((p, q) => (keys[p] as number) - (keys[q] as number) || p - q);
+    cellPoints.set(idx);
+  }
+  let cells = 0;
+  let prevKey = -1;
+  for (let t = 0; t < n; t++) {
+    const i = cellPoints[t] as number;
+    const k = keyOf(i);
+    if (k !== prevKey) {
+      cellStart[cells] = t;
+      keyOfCell[cells] = k;
+      cells++;
+      prevKey = k;
+    }
+    cellOfPoint[i] = cells - 1;
+  }
+  cellStart[cells] = n;
+  const tableKey = dense ? new Float64Array(0) : new Float64Array(Math.max(16, 1 << Math.ceil(Math.log2(cells * 2 + 1)))).fill(-1);
+  const tableCell = dense ? new Int32Array(0) : new Int32Array(tableKey.length);
+  const mask = tableKey.length - 1;
   const hashOf = (k: number): number => (Math.imul((k % 4294967296) | 0, 0x9e3779b1) ^ Math.imul((k / 4294967296) | 0, 0x85ebca6b)) & mask;
+  for (let c = 0; c < cells; c++) {
+    const k = keyOfCell[c] as number;
+    if (dense) {
+      dense[k] = c;
+      continue;
+    }
+    let h = hashOf(k);
+    while ((tableKey[h] as number) !== -1) h = (h + 1) & mask;
+    tableKey[h] = k;
+    tableCell[h] = c;
+  }
   const lookup = (k: number): number => {
-    if (dense) return dense[k] ?? -1;
     let h = hashOf(k);
     for (;;) {
-      const tk = tableKey[h] ?? -1;
-      if (tk === k) return tableCell[h] ?? -1;
+      const tk = tableKey[h] as number;
+      if (tk === k) return tableCell[h] as number;
       if (tk === -1) return -1;
       h = (h + 1) & mask;
     }
   };
-  for (let i = 0; i < n; i++) {
-    const k =
-      Math.floor(((x[i] ?? 0) - minX) * inv) + 2 +
-      (Math.floor(((y[i] ?? 0) - minY) * inv) + 2) * dimX +
-      (Math.floor(((z[i] ?? 0) - minZ) * inv) + 2) * dimXY;
-    let c: number;
-    if (dense) {
-      c = dense[k] ?? -1;
-      if (c < 0) {
-        c = cellCount.length;
-        dense[k] = c;
-        cellCount.push(0);
-        keyOfCell.push(k);
-      }
-      cellOfPoint[i] = c;
-      cellCount[c] = (cellCount[c] ?? 0) + 1;
-      continue;
-    }
-    let h = hashOf(k);
-    for (;;) {
-      const tk = tableKey[h] ?? -1;
-      if (tk === k) {
-        c = tableCell[h] ?? 0;
-        break;
-      }
-      if (tk === -1) {
-        c = cellCount.length;
-        tableKey[h] = k;
-        tableCell[h] = c;
-        cellCount.push(0);
-        keyOfCell.push(k);
-        break;
-      }
-      h = (h + 1) & mask;
-    }
-    cellOfPoint[i] = c;
-    cellCount[c] = (cellCount[c] ?? 0) + 1;
+  // Coordinates in cell order (contiguous reads below).
+  const sx = scratch.f64('cluster.sx', n);
+  const sy = scratch.f64('cluster.sy', n);
+  const sz = scratch.f64('cluster.sz', n);
+  for (let t = 0; t < n; t++) {
+    const i = cellPoints[t] as number;
+    sx[t] = x[i] as number;
+    sy[t] = y[i] as number;
+    sz[t] = z[i] as number;
   }
-  const cells = cellCount.length;
-  // CSR: points grouped by cell.
-  const cellStart = new Uint32Array(cells + 1);
-  for (let c = 0; c < cells; c++) cellStart[c + 1] = (cellStart[c] ?? 0) + (cellCount[c] ?? 0);
-  const fill = cellStart.slice(0, cells);
-  const cellPoints = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = cellOfPoint[i] ?? 0;
-    cellPoints[fill[c] ?? 0] = i;
-    fill[c] = (fill[c] ?? 0) + 1;
-  }
-  const parent = new Int32Array(cells);
+  const parent = scratch.i32('cluster.parent', cells);
   for (let c = 0; c < cells; c++) parent[c] = c;
   // Half of the 5×5×5 neighbourhood (the other half is visited from the other side).
   const offsetList: number[] = [];
-  for (let dz = -2; dz <= 2; dz++)
-    for (let dy = -2; dy <= 2; dy++)
-      for (let dx = -2; dx <= 2; dx++) {
-        const o = dx + dy * dimX + dz * dimXY;
+  for (let dy = -2; dy <= 2; dy++)
+    for (let dx = -2; dx <= 2; dx++)
+      for (let dz = -2; dz <= 2; dz++) {
+        const o = dz + dx * dimZ + dy * dimZX;
         if (o > 0) offsetList.push(o);
       }
   const offsets = Float64Array.from(offsetList);
   const nOffsets = offsets.length;
   const tol2 = tolerance * tolerance;
   for (let a = 0; a < cells; a++) {
-    const ka = keyOfCell[a] ?? 0;
-    const a0 = cellStart[a] ?? 0;
-    const a1 = cellStart[a + 1] ?? 0;
+    const ka = keyOfCell[a] as number;
+    const a0 = cellStart[a] as number;
+    const a1 = cellStart[a + 1] as number;
+    // a's root stays the root while this loop links other trees under it.
+    const ra = find(parent, a);
     for (let f = 0; f < nOffsets; f++) {
       const key = ka + (offsets[f] as number);
-      const b = dense ? (dense[key] ?? -1) : lookup(key);
+      const b = dense ? (dense[key] as number) : lookup(key);
       if (b < 0) continue;
-      const ra = find(parent, a);
       const rb = find(parent, b);
       if (ra === rb) continue;
-      const b0 = cellStart[b] ?? 0;
-      const b1 = cellStart[b + 1] ?? 0;
+      const b0 = cellStart[b] as number;
+      const b1 = cellStart[b + 1] as number;
       let linked = false;
       for (let p = a0; p < a1 && !linked; p++) {
-        const i = cellPoints[p] ?? 0;
-        const px = x[i] ?? 0;
-        const py = y[i] ?? 0;
-        const pz = z[i] ?? 0;
+        const px = sx[p] as number;
+        const py = sy[p] as number;
+        const pz = sz[p] as number;
         for (let q = b0; q < b1; q++) {
-          const j = cellPoints[q] ?? 0;
-          const dx = (x[j] ?? 0) - px;
-          const dy = (y[j] ?? 0) - py;
-          const dz = (z[j] ?? 0) - pz;
+          const dx = (sx[q] as number) - px;
+          const dy = (sy[q] as number) - py;
+          const dz = (sz[q] as number) - pz;
           if (dx * dx + dy * dy + dz * dz <= tol2) {
             linked = true;
             break;
@@ -196,32 +201,41 @@ export function euclideanClusters(cloud: PointCloud, params: ClusterParams): Clu
       if (linked) parent[rb] = ra;
     }
   }
-  if (dense) for (let c = 0; c < cells; c++) dense[keyOfCell[c] ?? 0] = -1;
-  // Component sizes in points.
-  const compSize = new Uint32Array(cells);
+  if (dense) for (let c = 0; c < cells; c++) dense[keyOfCell[c] as number] = -1;
+  // Component sizes in points, and each component's lowest point index: the tie-break for equal
+  // sizes, independent of the cell layout and of union order.
+  const compSize = scratch.u32('cluster.compSize', cells);
+  compSize.fill(0);
+  const firstPoint = scratch.i32('cluster.firstPoint', cells);
+  firstPoint.fill(0x7fffffff);
   for (let c = 0; c < cells; c++) {
     const r = find(parent, c);
-    compSize[r] = (compSize[r] ?? 0) + (cellCount[c] ?? 0);
+    compSize[r] = (compSize[r] as number) + (cellStart[c + 1] as number) - (cellStart[c] as number);
+  }
+  for (let i = 0; i < n; i++) {
+    const r = find(parent, cellOfPoint[i] as number);
+    if (i < (firstPoint[r] as number)) firstPoint[r] = i;
   }
   const kept: number[] = [];
   for (let c = 0; c < cells; c++) {
-    const s = compSize[c] ?? 0;
-    if (find(parent, c) === c && s >= minSize && s <= maxSize) kept.push(c);
+    const sz = compSize[c] as number;
+    if ((parent[c] as number) === c && sz >= minSize && sz <= maxSize) kept.push(c);
   }
-  // Largest first (as PCL orders its output), ties by first cell for determinism.
-  kept.sort((p, q) => (compSize[q] ?? 0) - (compSize[p] ?? 0) || p - q);
-  const labelOfRoot = new Int32Array(cells).fill(-1);
+  // Largest first (as PCL orders its output), ties by the component's first point for determinism.
+  kept.sort((p, q) => (compSize[q] as number) - (compSize[p] as number) || (firstPoint[p] as number) - (firstPoint[q] as number));
+  const labelOfRoot = scratch.i32('cluster.labelOfRoot', cells);
+  labelOfRoot.fill(-1);
   kept.forEach((root, label) => (labelOfRoot[root] = label));
   const start = new Uint32Array(kept.length + 1);
-  kept.forEach((root, label) => (start[label + 1] = (start[label] ?? 0) + (compSize[root] ?? 0)));
-  const pointIndex = new Uint32Array(start[kept.length] ?? 0);
+  kept.forEach((root, label) => (start[label + 1] = (start[label] as number) + (compSize[root] as number)));
+  const pointIndex = new Uint32Array(start[kept.length] as number);
   const cursor = start.slice(0, kept.length);
   for (let i = 0; i < n; i++) {
-    const label = labelOfRoot[find(parent, cellOfPoint[i] ?? 0)] ?? -1;
+    const label = labelOfRoot[find(parent, cellOfPoint[i] as number)] as number;
     if (label < 0) continue;
     labelOfPoint[i] = label;
-    pointIndex[cursor[label] ?? 0] = i;
-    cursor[label] = (cursor[label] ?? 0) + 1;
+    pointIndex[cursor[label] as number] = i;
+    cursor[label] = (cursor[label] as number) + 1;
   }
   return { labelOfPoint, start, pointIndex, count: kept.length };
 }

@@ -1,4 +1,5 @@
 import type { PointCloud } from './cloud.js';
+import { Scratch } from './scratch.js';
 
 /** Counts the points near a point of the cloud the index was built on. */
 export interface NeighbourCounter {
@@ -13,7 +14,8 @@ const MAX_CELLS = 8_000_000;
  * A dense uniform grid over the cloud's bounding box with the points of each cell stored
  * contiguously (CSR). Radius counting scans the cells the query sphere touches and stops at the cap,
  * so it is bounded however many points share a cell. Cheaper to build than a k-d tree and faster for
- * small radii on voxelised sweeps.
+ * small radii on voxelised sweeps. Cells are numbered z innermost, so the cells a query visits in one
+ * (x, y) column are adjacent: one contiguous range of points per column.
  */
 export class GridIndex implements NeighbourCounter {
   private readonly inv: number;
@@ -31,7 +33,7 @@ export class GridIndex implements NeighbourCounter {
   /** Position of each input point in the cell-sorted copy. */
   private readonly posOf: Uint32Array;
 
-  private constructor(cloud: PointCloud, cell: number, minX: number, minY: number, minZ: number, dims: [number, number, number]) {
+  private constructor(cloud: PointCloud, cell: number, minX: number, minY: number, minZ: number, dims: [number, number, number], scratch: Scratch) {
     this.inv = 1 / cell;
     this.minX = minX;
     this.minY = minY;
@@ -39,25 +41,28 @@ export class GridIndex implements NeighbourCounter {
     [this.dimX, this.dimY, this.dimZ] = dims;
     const n = cloud.length;
     const cells = this.dimX * this.dimY * this.dimZ;
-    const cellOf = new Uint32Array(n);
-    const start = new Uint32Array(cells + 1);
+    const cellOf = scratch.u32('grid.cellOf', n);
+    const start = scratch.u32('grid.start', cells + 1);
+    start.fill(0);
+    const { x, y, z } = cloud;
     for (let i = 0; i < n; i++) {
-      const c = this.cellIndex(cloud.x[i] as number, cloud.y[i] as number, cloud.z[i] as number);
+      const c = this.cellIndex(x[i] as number, y[i] as number, z[i] as number);
       cellOf[i] = c;
       start[c + 1] = (start[c + 1] as number) + 1;
     }
     for (let c = 0; c < cells; c++) start[c + 1] = (start[c + 1] as number) + (start[c] as number);
-    const fill = start.slice(0, cells);
-    const xyz = new Float64Array(3 * n);
-    const posOf = new Uint32Array(n);
+    const fill = scratch.u32('grid.fill', cells);
+    fill.set(start.subarray(0, cells));
+    const xyz = scratch.f64('grid.xyz', 3 * n);
+    const posOf = scratch.u32('grid.posOf', n);
     for (let i = 0; i < n; i++) {
       const c = cellOf[i] as number;
       const p = fill[c] as number;
       fill[c] = p + 1;
       posOf[i] = p;
-      xyz[3 * p] = cloud.x[i] as number;
-      xyz[3 * p + 1] = cloud.y[i] as number;
-      xyz[3 * p + 2] = cloud.z[i] as number;
+      xyz[3 * p] = x[i] as number;
+      xyz[3 * p + 1] = y[i] as number;
+      xyz[3 * p + 2] = z[i] as number;
     }
     this.start = start;
     this.xyz = xyz;
@@ -65,8 +70,11 @@ export class GridIndex implements NeighbourCounter {
     this.posOf = posOf;
   }
 
-  /** A grid of the given cell size, or null when the cloud is empty or the grid would be too large. */
-  static build(cloud: PointCloud, cell: number): GridIndex | null {
+  /**
+   * A grid of the given cell size, or null when the cloud is empty or the grid would be too large.
+   * With a scratch, the index lives in its buffers: valid until the next build on the same scratch.
+   */
+  static build(cloud: PointCloud, cell: number, scratch: Scratch = new Scratch()): GridIndex | null {
     const n = cloud.length;
     if (n === 0 || !(cell > 0)) return null;
     let minX = Infinity;
@@ -92,20 +100,19 @@ export class GridIndex implements NeighbourCounter {
       Math.floor((maxZ - minZ) / cell) + 1,
     ];
     if (!dims.every(Number.isFinite) || dims[0] * dims[1] * dims[2] > MAX_CELLS) return null;
-    return new GridIndex(cloud, cell, minX, minY, minZ, dims);
+    return new GridIndex(cloud, cell, minX, minY, minZ, dims, scratch);
   }
 
   private cellIndex(x: number, y: number, z: number): number {
     const ix = Math.min(this.dimX - 1, Math.floor((x - this.minX) * this.inv));
     const iy = Math.min(this.dimY - 1, Math.floor((y - this.minY) * this.inv));
     const iz = Math.min(this.dimZ - 1, Math.floor((z - this.minZ) * this.inv));
-    return ix + this.dimX * (iy + this.dimY * iz);
+    return iz + this.dimZ * (ix + this.dimX * iy);
   }
 
-  private scanCell(cell: number, qx: number, qy: number, qz: number, r2: number, count: number, cap: number): number {
+  private scanRange(from: number, to: number, qx: number, qy: number, qz: number, r2: number, count: number, cap: number): number {
     const xyz = this.xyz;
-    const e = this.start[cell + 1] as number;
-    for (let p = this.start[cell] as number; p < e; p++) {
+    for (let p = from; p < to; p++) {
       const dx = (xyz[3 * p] as number) - qx;
       const dy = (xyz[3 * p + 1] as number) - qy;
       const dz = (xyz[3 * p + 2] as number) - qz;
@@ -117,34 +124,45 @@ export class GridIndex implements NeighbourCounter {
   countNear(i: number, radius: number, cap: number): number {
     const c = this.cellOf[i] as number;
     const q = this.posOf[i] as number;
-    const qx = this.xyz[3 * q] as number;
-    const qy = this.xyz[3 * q + 1] as number;
-    const qz = this.xyz[3 * q + 2] as number;
+    const xyz = this.xyz;
+    const qx = xyz[3 * q] as number;
+    const qy = xyz[3 * q + 1] as number;
+    const qz = xyz[3 * q + 2] as number;
     const r2 = radius * radius;
+    const start = this.start;
+    const c0 = start[c] as number;
+    const c1 = start[c + 1] as number;
     // Own cell first: in dense regions it alone usually reaches the cap.
-    let count = this.scanCell(c, qx, qy, qz, r2, 0, cap);
+    let count = this.scanRange(c0, c1, qx, qy, qz, r2, 0, cap);
     if (count >= cap) return cap;
     const dimX = this.dimX;
-    const dimY = this.dimY;
-    const cx = c % dimX;
-    const cy = Math.floor(c / dimX) % dimY;
-    const cz = Math.floor(c / (dimX * dimY));
+    const dimZ = this.dimZ;
+    const cz = c % dimZ;
+    const colOwn = c - cz;
+    const cx = (colOwn / dimZ) % dimX;
+    const cy = Math.floor(colOwn / (dimZ * dimX));
     const reach = Math.ceil(radius * this.inv);
     const x0 = Math.max(0, cx - reach);
     const x1 = Math.min(dimX - 1, cx + reach);
     const y0 = Math.max(0, cy - reach);
-    const y1 = Math.min(dimY - 1, cy + reach);
+    const y1 = Math.min(this.dimY - 1, cy + reach);
     const z0 = Math.max(0, cz - reach);
-    const z1 = Math.min(this.dimZ - 1, cz + reach);
-    for (let z = z0; z <= z1; z++) {
-      for (let y = y0; y <= y1; y++) {
-        const row = dimX * (y + dimY * z);
-        for (let x = x0; x <= x1; x++) {
-          const cell = row + x;
-          if (cell === c) continue;
-          count = this.scanCell(cell, qx, qy, qz, r2, count, cap);
+    const z1 = Math.min(dimZ - 1, cz + reach);
+    for (let y = y0; y <= y1; y++) {
+      for (let x = x0; x <= x1; x++) {
+        const col = dimZ * (x + dimX * y);
+        // Cells z0..z1 of one column are contiguous: one range of points (minus the own cell).
+        const from = start[col + z0] as number;
+        const to = start[col + z1 + 1] as number;
+        if (from === to) continue;
+        if (col === colOwn) {
+          count = this.scanRange(from, c0, qx, qy, qz, r2, count, cap);
           if (count >= cap) return cap;
+          count = this.scanRange(c1, to, qx, qy, qz, r2, count, cap);
+        } else {
+          count = this.scanRange(from, to, qx, qy, qz, r2, count, cap);
         }
+        if (count >= cap) return cap;
       }
     }
     return count;

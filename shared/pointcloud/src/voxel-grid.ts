@@ -1,5 +1,7 @@
 import { createCloud, withLength, type PointCloud } from './cloud.js';
 import { InvalidPointCloudParamsError } from './errors.js';
+import type { Bounds } from './filters.js';
+import { Scratch } from './scratch.js';
 
 export interface VoxelGridParams {
   /** Leaf size per axis, metres (Autoware: 0.3, 0.3, 0.1). */
@@ -26,34 +28,22 @@ export interface VoxelGridResult {
 
 const INT32_MAX = 2147483647;
 
-interface Scratch {
-  table: Int32Array;
-  sx: Float64Array;
-  sy: Float64Array;
-  sz: Float64Array;
-  si: Float64Array;
-  cnt: Uint32Array;
-}
-
 /**
- * Hash table and per-voxel sums reused between sweeps: ~6 MB per 120k-point sweep that would otherwise
- * be garbage (and GC pauses in the chain's p99). Only this module touches them, synchronously.
+ * Hash-table size hint: the previous sweep's voxel count. Sweeps of one sensor are alike, so the table
+ * starts near the right size (a table sized for the point count is 4–8× larger and spills the cache).
+ * Only the table size depends on it, never the result.
  */
-let scratch: Scratch | null = null;
-function scratchFor(tableInts: number, voxels: number): Scratch {
-  if (!scratch || scratch.table.length < tableInts || scratch.sx.length < voxels) {
-    const t = Math.max(tableInts, scratch?.table.length ?? 0);
-    const v = Math.max(voxels, scratch?.sx.length ?? 0);
-    scratch = {
-      table: new Int32Array(t),
-      sx: new Float64Array(v),
-      sy: new Float64Array(v),
-      sz: new Float64Array(v),
-      si: new Float64Array(v),
-      cnt: new Uint32Array(v),
-    };
-  }
-  return scratch;
+let lastVoxelCount = 0;
+
+export interface VoxelGridOptions {
+  /** Bounding box of the finite points when the caller already has it (prefilterInto does). */
+  readonly bounds?: Bounds;
+  /** Buffers reused between calls (the chain's). */
+  readonly scratch?: Scratch;
+  /** Output cloud to fill (capacity ≥ points); default a new one. */
+  readonly out?: PointCloud;
+  /** Skip voxelOfPoint (the chain does not need it): the result's voxelOfPoint is then empty. */
+  readonly voxelOfPoint?: 'compute' | 'skip';
 }
 
 /**
@@ -61,11 +51,13 @@ function scratchFor(tableInts: number, voxels: number): Scratch {
  * voxel of a point is floor(p · (1/leaf)) computed in float32 exactly as PCL does, indexed relative
  * to floor(min · (1/leaf)); one centroid per occupied voxel. The same 32-bit overflow guard applies.
  */
-export function voxelGrid(cloud: PointCloud, params: VoxelGridParams): VoxelGridResult {
+export function voxelGrid(cloud: PointCloud, params: VoxelGridParams, options: VoxelGridOptions = {}): VoxelGridResult {
   const { leafX, leafY, leafZ } = params;
   if (!(leafX > 0 && leafY > 0 && leafZ > 0)) {
     throw new InvalidPointCloudParamsError(`voxel leaf sizes must be > 0, got ${leafX}, ${leafY}, ${leafZ}`);
   }
+  const scratch = options.scratch ?? new Scratch();
+  const wantVoxelOfPoint = options.voxelOfPoint !== 'skip';
   const f = Math.fround;
   const n = cloud.length;
   const { x, y, z, intensity } = cloud;
@@ -78,35 +70,43 @@ export function voxelGrid(cloud: PointCloud, params: VoxelGridParams): VoxelGrid
   let maxX = -Infinity;
   let maxY = -Infinity;
   let maxZ = -Infinity;
+  let allFinite = false;
   let finite = 0;
-  for (let i = 0; i < n; i++) {
-    const px = x[i] ?? Number.NaN;
-    const py = y[i] ?? Number.NaN;
-    const pz = z[i] ?? Number.NaN;
-    if (!(px - px === 0 && py - py === 0 && pz - pz === 0)) continue;
-    finite++;
-    if (px < minX) minX = px;
-    if (px > maxX) maxX = px;
-    if (py < minY) minY = py;
-    if (py > maxY) maxY = py;
-    if (pz < minZ) minZ = pz;
-    if (pz > maxZ) maxZ = pz;
+  if (options.bounds) {
+    ({ minX, minY, minZ, maxX, maxY, maxZ } = options.bounds);
+    allFinite = true;
+    finite = n;
+  } else {
+    for (let i = 0; i < n; i++) {
+      const px = x[i] as number;
+      const py = y[i] as number;
+      const pz = z[i] as number;
+      if (!(px - px === 0 && py - py === 0 && pz - pz === 0)) continue;
+      finite++;
+      if (px < minX) minX = px;
+      if (px > maxX) maxX = px;
+      if (py < minY) minY = py;
+      if (py > maxY) maxY = py;
+      if (pz < minZ) minZ = pz;
+      if (pz > maxZ) maxZ = pz;
+    }
+    allFinite = finite === n;
   }
-  const voxelOfPoint = new Int32Array(n).fill(-1);
+  const voxelOfPoint = wantVoxelOfPoint ? new Int32Array(n).fill(-1) : new Int32Array(0);
   if (finite === 0) {
-    return { cloud: withLength(createCloud(0), 0), pointsPerVoxel: new Uint32Array(0), voxelOfPoint, indexOverflow: false };
+    return { cloud: withLength(options.out ?? createCloud(0), 0), pointsPerVoxel: new Uint32Array(0), voxelOfPoint, indexOverflow: false };
   }
   const dx = Math.trunc(f(f(maxX - minX) * invX)) + 1;
   const dy = Math.trunc(f(f(maxY - minY) * invY)) + 1;
   const dz = Math.trunc(f(f(maxZ - minZ) * invZ)) + 1;
   if (dx * dy * dz > INT32_MAX) {
-    const copy = createCloud(n);
+    const copy = options.out ?? createCloud(n);
     copy.x.set(x.subarray(0, n));
     copy.y.set(y.subarray(0, n));
     copy.z.set(z.subarray(0, n));
     copy.intensity.set(intensity.subarray(0, n));
-    for (let i = 0; i < n; i++) voxelOfPoint[i] = i;
-    return { cloud: copy, pointsPerVoxel: new Uint32Array(n).fill(1), voxelOfPoint, indexOverflow: true };
+    if (wantVoxelOfPoint) for (let i = 0; i < n; i++) voxelOfPoint[i] = i;
+    return { cloud: withLength(copy, n), pointsPerVoxel: new Uint32Array(n).fill(1), voxelOfPoint, indexOverflow: true };
   }
   const minBX = Math.floor(f(minX * invX));
   const minBY = Math.floor(f(minY * invY));
@@ -116,25 +116,31 @@ export function voxelGrid(cloud: PointCloud, params: VoxelGridParams): VoxelGrid
   const divXY = divX * divY;
 
   // Open-addressing hash of the linear voxel index (< 2^31 by the guard above) → output slot.
-  // Fibonacci hashing (top bits of idx · 2^32/φ), linear probing over interleaved [key, slot].
-  let bits = 4;
-  while (1 << bits < finite * 2) bits++;
-  const shift = 32 - bits;
-  const mask = (1 << bits) - 1;
-  const { table, sx, sy, sz, si, cnt } = scratchFor(2 << bits, finite);
-  table.fill(-1, 0, 2 << bits);
+  // Fibonacci hashing (top bits of idx · 2^32/φ), linear probing over interleaved [key, slot],
+  // load factor ≤ 1/2, doubled (and rehashed from keyOfSlot) when the sweep has more voxels than hinted.
+  let bits = 10;
+  const hint = Math.min(finite, Math.max(1024, lastVoxelCount * 1.25));
+  while (1 << bits < hint * 2) bits++;
+  let table = scratch.i32('voxel.table', 2 << bits);
+  table.fill(-1);
+  let shift = 32 - bits;
+  let mask = (1 << bits) - 1;
+  let limit = 1 << (bits - 1);
+  const keyOfSlot = scratch.i32('voxel.keys', finite);
+  const sx = scratch.f64('voxel.sx', finite);
+  const sy = scratch.f64('voxel.sy', finite);
+  const sz = scratch.f64('voxel.sz', finite);
+  const si = scratch.f64('voxel.si', finite);
+  const cnt = scratch.u32('voxel.cnt', finite);
   let voxels = 0;
   let lastIdx = -1;
   let lastSlot = 0;
   for (let i = 0; i < n; i++) {
-    const px = x[i] ?? Number.NaN;
-    const py = y[i] ?? Number.NaN;
-    const pz = z[i] ?? Number.NaN;
-    if (!(px - px === 0 && py - py === 0 && pz - pz === 0)) continue;
-    const ix = Math.floor(f(px * invX)) - minBX;
-    const iy = Math.floor(f(py * invY)) - minBY;
-    const iz = Math.floor(f(pz * invZ)) - minBZ;
-    const idx = ix + iy * divX + iz * divXY;
+    const px = x[i] as number;
+    const py = y[i] as number;
+    const pz = z[i] as number;
+    if (!allFinite && !(px - px === 0 && py - py === 0 && pz - pz === 0)) continue;
+    const idx = Math.floor(f(px * invX)) - minBX + (Math.floor(f(py * invY)) - minBY) * divX + (Math.floor(f(pz * invZ)) - minBZ) * divXY;
     let slot: number;
     if (idx === lastIdx) {
       // Sweeps arrive in scan order: consecutive returns of a ring usually share a voxel.
@@ -142,54 +148,73 @@ export function voxelGrid(cloud: PointCloud, params: VoxelGridParams): VoxelGrid
     } else {
       let h = Math.imul(idx, 0x9e3779b1) >>> shift;
       for (;;) {
-      const k = table[2 * h] as number;
-      if (k === idx) {
-        slot = table[2 * h + 1] as number;
-        break;
-      }
-      if (k === -1) {
-        table[2 * h] = idx;
-        slot = voxels++;
-        table[2 * h + 1] = slot;
-        // Scratch sums are reused between calls: a new voxel starts from zero here.
-        sx[slot] = 0;
-        sy[slot] = 0;
-        sz[slot] = 0;
-        si[slot] = 0;
-        cnt[slot] = 0;
-        break;
-      }
-      h = (h + 1) & mask;
+        const k = table[2 * h] as number;
+        if (k === idx) {
+          slot = table[2 * h + 1] as number;
+          break;
+        }
+        if (k === -1) {
+          table[2 * h] = idx;
+          slot = voxels++;
+          table[2 * h + 1] = slot;
+          keyOfSlot[slot] = idx;
+          // Scratch sums are reused between calls: a new voxel starts from zero here.
+          sx[slot] = 0;
+          sy[slot] = 0;
+          sz[slot] = 0;
+          si[slot] = 0;
+          cnt[slot] = 0;
+          if (voxels > limit) {
+            bits++;
+            shift = 32 - bits;
+            mask = (1 << bits) - 1;
+            limit = 1 << (bits - 1);
+            table = scratch.i32('voxel.table', 2 << bits);
+            table.fill(-1);
+            for (let v = 0; v < voxels; v++) {
+              const key = keyOfSlot[v] as number;
+              let g = Math.imul(key, 0x9e3779b1) >>> shift;
+              while ((table[2 * g] as number) !== -1) g = (g + 1) & mask;
+              table[2 * g] = key;
+              table[2 * g + 1] = v;
+            }
+          }
+          break;
+        }
+        h = (h + 1) & mask;
       }
       lastIdx = idx;
       lastSlot = slot;
     }
-    voxelOfPoint[i] = slot;
-    sx[slot] = (sx[slot] ?? 0) + px;
-    sy[slot] = (sy[slot] ?? 0) + py;
-    sz[slot] = (sz[slot] ?? 0) + pz;
-    si[slot] = (si[slot] ?? 0) + (intensity[i] ?? 0);
-    cnt[slot] = (cnt[slot] ?? 0) + 1;
+    if (wantVoxelOfPoint) voxelOfPoint[i] = slot;
+    sx[slot] = (sx[slot] as number) + px;
+    sy[slot] = (sy[slot] as number) + py;
+    sz[slot] = (sz[slot] as number) + pz;
+    si[slot] = (si[slot] as number) + (intensity[i] as number);
+    cnt[slot] = (cnt[slot] as number) + 1;
   }
+  lastVoxelCount = voxels;
   const minPts = Math.max(1, params.minPointsPerVoxel ?? 0);
-  const remap = new Int32Array(voxels);
+  const remap = scratch.i32('voxel.remap', voxels);
   let o = 0;
-  for (let v = 0; v < voxels; v++) remap[v] = (cnt[v] ?? 0) >= minPts ? o++ : -1;
-  const out = createCloud(o);
+  for (let v = 0; v < voxels; v++) remap[v] = (cnt[v] as number) >= minPts ? o++ : -1;
+  const out = options.out ?? createCloud(o);
   const pointsPerVoxel = new Uint32Array(o);
   for (let v = 0; v < voxels; v++) {
-    const t = remap[v] ?? -1;
+    const t = remap[v] as number;
     if (t < 0) continue;
-    const c = cnt[v] ?? 1;
-    out.x[t] = (sx[v] ?? 0) / c;
-    out.y[t] = (sy[v] ?? 0) / c;
-    out.z[t] = (sz[v] ?? 0) / c;
-    out.intensity[t] = (si[v] ?? 0) / c;
+    const c = cnt[v] as number;
+    out.x[t] = (sx[v] as number) / c;
+    out.y[t] = (sy[v] as number) / c;
+    out.z[t] = (sz[v] as number) / c;
+    out.intensity[t] = (si[v] as number) / c;
     pointsPerVoxel[t] = c;
   }
-  if (o !== voxels) for (let i = 0; i < n; i++) {
-    const v = voxelOfPoint[i] ?? -1;
-    if (v >= 0) voxelOfPoint[i] = remap[v] ?? -1;
+  if (wantVoxelOfPoint && o !== voxels) {
+    for (let i = 0; i < n; i++) {
+      const v = voxelOfPoint[i] as number;
+      if (v >= 0) voxelOfPoint[i] = remap[v] as number;
+    }
   }
-  return { cloud: out, pointsPerVoxel, voxelOfPoint, indexOverflow: false };
+  return { cloud: withLength(out, o), pointsPerVoxel, voxelOfPoint, indexOverflow: false };
 }
