@@ -212,6 +212,12 @@ const fusedDetections: FusedDetections = {
   ],
   presentModalities: ['lidar', 'camera', 'motion'],
   missingModalities: ['audio'],
+  deviceState: [
+    {
+      sensorId: 'ambient_temp', sensorType: 'temperature', unit: 'degC', values: [21.5], std: [0.25], alignMethod: 'interpolated',
+      sampleOffsetsUs: [-40_000, 60_000], outlier: false, stuck: false, outOfRange: false, imputed: true, imputationMethod: 'kalman', sinceMeasuredUs: 140_000,
+    },
+  ],
 };
 
 const rigCalibration: RigCalibration = {

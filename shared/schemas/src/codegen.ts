@@ -46,14 +46,47 @@ function docComment(doc: string | undefined, indent: string): string {
   return `${indent}/** ${doc.replace(/\*\//g, '*\\/')} */\n`;
 }
 
+/**
+ * Fields marked `"typescriptOptional": true` (each must have a `default`), as `Record.field` short
+ * names: generated as `field?: T`. For a field added to a record that existing TypeScript writers
+ * build as object literals: they may leave it out and avsc writes the default; decoded records always
+ * carry it. Schema resolution is unaffected (the attribute is not part of the canonical form).
+ */
+function optionalFieldsOf(json: unknown, fileName: string, out: Set<string>): void {
+  if (Array.isArray(json)) {
+    for (const item of json) optionalFieldsOf(item, fileName, out);
+    return;
+  }
+  if (typeof json !== 'object' || json === null) return;
+  const node = json as { type?: unknown; name?: unknown; fields?: unknown; items?: unknown; values?: unknown };
+  if ((node.type === 'record' || node.type === 'error') && typeof node.name === 'string' && Array.isArray(node.fields)) {
+    for (const field of node.fields as { name?: unknown; default?: unknown; typescriptOptional?: unknown; type?: unknown }[]) {
+      if (field.typescriptOptional === true) {
+        if (!('default' in field)) {
+          throw new SchemaSourceError(`${fileName}: field ${node.name}.${String(field.name)} is typescriptOptional without a default`);
+        }
+        out.add(`${shortName(node.name)}.${String(field.name)}`);
+      }
+      optionalFieldsOf(field.type, fileName, out);
+    }
+    return;
+  }
+  optionalFieldsOf(node.type, fileName, out);
+  optionalFieldsOf(node.items, fileName, out);
+  optionalFieldsOf(node.values, fileName, out);
+}
+
 class Emitter {
   /** Declarations by short name, in first-seen order, with the canonical schema that produced them. */
   readonly declarations = new Map<string, { canonical: string; text: string; origin: string }>();
+  /** `Record.field` short names generated as optional properties (see optionalFieldsOf). */
+  readonly optionalFields = new Set<string>();
   constructor(private readonly origin: string) {}
 
   withOrigin(origin: string): Emitter {
     const e = new Emitter(origin);
     (e as { declarations: Emitter['declarations'] }).declarations = this.declarations;
+    (e as { optionalFields: Emitter['optionalFields'] }).optionalFields = this.optionalFields;
     return e;
   }
 
@@ -129,7 +162,8 @@ class Emitter {
       let body = '';
       for (const field of t.fields ?? []) {
         if (!field.doc) throw new SchemaSourceError(`${this.origin}: field ${fullName}.${field.name} has no doc`);
-        body += `${docComment(field.doc, '  ')}  ${field.name}: ${this.tsType(field.type)};\n`;
+        const optional = this.optionalFields.has(`${name}.${field.name}`) ? '?' : '';
+        body += `${docComment(field.doc, '  ')}  ${field.name}${optional}: ${this.tsType(field.type)};\n`;
       }
       entry.text = `${docComment(t.doc, '')}export interface ${name} {\n${body}}\n`;
     }
@@ -167,6 +201,7 @@ export function generateFiles(sources: readonly SchemaSource[]): Map<string, str
         `${source.fileName}: expected a record named ${NAMESPACE}.${source.fileName.replace(/\.avsc$/, '')}, found ${type.typeName} ${fullName}`,
       );
     }
+    optionalFieldsOf(json, source.fileName, root.optionalFields);
     root.withOrigin(source.fileName).tsType(type);
     records.push({ name, json });
   }

@@ -55,6 +55,20 @@ describe('generated schema types', () => {
     expect(files.get('index.ts')).toContain('sampleSchema,');
   });
 
+  it('generates a typescriptOptional field as optional and refuses one without a default', () => {
+    const files = generateFiles([
+      record('Frame', [
+        { name: 'seq', type: 'long', doc: 'Seq.' },
+        { name: 'extras', type: { type: 'array', items: 'string' }, default: [], typescriptOptional: true, doc: 'Extras.' },
+      ]),
+    ]);
+    expect(files.get('generated/types.ts')).toContain('  extras?: string[];');
+    expect(files.get('generated/types.ts')).toContain('  seq: number;');
+    expect(() => generateFiles([record('Bad', [{ name: 'x', type: 'int', typescriptOptional: true, doc: 'X.' }])])).toThrow(
+      new SchemaSourceError('Bad.avsc: field Bad.x is typescriptOptional without a default'),
+    );
+  });
+
   it('rejects a field without a doc, naming it', () => {
     expect(() => generateFiles([record('Bare', [{ name: 'x', type: 'int' }])])).toThrow(
       new SchemaSourceError('Bare.avsc: field sensorfuse.Bare.x has no doc'),

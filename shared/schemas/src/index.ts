@@ -22,6 +22,10 @@ export type {
   FusedTrack,
   TrackState,
   Modality,
+  DeviceState,
+  SensorType,
+  DeviceAlignMethod,
+  ImputationMethod,
   GroundTruth,
   EgoTruth,
   ObjectTruth,
@@ -46,11 +50,9 @@ export type {
   RigCalibration,
   SensorCalibration,
   SensorReading,
-  SensorType,
   SensorQuality,
   SensorMetadata,
   SensorState,
-  ImputationMethod,
 } from './generated/types.js';
 export {
   audioChunkSchema,

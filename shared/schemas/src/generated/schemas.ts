@@ -890,6 +890,145 @@ export const fusedDetectionsSchema = {
         "items": "Modality"
       },
       "doc": "Modalities that were expected but missing for the frame (fusion ran without them)."
+    },
+    {
+      "name": "deviceState",
+      "type": {
+        "type": "array",
+        "items": {
+          "type": "record",
+          "name": "DeviceState",
+          "doc": "One generic device sensor (obs.sensor SensorState) interpolated at the frame's pivot time.",
+          "fields": [
+            {
+              "name": "sensorId",
+              "type": "string",
+              "doc": "Device sensor id, unique within the rig (e.g. \"ambient_temp\")."
+            },
+            {
+              "name": "sensorType",
+              "type": {
+                "type": "enum",
+                "name": "SensorType",
+                "doc": "What a generic device sensor measures; it selects the physical dimension, the default units, range and noise profile. Readers map symbols they do not know to \"other\".",
+                "symbols": [
+                  "other",
+                  "temperature",
+                  "humidity",
+                  "pressure",
+                  "battery_voltage",
+                  "battery_charge",
+                  "current",
+                  "wheel_speed",
+                  "speed",
+                  "distance",
+                  "gas_concentration",
+                  "rotation_rate"
+                ],
+                "default": "other"
+              },
+              "doc": "What the sensor measures."
+            },
+            {
+              "name": "unit",
+              "type": "string",
+              "doc": "Unit of values and std (the SI unit of the sensor type, as in SensorState)."
+            },
+            {
+              "name": "values",
+              "type": {
+                "type": "array",
+                "items": "double"
+              },
+              "doc": "The state at the pivot time: linear between the two SensorState records around it, or the one record in the window (method held)."
+            },
+            {
+              "name": "std",
+              "type": {
+                "type": "array",
+                "items": "double"
+              },
+              "doc": "1-sigma uncertainty per value, interpolated like the values."
+            },
+            {
+              "name": "alignMethod",
+              "type": {
+                "type": "enum",
+                "name": "DeviceAlignMethod",
+                "doc": "How a device state was placed at the pivot time. Readers map unknown symbols to \"other\".",
+                "symbols": [
+                  "interpolated",
+                  "held",
+                  "other"
+                ],
+                "default": "other"
+              },
+              "doc": "interpolated: between a state before and one after the pivot; held: only one state in the match window, used as is."
+            },
+            {
+              "name": "sampleOffsetsUs",
+              "type": {
+                "type": "array",
+                "items": "long"
+              },
+              "doc": "Capture times of the SensorState records used, relative to the pivot (microseconds; negative = before)."
+            },
+            {
+              "name": "outlier",
+              "type": "boolean",
+              "default": false,
+              "doc": "Either record was an outlier replaced by the filter."
+            },
+            {
+              "name": "stuck",
+              "type": "boolean",
+              "default": false,
+              "doc": "Either record came from a sensor flagged stuck."
+            },
+            {
+              "name": "outOfRange",
+              "type": "boolean",
+              "default": false,
+              "doc": "Either record was outside the sensor's physical range."
+            },
+            {
+              "name": "imputed",
+              "type": "boolean",
+              "default": false,
+              "doc": "Either record was imputed (no measurement behind it)."
+            },
+            {
+              "name": "imputationMethod",
+              "type": {
+                "type": "enum",
+                "name": "ImputationMethod",
+                "doc": "How an imputed value was obtained. Readers map unknown symbols to \"other\".",
+                "symbols": [
+                  "none",
+                  "last_value",
+                  "linear",
+                  "mean",
+                  "kalman",
+                  "multiple",
+                  "cross_sensor",
+                  "other"
+                ],
+                "default": "other"
+              },
+              "doc": "Imputation method of the imputed record (none when neither was imputed)."
+            },
+            {
+              "name": "sinceMeasuredUs",
+              "type": "long",
+              "default": 0,
+              "doc": "Time since the sensor's last real measurement, at the later record (microseconds)."
+            }
+          ]
+        }
+      },
+      "default": [],
+      "typescriptOptional": true,
+      "doc": "Device sensors (obs.sensor) interpolated at the pivot, one entry per sensor that had a state in its match window; empty when none did or the stream is absent. Added with a default: older records read as []. Optional in the generated TypeScript type (a writer may omit it; decoded records always have it)."
     }
   ]
 } as const;

@@ -279,6 +279,8 @@ export interface FusedDetections {
   presentModalities: Modality[];
   /** Modalities that were expected but missing for the frame (fusion ran without them). */
   missingModalities: Modality[];
+  /** Device sensors (obs.sensor) interpolated at the pivot, one entry per sensor that had a state in its match window; empty when none did or the stream is absent. Added with a default: older records read as []. Optional in the generated TypeScript type (a writer may omit it; decoded records always have it). */
+  deviceState?: DeviceState[];
 }
 
 /** One tracked object. */
@@ -310,6 +312,45 @@ export type TrackState = 'tentative' | 'confirmed' | 'lost';
 
 /** A sensing modality of the rig; readers map symbols they do not know to "unknown". */
 export type Modality = 'unknown' | 'camera' | 'lidar' | 'audio' | 'motion' | 'sensor';
+
+/** One generic device sensor (obs.sensor SensorState) interpolated at the frame's pivot time. */
+export interface DeviceState {
+  /** Device sensor id, unique within the rig (e.g. "ambient_temp"). */
+  sensorId: string;
+  /** What the sensor measures. */
+  sensorType: SensorType;
+  /** Unit of values and std (the SI unit of the sensor type, as in SensorState). */
+  unit: string;
+  /** The state at the pivot time: linear between the two SensorState records around it, or the one record in the window (method held). */
+  values: number[];
+  /** 1-sigma uncertainty per value, interpolated like the values. */
+  std: number[];
+  /** interpolated: between a state before and one after the pivot; held: only one state in the match window, used as is. */
+  alignMethod: DeviceAlignMethod;
+  /** Capture times of the SensorState records used, relative to the pivot (microseconds; negative = before). */
+  sampleOffsetsUs: number[];
+  /** Either record was an outlier replaced by the filter. */
+  outlier: boolean;
+  /** Either record came from a sensor flagged stuck. */
+  stuck: boolean;
+  /** Either record was outside the sensor's physical range. */
+  outOfRange: boolean;
+  /** Either record was imputed (no measurement behind it). */
+  imputed: boolean;
+  /** Imputation method of the imputed record (none when neither was imputed). */
+  imputationMethod: ImputationMethod;
+  /** Time since the sensor's last real measurement, at the later record (microseconds). */
+  sinceMeasuredUs: number;
+}
+
+/** What a generic device sensor measures; it selects the physical dimension, the default units, range and noise profile. Readers map symbols they do not know to "other". */
+export type SensorType = 'other' | 'temperature' | 'humidity' | 'pressure' | 'battery_voltage' | 'battery_charge' | 'current' | 'wheel_speed' | 'speed' | 'distance' | 'gas_concentration' | 'rotation_rate';
+
+/** How a device state was placed at the pivot time. Readers map unknown symbols to "other". */
+export type DeviceAlignMethod = 'interpolated' | 'held' | 'other';
+
+/** How an imputed value was obtained. Readers map unknown symbols to "other". */
+export type ImputationMethod = 'none' | 'last_value' | 'linear' | 'mean' | 'kalman' | 'multiple' | 'cross_sensor' | 'other';
 
 /** Simulator ground truth (sim.truth) for one sensor capture: every dynamic object as that sensor saw it, the ego pose, the active sound events and the device sensors' true values. Written by services/simulator; used to score detection, tracking, audio, ego-state and device-sensor processing. */
 export interface GroundTruth {
@@ -645,9 +686,6 @@ export interface SensorReading {
   metadata: SensorMetadata | null;
 }
 
-/** What a generic device sensor measures; it selects the physical dimension, the default units, range and noise profile. Readers map symbols they do not know to "other". */
-export type SensorType = 'other' | 'temperature' | 'humidity' | 'pressure' | 'battery_voltage' | 'battery_charge' | 'current' | 'wheel_speed' | 'speed' | 'distance' | 'gas_concentration' | 'rotation_rate';
-
 /** The device's own opinion of the sample. Readers map unknown symbols to "unknown". */
 export type SensorQuality = 'unknown' | 'good' | 'degraded' | 'invalid';
 
@@ -708,6 +746,3 @@ export interface SensorState {
   /** Microseconds since this sensor's last accepted measurement (0 for a measured record); how stale an imputation is. */
   sinceMeasuredUs: number;
 }
-
-/** How an imputed value was obtained. Readers map unknown symbols to "other". */
-export type ImputationMethod = 'none' | 'last_value' | 'linear' | 'mean' | 'kalman' | 'multiple' | 'cross_sensor' | 'other';
