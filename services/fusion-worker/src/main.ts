@@ -16,7 +16,7 @@ const bus = config.bus.kind === 'kafka'
   ? new KafkaBus({ brokers: config.bus.brokers, clientId: config.bus.clientId, logLevel: config.bus.logLevel, transactionalId, logger: telemetry.logger })
   : createBus(config.bus, telemetry.logger);
 const store = config.stateStore.kind === 'memory' ? new MemoryStateStore() : await RedisStateStore.connect(config.stateStore.url, { keyPrefix: config.stateStore.keyPrefix });
-const worker = createFusionWorker(bus, config, store, { logger: telemetry.logger, instanceId: transactionalId });
+const worker = createFusionWorker(bus, config, store, { logger: telemetry.logger, instanceId: transactionalId, fencingId: transactionalId });
 if (config.calibrationFile !== '') await worker.calibration.loadFile(config.calibrationFile);
 const t = config.topics;
 await runWorker({ worker, bus, telemetry, graceMs: config.shutdownGraceMs, beforeStart: () => ensureTopics(bus, [t.lidar, t.camera, t.audio, t.motion, t.output], config.bus.partitions) });

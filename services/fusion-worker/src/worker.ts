@@ -1,15 +1,16 @@
 import { alignByPivot, slerpQuaternion, type AlignedFrame, type InputRecord, type PivotAlignConfig, type PivotInputConfig, type SensorRecord } from '@sensorfuse/align';
 import { SchemaRegistry, createCodec, type Codec } from '@sensorfuse/codec';
-import { PoisonRecordError, errorName } from '@sensorfuse/errors';
+import { PoisonRecordError, SensorfuseError, errorName } from '@sensorfuse/errors';
 import {
   audioEventsSchema, cameraDetectionsSchema, egoStateSchema, fusedDetectionsSchema, lidarObjectsSchema,
   type AudioEvents, type CameraDetections, type EgoState, type FusedDetections, type LidarObjects,
 } from '@sensorfuse/schemas';
 import type { StateStore } from '@sensorfuse/state';
 import { nowUs } from '@sensorfuse/time';
-import { deadLetterRecord, deadLetterTopic, type Bus, type ConsumedRecord, type RecordPosition } from '@sensorfuse/transport';
+import { deadLetterRecord, deadLetterTopic, type Bus, type ConsumedRecord, type RecordPosition, type TopicPartition } from '@sensorfuse/transport';
 import type { Worker, WorkerLogger, WorkerState, WorkerStats } from '@sensorfuse/worker';
-import { Subject, asyncScheduler, concatMap, type SchedulerLike, type Subscription } from 'rxjs';
+import { randomUUID } from 'node:crypto';
+import { Subject, asyncScheduler, concatMap, from, map, type SchedulerLike, type Subscription } from 'rxjs';
 import { CalibrationRegistry, type CalibrationChange } from './calibration-registry.js';
 import type { FusionConfig } from './config.js';
 import { toFusedDetections, serializeFusionState, deserializeFusionState } from './core/output.js';
@@ -32,6 +33,16 @@ export interface FusionWorkerOptions {
   readonly registry?: SchemaRegistry;
   /** Put on every output record as header `x-sensorfuse-instance` (which instance produced a frame). */
   readonly instanceId?: string;
+  /**
+   * The bus's transactional id (main.ts: config transactionalId). A checkpoint prepared under it is
+   * settled once this worker's first transaction began, so it is resolved without waiting.
+   */
+  readonly fencingId?: string;
+  /**
+   * How long a restore waits for another instance's prepared transaction to show up as committed before it
+   * takes it as aborted (default 75 000: kafkajs's 60 s transaction timeout plus the broker's abort scan).
+   */
+  readonly pendingTransactionWaitMs?: number;
 }
 
 /** Output header naming the instance that produced the frame (`FusionWorkerOptions.instanceId`). */
@@ -81,6 +92,8 @@ interface Rig {
   readonly input: Subject<InputRecord<FusionPayload>>;
   readonly subscription: Subscription;
   readonly cameras: ReadonlySet<string>;
+  /** Partition number of the rig's records (the same in every input topic: they are co-partitioned). */
+  readonly partition: number;
   state: FusionState;
   /** Capture time of the last pivot whose frame is committed (or skipped), −∞ before the first. */
   lastPivotUs: number;
@@ -88,8 +101,12 @@ interface Rig {
   readonly doneOffsets: Map<string, bigint>;
   /** Version of the rig's checkpoint in the StateStore (compareAndSet fences a zombie instance). */
   checkpointVersion: number;
-  /** Another instance wrote the checkpoint: this one stops publishing for the rig. */
-  fenced: boolean;
+  /** Transactions committed for this rig so far (the marker in its `<groupId>.frames.<rigId>` group). */
+  generation: number;
+  /** The checkpoint as of the last committed transaction (the `prev` of the next prepared one). */
+  committed: CheckpointBody;
+  /** Revoked, or its checkpoint was written by another instance: nothing more is published for it. */
+  dropped: boolean;
 }
 
 /** A consumed record the worker has seen and not yet committed, in delivery (offset) order per partition. */
@@ -102,42 +119,93 @@ interface Pending {
   done: boolean;
 }
 
-/** The checkpoint of one rig: tracker state, last committed pivot and the input offsets it reflects. */
-export interface FusionCheckpoint {
-  readonly format: 1;
+/** What a checkpoint restores: tracker state (base64 of serializeFusionState), last committed pivot, input offsets. */
+export interface CheckpointBody {
   readonly lastPivotUs: number | null;
   readonly doneOffsets: Readonly<Record<string, string>>;
   readonly state: string;
 }
 
-export function encodeCheckpoint(state: FusionState, lastPivotUs: number, doneOffsets: ReadonlyMap<string, bigint>): Uint8Array {
-  const checkpoint: FusionCheckpoint = {
-    format: 1,
+/**
+ * The checkpoint of one rig. It is written (compareAndSet) *before* the transaction that publishes its
+ * frames, as generation n with the previous committed body as `prev`; the transaction also commits offset
+ * n in the rig's marker group. A restore reads the marker to learn whether generation n committed (use
+ * the body) or not (use `prev`), so a crash between the two steps loses and repeats nothing.
+ */
+export interface FusionCheckpoint extends CheckpointBody {
+  readonly format: 2;
+  readonly generation: number;
+  /** Fencing identity (transactional id) of the instance that wrote it. */
+  readonly owner: string;
+  readonly prev?: CheckpointBody;
+}
+
+export interface DecodedCheckpoint {
+  readonly state: FusionState;
+  readonly lastPivotUs: number;
+  readonly doneOffsets: Map<string, bigint>;
+  readonly generation: number;
+  readonly owner: string;
+  readonly body: CheckpointBody;
+  readonly prev: CheckpointBody | undefined;
+}
+
+/** Raised when a rig's checkpoint and its committed marker disagree by more than one transaction. */
+export class CheckpointMismatchError extends SensorfuseError {
+  override readonly retriable = false;
+}
+
+export function checkpointBody(state: FusionState, lastPivotUs: number, doneOffsets: ReadonlyMap<string, bigint>): CheckpointBody {
+  return {
     lastPivotUs: Number.isFinite(lastPivotUs) ? lastPivotUs : null,
     doneOffsets: Object.fromEntries([...doneOffsets].map(([tp, o]) => [tp, o.toString()])),
     state: Buffer.from(serializeFusionState(state)).toString('base64'),
   };
+}
+
+export function encodeCheckpoint(body: CheckpointBody, generation: number, owner: string, prev?: CheckpointBody): Uint8Array {
+  const checkpoint: FusionCheckpoint = { format: 2, generation, owner, ...body, ...(prev === undefined ? {} : { prev }) };
   return new TextEncoder().encode(JSON.stringify(checkpoint));
 }
 
-export function decodeCheckpoint(bytes: Uint8Array): { state: FusionState; lastPivotUs: number; doneOffsets: Map<string, bigint> } {
-  const parsed = JSON.parse(new TextDecoder().decode(bytes)) as Partial<FusionCheckpoint>;
-  if (parsed.format !== 1 || typeof parsed.state !== 'string' || parsed.doneOffsets === undefined) {
-    throw new RangeError(`fusion checkpoint: expected format 1, found ${String(parsed.format)}`);
-  }
+export function restoreBody(body: CheckpointBody): { state: FusionState; lastPivotUs: number; doneOffsets: Map<string, bigint> } {
   return {
-    state: deserializeFusionState(Buffer.from(parsed.state, 'base64')),
-    lastPivotUs: parsed.lastPivotUs ?? Number.NEGATIVE_INFINITY,
-    doneOffsets: new Map(Object.entries(parsed.doneOffsets).map(([tp, o]) => [tp, BigInt(o)])),
+    state: deserializeFusionState(Buffer.from(body.state, 'base64')),
+    lastPivotUs: body.lastPivotUs ?? Number.NEGATIVE_INFINITY,
+    doneOffsets: new Map(Object.entries(body.doneOffsets).map(([tp, o]) => [tp, BigInt(o)])),
   };
 }
 
-const tpKey = (r: RecordPosition) => `${r.topic}:${String(r.partition)}`;
+export function decodeCheckpoint(bytes: Uint8Array): DecodedCheckpoint {
+  const parsed = JSON.parse(new TextDecoder().decode(bytes)) as Partial<Omit<FusionCheckpoint, 'format'>> & { format?: number };
+  if ((parsed.format !== 1 && parsed.format !== 2) || typeof parsed.state !== 'string' || parsed.doneOffsets === undefined) {
+    throw new RangeError(`fusion checkpoint: expected format 1 or 2, found ${String(parsed.format)}`);
+  }
+  const body: CheckpointBody = { lastPivotUs: parsed.lastPivotUs ?? null, doneOffsets: parsed.doneOffsets, state: parsed.state };
+  return { ...restoreBody(body), generation: parsed.generation ?? 0, owner: parsed.owner ?? '', body, prev: parsed.prev };
+}
+
+const tpKey = (r: TopicPartition) => `${r.topic}:${String(r.partition)}`;
+/** Most frames published in one transaction. */
+const MAX_BATCH = 64;
+/** Frames waiting for a transaction beyond which consumption waits for the committer. */
+const MAX_QUEUED = 256;
+
+/** A frame ready to be published, with what its commit makes unnecessary and the rig's checkpoint after it. */
+interface Ready {
+  readonly rigId: string;
+  readonly rig: Rig;
+  readonly record: Buffer | undefined;
+  readonly positions: readonly RecordPosition[];
+  readonly state: FusionState;
+  readonly lastPivotUs: number;
+  readonly doneOffsets: ReadonlyMap<string, bigint>;
+}
 
 /**
  * The fusion worker on any bus: obs.lidar/camera/audio/motion → per-rig alignByPivot → core update →
  * fused.detections. Calibration from the registry in `stateStore` (versioned per rig), tracker state
- * written to `stateStore` after every frame and restored when a rig is first seen. Used by main.ts
+ * checkpointed to `stateStore` with every transaction and restored when a rig is first seen. Used by main.ts
  * (Kafka or a MemoryBus from config) and by embedded mode (`createFusionWorker(bus, config, stateStore)`).
  */
 export function createFusionWorker(
@@ -158,20 +226,31 @@ export function createFusionWorker(
   const clock = options.nowUs ?? nowUs;
   const scheduler = options.scheduler ?? asyncScheduler;
   const logger = options.logger;
+  const fencingId = options.fencingId ?? `unfenced-${randomUUID()}`;
+  const pendingWaitMs = options.pendingTransactionWaitMs ?? 75_000;
+  const outputHeaders = options.instanceId === undefined ? undefined : { [INSTANCE_HEADER]: options.instanceId };
   const calibration = new CalibrationRegistry(stateStore, {
     onChange: (c: CalibrationChange) => logger?.info({ ...c }, 'calibration version in use changed'),
   });
   const rigs = new Map<string, Rig>();
   let state: WorkerState = 'idle';
   let subscription: Subscription | undefined;
-  let chain: Promise<void> = Promise.resolve();
   const counts = { consumed: 0, processed: 0, published: 0, deadLettered: 0, frames: 0, framesWithoutCalibration: 0 };
   const deadLetterReasons: Record<string, number> = {};
 
   const checkpointKey = (rigId: string) => `fusion:checkpoint:${rigId}`;
+  const markerGroup = (rigId: string) => `${config.groupId}.frames.${rigId}`;
   /** Non-pivot records older than this before a committed pivot can no longer be matched to a later sweep. */
   const retainUs = Math.max(config.align.cameraWindowUs, config.align.audioWindowUs, config.align.motionWindowUs) + config.align.maxOutOfOrderUs;
   const pending = new Map<string, Pending[]>();
+  /** Highest offset tracked per partition: a rebalance redelivers from the committed offset, those are skipped. */
+  const lastTracked = new Map<string, bigint>();
+  /** Partitions this instance owns (undefined until the bus reports an assignment: then all it delivers). */
+  let assignment: Set<string> | undefined;
+  /** Bumped each time a partition is (re)assigned: records delivered under an earlier ownership are stale. */
+  const partitionEpoch = new Map<string, number>();
+  const queue: Ready[] = [];
+  let committer: Promise<void> | undefined;
 
   const fail = (err: unknown) => {
     if (state === 'failed' || state === 'stopped') return;
@@ -182,6 +261,32 @@ export function createFusionWorker(
   };
   let onFatalHandler: ((err: unknown) => void) | undefined;
 
+  const owned = (r: TopicPartition) => assignment === undefined || assignment.has(tpKey(r));
+
+  const dropRig = (rigId: string, rig: Rig, reason: string) => {
+    if (rig.dropped) return;
+    rig.dropped = true;
+    rig.subscription.unsubscribe();
+    if (rigs.get(rigId) === rig) rigs.delete(rigId);
+    logger?.warn({ rigId, partition: rig.partition }, `rig dropped: ${reason}`);
+  };
+
+  const onAssignment = (partitions: readonly TopicPartition[]) => {
+    const next = new Set(partitions.map(tpKey));
+    for (const key of next) if (!(assignment?.has(key) ?? false)) partitionEpoch.set(key, (partitionEpoch.get(key) ?? 0) + 1);
+    const revoked = assignment === undefined ? [] : [...assignment].filter((key) => !next.has(key));
+    assignment = next;
+    if (revoked.length === 0) return;
+    // The new owner restores these rigs from their checkpoints and gets their uncommitted records again.
+    const numbers = new Set<number>();
+    for (const key of revoked) {
+      pending.delete(key);
+      lastTracked.delete(key);
+      numbers.add(Number(key.slice(key.lastIndexOf(':') + 1)));
+    }
+    for (const [rigId, rig] of [...rigs]) if (numbers.has(rig.partition)) dropRig(rigId, rig, 'partition revoked');
+  };
+
   const track = (entry: Pending) => {
     const key = tpKey(entry.record);
     let list = pending.get(key);
@@ -190,6 +295,7 @@ export function createFusionWorker(
       pending.set(key, list);
     }
     list.push(entry);
+    lastTracked.set(key, BigInt(entry.record.offset));
   };
 
   /**
@@ -219,9 +325,74 @@ export function createFusionWorker(
     return positions;
   };
 
-  const emit = (rigId: string, frame: AlignedFrame<FusionPayload>) => {
-    const rig = rigs.get(rigId);
-    if (rig === undefined || rig.fenced || state === 'failed' || state === 'stopped') return;
+  /**
+   * Publishes what is queued, up to MAX_BATCH frames per transaction: first each rig's checkpoint is
+   * prepared (compareAndSet, generation + 1, previous body kept), then the frames, the consumed offsets they
+   * make unnecessary and each rig's generation marker go in one transaction.
+   */
+  const commitQueued = async () => {
+    while (queue.length > 0 && state !== 'failed') {
+      const batch = queue.splice(0, MAX_BATCH).filter((r) => !r.rig.dropped);
+      const lastOf = new Map<Rig, Ready>();
+      for (const r of batch) lastOf.set(r.rig, r);
+      const prepared = await Promise.all([...lastOf].map(async ([rig, r]) => {
+        const generation = rig.generation + 1;
+        const body = checkpointBody(r.state, r.lastPivotUs, r.doneOffsets);
+        const written = await stateStore.compareAndSet(checkpointKey(r.rigId), rig.checkpointVersion, encodeCheckpoint(body, generation, fencingId, rig.committed));
+        if (written.outcome === 'conflict') {
+          logger?.error({ rigId: r.rigId, expectedVersion: rig.checkpointVersion, currentVersion: written.currentVersion }, 'checkpoint written by another instance');
+          dropRig(r.rigId, rig, 'checkpoint written by another instance');
+          return undefined;
+        }
+        rig.checkpointVersion = written.version;
+        return { rig, rigId: r.rigId, body, generation };
+      }));
+      const live = batch.filter((r) => !r.rig.dropped);
+      const lost = new Set(batch.filter((r) => r.rig.dropped).map((r) => r.rig.partition));
+      const records = live.flatMap((r) => (r.record === undefined ? [] : [{ key: r.rigId, value: r.record, ...(outputHeaders === undefined ? {} : { headers: outputHeaders }) }]));
+      // Offsets only of partitions still owned and of no dropped rig (those records are the new owner's).
+      const positions = live.flatMap((r) => r.positions).filter((p) => owned(p) && !lost.has(p.partition));
+      const markers = prepared.filter((p) => p !== undefined && !p.rig.dropped);
+      if (records.length === 0 && positions.length === 0 && markers.length === 0) continue;
+      const txn = await bus.transaction();
+      try {
+        if (records.length > 0) await txn.publish(config.topics.output, records);
+        if (positions.length > 0) await txn.sendOffsets(config.groupId, positions);
+        for (const m of markers) {
+          if (m === undefined) continue;
+          await txn.sendOffsets(markerGroup(m.rigId), [{ topic: config.topics.output, partition: 0, offset: String(m.generation - 1) }]);
+        }
+        await txn.commit();
+      } catch (err: unknown) {
+        await txn.abort().catch(() => undefined);
+        throw err;
+      }
+      counts.published += records.length;
+      for (const m of markers) {
+        if (m === undefined) continue;
+        m.rig.generation = m.generation;
+        m.rig.committed = m.body;
+      }
+    }
+  };
+
+  const startCommitter = () => {
+    if (committer !== undefined || state === 'failed') return;
+    committer = commitQueued()
+      .catch(fail)
+      .finally(() => {
+        committer = undefined;
+        if (queue.length > 0) startCommitter();
+      });
+  };
+
+  /** Resolves when nothing is queued or being committed. */
+  const committed = async () => {
+    while (committer !== undefined) await committer;
+  };
+
+  const emit = (rigId: string, rig: Rig, frame: AlignedFrame<FusionPayload>) => {
+    if (rig.dropped || state === 'failed' || state === 'stopped') return;
     let record: Buffer | undefined;
     try {
       const resolved = calibration.at(rigId, frame.pivotTimeUs);
@@ -236,53 +407,82 @@ export function createFusionWorker(
     }
     rig.lastPivotUs = Math.max(rig.lastPivotUs, frame.pivotTimeUs);
     const positions = settle(rigId, rig, frame.pivotTimeUs);
-    const checkpoint = encodeCheckpoint(rig.state, rig.lastPivotUs, rig.doneOffsets);
-    chain = chain
-      .then(async () => {
-        if (state === 'failed' || rig.fenced) return;
-        // Output and consumed offsets in one transaction: both visible to read_committed readers, or neither.
-        const txn = await bus.transaction();
-        try {
-          if (record !== undefined) await txn.publish(config.topics.output, [{ key: rigId, value: record, ...(options.instanceId === undefined ? {} : { headers: { [INSTANCE_HEADER]: options.instanceId } }) }]);
-          if (positions.length > 0) await txn.sendOffsets(config.groupId, positions);
-          await txn.commit();
-        } catch (err: unknown) {
-          await txn.abort().catch(() => undefined);
-          throw err;
-        }
-        if (record !== undefined) counts.published++;
-        const written = await stateStore.compareAndSet(checkpointKey(rigId), rig.checkpointVersion, checkpoint);
-        if (written.outcome === 'conflict') {
-          rig.fenced = true;
-          logger?.error({ rigId, expectedVersion: rig.checkpointVersion, currentVersion: written.currentVersion }, 'checkpoint written by another instance: rig fenced');
-          return;
-        }
-        rig.checkpointVersion = written.version;
-      })
-      .catch(fail);
+    queue.push({ rigId, rig, record, positions, state: rig.state, lastPivotUs: rig.lastPivotUs, doneOffsets: new Map(rig.doneOffsets) });
+    startCommitter();
   };
 
-  const rigFor = async (rigId: string): Promise<Rig> => {
+  /** The generation of `rigId` whose transaction committed last (its marker), 0 before the first. */
+  const committedGeneration = async (rigId: string): Promise<number> => {
+    const offsets = await bus.admin.committedOffsets(markerGroup(rigId), config.topics.output);
+    return Number(offsets.get(0) ?? '0');
+  };
+
+  /**
+   * The rig's checkpoint, resolved against its marker: a checkpoint prepared under this instance's fencing
+   * id is settled (the bus began a transaction first, which aborts or completes its predecessor's), so
+   * the marker decides at once; one prepared by another instance may still be committing, so the marker
+   * is polled until it shows the generation or `pendingTransactionWaitMs` passed. Then the checkpoint is
+   * claimed (rewritten under this instance's id), so a stale owner's next prepare conflicts.
+   */
+  const restore = async (rigId: string): Promise<{ body: CheckpointBody; generation: number; version: number } | undefined> => {
+    for (let attempt = 0; ; attempt++) {
+      const saved = await stateStore.getVersioned(checkpointKey(rigId));
+      if (saved === undefined) return undefined;
+      const c = decodeCheckpoint(saved.value);
+      let body = c.body;
+      let generation = c.generation;
+      if (c.prev !== undefined) {
+        const since = Date.now();
+        for (;;) {
+          const marker = await committedGeneration(rigId);
+          if (marker === c.generation) break;
+          if (marker === c.generation - 1 && (c.owner === fencingId || Date.now() - since > pendingWaitMs)) {
+            logger?.warn({ rigId, generation: c.generation, owner: c.owner }, 'prepared checkpoint was not committed: restoring the one before');
+            body = c.prev;
+            generation = marker;
+            break;
+          }
+          if (marker !== c.generation - 1) {
+            throw new CheckpointMismatchError(`fusion checkpoint of rig ${rigId}: expected committed generation ${String(c.generation)} or ${String(c.generation - 1)}, found ${String(marker)}`, {
+              context: { rigId, generation: c.generation, marker },
+            });
+          }
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+      const written = await stateStore.compareAndSet(checkpointKey(rigId), saved.version, encodeCheckpoint(body, generation, fencingId));
+      if (written.outcome === 'written') return { body, generation, version: written.version };
+      if (attempt >= 5) {
+        throw new CheckpointMismatchError(`fusion checkpoint of rig ${rigId} keeps changing while restoring it`, { context: { rigId } });
+      }
+    }
+  };
+
+  const rigFor = async (rigId: string, partition: number): Promise<Rig> => {
     const existing = rigs.get(rigId);
     if (existing !== undefined) return existing;
     await calibration.refresh(rigId);
-    const saved = await stateStore.getVersioned(checkpointKey(rigId));
+    const restored = await restore(rigId);
     const again = rigs.get(rigId);
     if (again !== undefined) return again;
-    const restored = saved === undefined ? undefined : decodeCheckpoint(saved.value);
-    if (restored !== undefined) logger?.info({ rigId, lastPivotUs: restored.lastPivotUs, version: saved?.version }, 'rig restored from checkpoint');
+    if (restored !== undefined) logger?.info({ rigId, lastPivotUs: restored.body.lastPivotUs, generation: restored.generation }, 'rig restored from checkpoint');
+    const restoredState = restored === undefined ? undefined : restoreBody(restored.body);
     const cameras = calibration.cameraIds(rigId);
     const input = new Subject<InputRecord<FusionPayload>>();
+    const initial = restoredState?.state ?? createFusionState(rigId);
     const rig: Rig = {
       input,
       cameras: new Set(cameras),
-      state: restored?.state ?? createFusionState(rigId),
-      lastPivotUs: restored?.lastPivotUs ?? Number.NEGATIVE_INFINITY,
-      doneOffsets: restored?.doneOffsets ?? new Map<string, bigint>(),
-      checkpointVersion: saved?.version ?? 0,
-      fenced: false,
+      partition,
+      state: initial,
+      lastPivotUs: restoredState?.lastPivotUs ?? Number.NEGATIVE_INFINITY,
+      doneOffsets: restoredState?.doneOffsets ?? new Map<string, bigint>(),
+      checkpointVersion: restored?.version ?? 0,
+      generation: restored?.generation ?? 0,
+      committed: restored?.body ?? checkpointBody(initial, Number.NEGATIVE_INFINITY, new Map()),
+      dropped: false,
       subscription: input.pipe(alignByPivot(rigAlignConfig(config.align, cameras), scheduler)).subscribe({
-        next: (frame) => { emit(rigId, frame); },
+        next: (frame) => { emit(rigId, rig, frame); },
         error: (err: unknown) => logger?.error({ rigId, error: errorName(err) }, 'aligner failed'),
       }),
     };
@@ -297,7 +497,13 @@ export function createFusionWorker(
     deadLetterReasons[name] = (deadLetterReasons[name] ?? 0) + 1;
   };
 
-  const handle = async (record: ConsumedRecord) => {
+  /** Delivered under an ownership that has since ended (revoked, or revoked and assigned again). */
+  const stale = (record: ConsumedRecord, epoch: number) => !owned(record) || (assignment !== undefined && partitionEpoch.get(tpKey(record)) !== epoch);
+
+  const handle = async (record: ConsumedRecord, epoch: number) => {
+    if (stale(record, epoch)) return;
+    // A rebalance redelivers from the committed offset what this instance already tracks.
+    if (BigInt(record.offset) <= (lastTracked.get(tpKey(record)) ?? -1n)) return;
     counts.consumed++;
     const entry = codecs[record.topic];
     let tracked = false;
@@ -305,7 +511,8 @@ export function createFusionWorker(
       if (entry === undefined) throw new UnknownCameraError(`record from unexpected topic ${record.topic}`);
       const value = entry.codec.decode(record.value);
       const payload = { kind: entry.kind, value } as FusionPayload;
-      const rig = await rigFor(value.rigId);
+      const rig = await rigFor(value.rigId, record.partition);
+      if (stale(record, epoch) || rig.dropped) return;
       let input: string = entry.kind;
       if (payload.kind === 'camera') {
         if (!rig.cameras.has(value.sensorId)) {
@@ -316,18 +523,18 @@ export function createFusionWorker(
       const durationUs = payload.kind === 'audio' ? payload.value.windowDurationUs : undefined;
       // Already reflected in the rig's checkpoint (redelivered after a restart): not fed again.
       const seen = BigInt(record.offset) <= (rig.doneOffsets.get(tpKey(record)) ?? -1n)
-        || (payload.kind === 'lidar' && value.captureTimeUs <= rig.lastPivotUs)
-        || rig.fenced;
+        || (payload.kind === 'lidar' && value.captureTimeUs <= rig.lastPivotUs);
       track({ record, rigId: value.rigId, kind: entry.kind, endUs: value.captureTimeUs + (durationUs ?? 0), done: seen });
       tracked = true;
       if (!seen) {
         rig.input.next({ input, record: { sensorId: value.sensorId, seq: value.seq, captureTimeUs: value.captureTimeUs, byteLength: record.value.length, ...(durationUs === undefined ? {} : { durationUs }), payload } });
       }
     } catch (err: unknown) {
+      if (err instanceof CheckpointMismatchError) throw err;
       if (!tracked) track({ record, rigId: undefined, kind: undefined, endUs: 0, done: true });
       await deadLetter(record, err);
     }
-    await chain;
+    if (queue.length >= MAX_QUEUED) await committer;
   };
 
   return {
@@ -340,9 +547,15 @@ export function createFusionWorker(
       if (state !== 'idle') return;
       state = 'running';
       onFatalHandler = onFatal;
-      subscription = bus
-        .subscribe({ groupId: config.groupId, topics: [config.topics.lidar, config.topics.camera, config.topics.audio, config.topics.motion], fromBeginning: true })
-        .pipe(concatMap((r) => handle(r)))
+      // The first (empty) transaction initialises the transactional producer, which aborts or completes
+      // whatever its predecessor with the same id left open, before any checkpoint is resolved.
+      const fenced = bus.transaction().then((txn) => txn.abort());
+      subscription = from(fenced)
+        .pipe(
+          concatMap(() => bus.subscribe({ groupId: config.groupId, topics: [config.topics.lidar, config.topics.camera, config.topics.audio, config.topics.motion], fromBeginning: true, onAssignment })),
+          map((record) => ({ record, epoch: partitionEpoch.get(tpKey(record)) ?? 0 })),
+          concatMap(({ record, epoch }) => handle(record, epoch)),
+        )
         .subscribe({ error: fail });
     },
     isReady: () => state === 'running',
@@ -351,9 +564,8 @@ export function createFusionWorker(
       if (state !== 'failed') state = 'draining';
       subscription?.unsubscribe();
       for (const rig of rigs.values()) rig.input.complete();
-      await chain;
+      await committed().catch(() => undefined);
       for (const rig of rigs.values()) rig.subscription.unsubscribe();
-      await chain;
       state = 'stopped';
     },
     stats: () => ({

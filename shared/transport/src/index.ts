@@ -8,6 +8,7 @@ export type {
   OutgoingRecord,
   RecordPosition,
   SubscribeOptions,
+  TopicPartition,
   TopicSpec,
   Transaction,
 } from './types.js';

@@ -188,6 +188,7 @@ export class KafkaBus implements Bus {
     this.admin = {
       createTopics: (specs) => this.createTopics(specs),
       partitionCount: (topic) => this.partitionCount(topic),
+      committedOffsets: (groupId, topic) => this.committedOffsets(groupId, topic),
     };
   }
 
@@ -364,6 +365,7 @@ export class KafkaBus implements Bus {
           for (const { topic, partition } of window.partitions()) {
             if (!assigned.has(tpKey(topic, partition))) window.dropPartition(topic, partition);
           }
+          options.onAssignment?.(Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition }))));
           maybeResume();
         });
         c.on(c.events.CRASH, (event) => {
@@ -581,6 +583,20 @@ export class KafkaBus implements Bus {
         });
       }
       this.topicLimits.set(s.topic, s.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+    }
+  }
+
+  private async committedOffsets(groupId: string, topic: string): Promise<ReadonlyMap<number, string>> {
+    this.assertOpen();
+    try {
+      const admin = await this.getAdmin();
+      const [found] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const out = new Map<number, string>();
+      // kafkajs reports partitions without a committed offset as "-1".
+      for (const p of found?.partitions ?? []) if (!p.offset.startsWith('-')) out.set(p.partition, p.offset);
+      return out;
+    } catch (error) {
+      throw toTransportError(error, `fetch offsets of group "${groupId}" for "${topic}"`, { groupId, topic });
     }
   }
 

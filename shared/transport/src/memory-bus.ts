@@ -69,6 +69,7 @@ interface Member {
   readonly window: InFlightWindow;
   readonly subscriber: Subscriber<ConsumedRecord>;
   readonly assigned: Map<string, Assignment>;
+  readonly onAssignment: SubscribeOptions['onAssignment'];
   closed: boolean;
   scheduled: boolean;
   draining: boolean;
@@ -115,6 +116,14 @@ export class MemoryBus implements Bus {
         }
       },
       partitionCount: (topic) => Promise.resolve(this.topics.get(topic)?.logs.length),
+      committedOffsets: (groupId, topic) => {
+        const out = new Map<number, string>();
+        for (const [key, next] of this.groups.get(groupId)?.committed ?? []) {
+          const [topicName, p = '0'] = key.split('\u0000');
+          if (topicName === topic) out.set(Number(p), String(next));
+        }
+        return Promise.resolve(out);
+      },
     };
   }
 
@@ -156,6 +165,7 @@ export class MemoryBus implements Bus {
         window: new InFlightWindow(options),
         subscriber,
         assigned: new Map(),
+        onAssignment: options.onAssignment,
         closed: false,
         scheduled: false,
         draining: false,
@@ -347,6 +357,7 @@ export class MemoryBus implements Bus {
           position: committed ?? (member.fromBeginning ? 0 : log.length),
         });
       }
+      member.onAssignment?.([...member.assigned.values()].map(({ topic, partition }) => ({ topic, partition })));
       this.schedule(member);
     }
   }

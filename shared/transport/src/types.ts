@@ -54,6 +54,17 @@ export interface SubscribeOptions {
   readonly lowWaterMark?: number;
   readonly highWaterMarkBytes?: number;
   readonly lowWaterMarkBytes?: number;
+  /**
+   * Called with every partition this member owns, each time the group (re)assigns them, before any
+   * record of the new assignment is delivered. Records delivered earlier from a partition no longer in
+   * the list belong to its new owner (their commits are rejected or, in a transaction, unsafe).
+   */
+  readonly onAssignment?: (partitions: readonly TopicPartition[]) => void;
+}
+
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
 }
 
 export interface TopicSpec {
@@ -73,6 +84,12 @@ export interface BusAdmin {
   createTopics(specs: readonly TopicSpec[]): Promise<void>;
   /** Partition count of a topic, or undefined when it does not exist. */
   partitionCount(topic: string): Promise<number | undefined>;
+  /**
+   * The group's committed offsets of a topic (partition → next offset to read, int64 as decimal
+   * string); partitions without a committed offset are absent. Offsets committed in a transaction
+   * appear once it commits.
+   */
+  committedOffsets(groupId: string, topic: string): Promise<ReadonlyMap<number, string>>;
 }
 
 /** A consume-transform-produce transaction: its records and offsets become visible together or never. */

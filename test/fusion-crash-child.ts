@@ -1,0 +1,40 @@
+/**
+ * A fusion worker process for test/fusion-crash.spec.ts and test/fusion-scale.spec.ts: createFusionWorker on
+ * a KafkaBus and a RedisStateStore, with its instance id on every output record. Prints "published <n>"
+ * each time its committed frame count rises. SIGTERM drains and exits 0; SIGKILL is the crash.
+ *   node --conditions=source --import tsx test/fusion-crash-child.ts '<ChildOptions as JSON>'
+ */
+import { createFusionWorker, loadFusionConfig } from '@sensorfuse/fusion-worker';
+import { RedisStateStore } from '@sensorfuse/state';
+import { KafkaBus } from '@sensorfuse/transport';
+import type { ChildOptions } from './fusion-crash-support.js';
+
+const options = JSON.parse(process.argv[2] ?? '{}') as ChildOptions;
+const base = loadFusionConfig({});
+const config = { ...base, topics: options.topics, groupId: options.groupId };
+const bus = new KafkaBus({ brokers: options.brokers, logLevel: 'error', transactionalId: options.transactionalId, sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000 });
+const store = await RedisStateStore.connect(options.redisUrl, { keyPrefix: options.keyPrefix });
+const worker = createFusionWorker(bus, config, store, { instanceId: options.instanceId });
+let reported = 0;
+const report = () => {
+  const published = worker.stats().published;
+  if (published !== reported) {
+    reported = published;
+    process.stdout.write(`published ${String(published)}\n`);
+  }
+};
+const timer = setInterval(report, 2);
+worker.start((err) => {
+  process.stderr.write(`fusion child ${options.instanceId}: fatal ${String(err)}\n`);
+  process.exit(3);
+});
+process.once('SIGTERM', () => {
+  void (async () => {
+    await worker.drain();
+    report();
+    clearInterval(timer);
+    await bus.close();
+    await store.close();
+    process.exit(0);
+  })();
+});
