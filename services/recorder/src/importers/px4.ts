@@ -43,7 +43,15 @@ function vec(v: unknown, what: string): [number, number, number] {
  */
 export async function px4Records(options: Px4ImportOptions): Promise<ImportedRecord[]> {
   const rigId = options.rigId ?? 'px4';
-  const ulog = new ULog(new FileReader(options.file));
+  const reader = new FileReader(options.file);
+  try {
+    return await readPx4(options, rigId, new ULog(reader));
+  } finally {
+    await reader.close().catch(() => undefined);
+  }
+}
+
+async function readPx4(options: Px4ImportOptions, rigId: string, ulog: ULog): Promise<ImportedRecord[]> {
   try {
     await ulog.open();
   } catch (cause) {
