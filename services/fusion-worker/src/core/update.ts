@@ -10,10 +10,36 @@ import type {
   ModalityPresence, ResolvedCalibration, TrackOutput,
 } from './types.js';
 
+/**
+ * What one object's fusion step sees: its evidence (one entry per modality observation matched to it,
+ * weighted by nothing yet) and where it came from. A strategy returns the object's class and score.
+ */
+export interface ObjectFusionInput {
+  readonly evidence: readonly ModalityEvidence[];
+  readonly origin: 'lidar' | 'camera-only';
+  /** The LIDAR geometry class hint ('unknown' for camera-only objects). */
+  readonly lidarClass: ObjectClass;
+  /** Ground range from the body origin, metres. */
+  readonly rangeM: number;
+  /** LIDAR cluster points (0 for camera-only objects). */
+  readonly lidarPoints: number;
+}
+
+/** Per-object fusion rule: evidence → class and score. The default is `lateFusion` (reliability-weighted). */
+export type ObjectFusion = (input: ObjectFusionInput, params: FusionParams) => { readonly objectClass: ObjectClass; readonly score: number };
+
 export interface UpdateContext {
   readonly params: FusionParams;
   /** Emit time of the output (processing clock), µs: gives publishTimeUs and the capture → emit latency. */
   readonly nowUs: number;
+  /**
+   * Modalities whose evidence is used (default: all). The others are treated as absent for this frame:
+   * a single-modality pipeline (camera-only, LIDAR-only) runs the same association and tracking code.
+   * Motion (ego pose) is always used.
+   */
+  readonly modalities?: ReadonlySet<Modality>;
+  /** Per-object fusion rule (default `lateFusion`): the extension point of learned fusion strategies. */
+  readonly fuse?: ObjectFusion;
 }
 
 export interface UpdateResult {
@@ -71,6 +97,10 @@ interface WorkingObject {
   covXY: number;
   covYY: number;
   lidarClass: ObjectClass;
+  lidarPoints: number;
+  /** Body-frame position of the sensor that measured the box (the hidden side of a LIDAR box faces away from it). */
+  sensorX: number;
+  sensorY: number;
 }
 
 const CLASS_WEIGHT: Readonly<Record<Modality, number>> = { camera: 1, lidar: 0.5, audio: 0.6, motion: 0, sensor: 0, unknown: 0 };
@@ -99,6 +129,9 @@ function fuseScore(evidence: readonly ModalityEvidence[]): number {
   return 1 - miss;
 }
 
+/** The rule-based late fusion: reliability-weighted class vote and noisy-OR score. */
+export const lateFusion: ObjectFusion = (input) => ({ objectClass: fuseClass(input.evidence, input.lidarClass), score: fuseScore(input.evidence) });
+
 /**
  * One aligned frame → fused, tracked output and the next state. Pure: no I/O, no clock (the emit time
  * comes in `context`), the input state is not modified.
@@ -110,6 +143,9 @@ export function update(
   context: UpdateContext,
 ): UpdateResult {
   const { params } = context;
+  const mask = context.modalities;
+  const use = (m: Modality): boolean => mask === undefined || mask.has(m);
+  const fuse = context.fuse ?? lateFusion;
   const pivotTimeUs = frame.pivotTimeUs;
   const inputs: Record<string, ModalityPresence> = {};
   const byModality = new Map<Modality, ModalityPresence[]>();
@@ -149,7 +185,7 @@ export function update(
 
   // LIDAR objects into the body frame.
   const reliability: Partial<Record<Modality, number>> = {};
-  const lidar: LidarObjects | undefined = frame.pivot.payload.kind === 'lidar' ? frame.pivot.payload.value : undefined;
+  const lidar: LidarObjects | undefined = frame.pivot.payload.kind === 'lidar' && use('lidar') ? frame.pivot.payload.value : undefined;
   const objects: WorkingObject[] = [];
   if (lidar !== undefined) {
     reliability.lidar = lidar.reliability;
@@ -166,6 +202,8 @@ export function update(
         evidence: [{ modality: 'lidar', sensorId: lidar.sensorId, objectClass: o.classHint, score: params.lidarOnlyConfidence * pointFactor, reliability: lidar.reliability }],
         covXX: var0, covXY: 0, covYY: var0,
         lidarClass: o.classHint,
+        lidarPoints: o.pointCount,
+        sensorX: toBody[3]!, sensorY: toBody[7]!,
       });
     }
   }
@@ -178,7 +216,7 @@ export function update(
   let cameraRelSum = 0;
   let cameraCount = 0;
   for (const [input, member] of Object.entries(frame.members)) {
-    if (member === undefined || modalityOfInput(input) !== 'camera') continue;
+    if (member === undefined || modalityOfInput(input) !== 'camera' || !use('camera')) continue;
     for (const p of samplesOf(member)) {
       if (p.kind !== 'camera') continue;
       const det: CameraDetections = p.value;
@@ -199,7 +237,7 @@ export function update(
       cameraMatched += matches.length;
       for (let j = 0; j < det.detections.length; j++) {
         if (matched[j] === 1) continue;
-        const o = cameraOnlyObject(det, j, camera, lidar !== undefined, params);
+        const o = cameraOnlyObject(det, j, camera, lidar !== undefined && !lidarCoversBox(projection, det.detections[j]!.box), params);
         if (o !== undefined) {
           objects.push(o);
           cameraOnly++;
@@ -213,7 +251,7 @@ export function update(
   const events: FusionEvent[] = [];
   let audioEvents = 0;
   let audioMatched = 0;
-  const audioChunks = samplesOf(frame.members.audio).filter((p) => p.kind === 'audio').map((p) => p.value);
+  const audioChunks = (use('audio') ? samplesOf(frame.members.audio) : []).filter((p) => p.kind === 'audio').map((p) => p.value);
   if (audioChunks.length > 0) reliability.audio = audioChunks.reduce((s, a) => s + a.reliability, 0) / audioChunks.length;
   for (const chunk of audioChunks) {
     const toBody = calibration.sensorToBody.get(chunk.sensorId) ?? identityTransform();
@@ -243,14 +281,20 @@ export function update(
   for (const m of missingModalities) events.push({ kind: 'modality-missing', modality: m, sensorId: '', bearingRad: null, score: 0, audioClass: null });
 
   // Late fusion per object.
-  const detections: FusedObject[] = objects.map((o) => ({
-    ...o.box,
-    objectClass: fuseClass(o.evidence, o.lidarClass),
-    score: fuseScore(o.evidence),
+  const detections: FusedObject[] = objects.map((o) => {
+    const fused = fuse({ evidence: o.evidence, origin: o.origin, lidarClass: o.lidarClass, rangeM: Math.hypot(o.box.x, o.box.y), lidarPoints: o.lidarPoints }, params);
+    // A "car" whose measured box is taller than any car is a truck (the detector rarely says truck).
+    const objectClass = o.origin === 'lidar' && fused.objectClass === 'car' && o.box.height >= TRUCK_MIN_HEIGHT_M ? 'truck' : fused.objectClass;
+    const box = o.origin === 'lidar' ? completeShape(o.box, objectClass, o.sensorX, o.sensorY) : o.box;
+    return {
+    ...box,
+    objectClass,
+    score: fused.score,
     origin: o.origin,
     evidence: o.evidence,
     covXX: o.covXX, covXY: o.covXY, covYY: o.covYY,
-  }));
+    };
+  });
 
   // Track in the tracking frame (ego pose applied), then report in the body frame at the pivot time.
   const ec = ego === null ? 1 : Math.cos(ego.yawRad);
@@ -340,23 +384,44 @@ function sirenEvent(sensorId: string, event: AudioEvent, bearingRad: number | nu
  */
 function cameraOnlyObject(
   det: CameraDetections, index: number, camera: NonNullable<ReturnType<ResolvedCalibration['cameras']['get']>>,
-  lidarPresent: boolean, params: FusionParams,
+  lidarSaysEmpty: boolean, params: FusionParams,
 ): WorkingObject | undefined {
   const d = det.detections[index]!;
   const k = camera.intrinsics;
   const size = CLASS_SIZE_M[d.objectClass];
   const hPx = d.box.yMax - d.box.yMin;
   if (!(hPx > 1)) return undefined;
-  const depth = (k.fy * size[2]) / hPx;
   const u = (d.box.xMin + d.box.xMax) / 2;
   const v = (d.box.yMin + d.box.yMax) / 2;
+  // Depth from the class height (pinhole), unless the box is cut by the image's top or bottom edge.
+  const truncated = d.box.yMin <= 1 || d.box.yMax >= k.height - 1;
+  const heightDepth = (k.fy * size[2]) / hPx;
+  const heightVar = truncated ? Number.POSITIVE_INFINITY : (params.cameraDepthRelStd * heightDepth) ** 2;
+  // Depth from the ground: the ray through the box's bottom edge meets the ground plane (z = 0 of the body
+  // frame) at the object's nearest visible point; its centre is about a quarter of (length + width) further.
+  const ground = groundDepth(camera, u, d.box.yMax);
+  const groundVar = d.box.yMax >= k.height - 1 || ground === undefined
+    ? Number.POSITIVE_INFINITY
+    : (GROUND_PIXEL_STD * ground * ground / (k.fy * Math.max(0.2, camera.cameraToBody[11]!))) ** 2 + (GROUND_REL_STD * ground) ** 2;
+  const groundCentre = ground === undefined ? 0 : ground + (size[0] + size[1]) / 4;
+  let depth: number;
+  let depthVar: number;
+  if (!Number.isFinite(heightVar) && !Number.isFinite(groundVar)) {
+    depth = heightDepth;
+    depthVar = (2 * params.cameraDepthRelStd * heightDepth) ** 2;
+  } else {
+    const wh = Number.isFinite(heightVar) ? 1 / heightVar : 0;
+    const wg = Number.isFinite(groundVar) ? 1 / groundVar : 0;
+    depth = (wh * heightDepth + wg * groundCentre) / (wh + wg);
+    depthVar = 1 / (wh + wg);
+  }
   const p = new Float64Array(3);
   applyTransform(camera.cameraToBody, ((u - k.cx) / k.fx) * depth, ((v - k.cy) / k.fy) * depth, depth, p);
   const range = Math.hypot(p[0]!, p[1]!);
-  const weight = !lidarPresent || range > params.lidarMaxRangeM ? 1 : params.cameraOnlyInRangeWeight;
+  const weight = !lidarSaysEmpty || range > params.lidarMaxRangeM ? 1 : params.cameraOnlyInRangeWeight;
   // Uncertainty: mostly along the ray (depth), little across it.
   const bearing = Math.atan2(p[1]! - camera.cameraToBody[7]!, p[0]! - camera.cameraToBody[3]!);
-  const along = (params.cameraDepthRelStd * depth) ** 2;
+  const along = depthVar;
   const across = (0.3 + 0.01 * depth) ** 2;
   const c = Math.cos(bearing);
   const s = Math.sin(bearing);
@@ -368,5 +433,91 @@ function cameraOnlyObject(
     covXY: c * s * (along - across),
     covYY: s * s * along + c * c * across,
     lidarClass: 'unknown',
+    lidarPoints: 0,
+    sensorX: camera.cameraToBody[3]!, sensorY: camera.cameraToBody[7]!,
   };
+}
+
+/** Pixel noise of a detector's box bottom edge, and the ground's departure from the body's z = 0 plane, for ground-plane depth. */
+const GROUND_PIXEL_STD = 2;
+const GROUND_REL_STD = 0.05;
+
+/**
+ * Depth (camera z) of the point where the ray through pixel (u, v) meets the body frame's ground plane
+ * z = 0; undefined when the ray does not go down.
+ */
+function groundDepth(camera: NonNullable<ReturnType<ResolvedCalibration['cameras']['get']>>, u: number, v: number): number | undefined {
+  const k = camera.intrinsics;
+  const t = camera.cameraToBody;
+  const dx = (u - k.cx) / k.fx;
+  const dy = (v - k.cy) / k.fy;
+  // Direction of the ray in the body frame for camera depth 1: R · (dx, dy, 1).
+  const dirZ = t[8]! * dx + t[9]! * dy + t[10]!;
+  if (!(dirZ < -1e-3)) return undefined;
+  const depth = -t[11]! / dirZ;
+  return depth > 0 ? depth : undefined;
+}
+
+/**
+ * Whether a camera box lies on something the LIDAR sees in this camera: its centre inside the projected box
+ * of a LIDAR object, or a third of it covered by one. Then an unmatched camera box is an object the LIDAR
+ * merged with something else or measured only in part, not free space.
+ */
+function lidarCoversBox(projection: ReturnType<typeof projectIntoCamera>, box: { readonly xMin: number; readonly yMin: number; readonly xMax: number; readonly yMax: number }): boolean {
+  const cx = (box.xMin + box.xMax) / 2;
+  const cy = (box.yMin + box.yMax) / 2;
+  const area = Math.max(1e-9, (box.xMax - box.xMin) * (box.yMax - box.yMin));
+  for (const b of projection.boxes) {
+    if (b === undefined) continue;
+    if (cx >= b.xMin && cx <= b.xMax && cy >= b.yMin && cy <= b.yMax) return true;
+    const w = Math.min(box.xMax, b.xMax) - Math.max(box.xMin, b.xMin);
+    const h = Math.min(box.yMax, b.yMax) - Math.max(box.yMin, b.yMin);
+    if (w > 0 && h > 0 && (w * h) / area >= 1 / 3) return true;
+  }
+  return false;
+}
+
+const TRUCK_MIN_HEIGHT_M = 2.4;
+const VEHICLE_CLASSES: ReadonlySet<ObjectClass> = new Set<ObjectClass>(['car', 'truck', 'bus']);
+
+/**
+ * A LIDAR box completed to its class's typical size (as Autoware's shape estimation corrects vehicle
+ * boxes): a sweep sees only the faces turned to the sensor, so a car seen from behind is a thin box at its
+ * rear. Each horizontal side shorter than the class's is extended to it away from the sensor (the measured
+ * faces stay where they were), which moves the centre to where the object is. Vehicles only, the axis that
+ * is long enough to be the vehicle's length (or else the one across the line of sight) taken as its length.
+ */
+function completeShape(box: BodyBox, objectClass: ObjectClass, sensorX: number, sensorY: number): BodyBox {
+  if (!VEHICLE_CLASSES.has(objectClass)) return box;
+  const [L, W, H] = CLASS_SIZE_M[objectClass];
+  let yaw = box.yawRad;
+  let a = box.length;
+  let b = box.width;
+  const c = Math.cos(yaw);
+  const s = Math.sin(yaw);
+  // Which box axis is the vehicle's length: the long one if it is long for a width, else the one along the line of sight.
+  const longIsLength = Math.max(a, b) > 0.5 * (L + W);
+  const losX = box.x - sensorX;
+  const losY = box.y - sensorY;
+  const alongX = Math.abs(c * losX + s * losY);
+  const alongY = Math.abs(-s * losX + c * losY);
+  const xIsLength = longIsLength ? a >= b : alongX >= alongY;
+  if (!xIsLength) {
+    yaw = wrapAngle(yaw + Math.PI / 2);
+    [a, b] = [b, a];
+  }
+  const cy = Math.cos(yaw);
+  const sy = Math.sin(yaw);
+  let x = box.x;
+  let y = box.y;
+  const grow = (measured: number, target: number, ax: number, ay: number) => {
+    if (measured >= target) return measured;
+    const away = Math.sign(ax * (box.x - sensorX) + ay * (box.y - sensorY)) || 1;
+    x += away * ax * (target - measured) / 2;
+    y += away * ay * (target - measured) / 2;
+    return target;
+  };
+  const length = grow(a, L, cy, sy);
+  const width = grow(b, W, -sy, cy);
+  return { ...box, x, y, length, width, height: Math.max(box.height, 0.8 * H), yawRad: yaw };
 }
