@@ -1,0 +1,140 @@
+/**
+ * Child processes of the pipeline benchmark: each runs TypeScript through tsx with the CPU/memory
+ * probe preloaded and an IPC channel, its stdout/stderr to a log file. Probe samples are kept per
+ * process so CPU and memory can be attributed per process and per time window.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ProbeSample } from './probe.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const REPO_ROOT = path.resolve(HERE, '../..');
+const PROBE = path.join(HERE, 'probe.ts');
+
+export interface Child {
+  readonly name: string;
+  readonly process: ChildProcess;
+  readonly logFile: string;
+  readonly samples: ProbeSample[];
+  /** Resolves with the exit code (or the signal name) when the process ends. */
+  readonly exited: Promise<number | string>;
+  /** Messages other than probe samples, in arrival order. */
+  readonly messages: unknown[];
+  onMessage(listener: (message: unknown) => void): void;
+}
+
+/** The parent's environment without any SENSORFUSE_* variable (services reject unknown keys of their prefix). */
+function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('SENSORFUSE_')) env[k] = v;
+  return env;
+}
+
+export function spawnChild(name: string, script: string, env: Record<string, string>, logDir: string): Child {
+  const logFile = path.join(logDir, `${name}.log`);
+  const log = fs.openSync(logFile, 'a');
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', '--import', PROBE, path.resolve(REPO_ROOT, script)], {
+    cwd: REPO_ROOT,
+    env: { ...baseEnv(), ...env },
+    stdio: ['ignore', log, log, 'ipc'],
+  });
+  fs.closeSync(log);
+  const samples: ProbeSample[] = [];
+  const messages: unknown[] = [];
+  const listeners: ((m: unknown) => void)[] = [];
+  child.on('message', (m: unknown) => {
+    if (typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'probe') samples.push(m as ProbeSample);
+    else {
+      messages.push(m);
+      for (const l of listeners) l(m);
+    }
+  });
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('exit', (code, signal) => {
+      resolve(code ?? signal ?? 'unknown');
+    });
+  });
+  return {
+    name,
+    process: child,
+    logFile,
+    samples,
+    exited,
+    messages,
+    onMessage: (l) => {
+      listeners.push(l);
+    },
+  };
+}
+
+/** Asks a child to stop (IPC 'stop', then SIGTERM, then SIGKILL after the grace period). */
+export async function stopChild(child: Child, graceMs = 15_000): Promise<number | string> {
+  if (child.process.exitCode !== null || child.process.signalCode !== null) return child.exited;
+  if (child.process.connected) child.process.send('stop');
+  else child.process.kill('SIGTERM');
+  const term = setTimeout(() => child.process.kill('SIGTERM'), Math.min(3000, graceMs / 2));
+  const kill = setTimeout(() => child.process.kill('SIGKILL'), graceMs);
+  const code = await child.exited;
+  clearTimeout(term);
+  clearTimeout(kill);
+  return code;
+}
+
+/** Last lines of a child's log (for error messages). */
+export function logTail(child: Child, lines = 15): string {
+  try {
+    return fs.readFileSync(child.logFile, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+export interface CpuWindow {
+  /** CPU seconds per wall second in the window (1 = one core busy). */
+  readonly cores: number;
+  readonly userCores: number;
+  readonly rssMeanBytes: number;
+  readonly rssMaxBytes: number;
+  readonly heapUsedMeanBytes: number;
+}
+
+/** CPU and memory of a child between two wall-clock times (ms since the epoch), from its probe samples. */
+export function cpuWindow(samples: readonly ProbeSample[], fromMs: number, toMs: number): CpuWindow | undefined {
+  const inside = samples.filter((s) => s.atMs >= fromMs && s.atMs <= toMs);
+  const first = inside[0];
+  const last = inside.at(-1);
+  if (first === undefined || last === undefined || last.atMs <= first.atMs) return undefined;
+  const wallUs = (last.atMs - first.atMs) * 1000;
+  const cpu = (s: ProbeSample): number => s.cpuUserUs + s.cpuSystemUs;
+  return {
+    cores: (cpu(last) - cpu(first)) / wallUs,
+    userCores: (last.cpuUserUs - first.cpuUserUs) / wallUs,
+    rssMeanBytes: inside.reduce((a, s) => a + s.rssBytes, 0) / inside.length,
+    rssMaxBytes: Math.max(...inside.map((s) => s.rssBytes)),
+    heapUsedMeanBytes: inside.reduce((a, s) => a + s.heapUsedBytes, 0) / inside.length,
+  };
+}
+
+/** Busy fraction of the whole machine (all processes, all cores) from /proc/stat, between two reads. */
+export function machineCpuReader(): () => number {
+  const read = (): { idle: number; total: number } => {
+    try {
+      const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+      const f = line.trim().split(/\s+/).slice(1).map(Number);
+      const idle = (f[3] ?? 0) + (f[4] ?? 0);
+      return { idle, total: f.reduce((a, b) => a + b, 0) };
+    } catch {
+      return { idle: 0, total: 0 };
+    }
+  };
+  let prev = read();
+  return () => {
+    const now = read();
+    const total = now.total - prev.total;
+    const busy = total <= 0 ? Number.NaN : 1 - (now.idle - prev.idle) / total;
+    prev = now;
+    return busy;
+  };
+}
