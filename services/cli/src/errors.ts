@@ -45,7 +45,7 @@ export function toUserError(error: unknown): UserError | undefined {
     case 'BrokerUnavailableError':
       return new UserError(errorMessage(error), EXIT.kafkaUnreachable, 'is Kafka running? `sensorfuse up` starts a local one', { cause: error });
     case 'ModelNotFoundError':
-      return new UserError(errorMessage(error), EXIT.modelMissing, 'check model.path (SENSORFUSE_CAMERA_MODEL_PATH); the shipped model is models/sim-detector/sim-detector.onnx', { cause: error });
+      return new UserError(errorMessage(error), EXIT.modelMissing, 'check the service\'s model path setting (e.g. SENSORFUSE_CAMERA_MODEL_PATH); shipped models live in models/', { cause: error });
     case 'RecordingIoError':
     case 'RecordingFormatError':
     case 'DatasetFormatError':

@@ -20,8 +20,7 @@ export const PRECEDENCE_NOTE =
 export function buildProgram(): Command {
   const program = new Command('sensorfuse')
     .description('Streaming sensor fusion: camera, LIDAR, audio and motion aligned in event time and fused into tracked 3D detections.')
-    .option('--config <file>', 'settings file, YAML or JSON (also SENSORFUSE_CONFIG_FILE)')
-    .configureHelp({ sortSubcommands: false });
+    .option('--config <file>', 'settings file, YAML or JSON (also SENSORFUSE_CONFIG_FILE)');
   program.addHelpText('after', `\n${PRECEDENCE_NOTE}\n\nExamples:\n  $ npm start                      (= sensorfuse run)\n  $ sensorfuse run --port 0\n  $ sensorfuse up && sensorfuse run --kafka 127.0.0.1:9092 --redis redis://127.0.0.1:6379\n  $ sensorfuse <command> --help\n`);
   const commands = [
     runCommand(),
@@ -40,6 +39,8 @@ export function buildProgram(): Command {
   // Every command reports a usage error the same way: one line, a hint, exit 2 (no help dump).
   const oneLineErrors = (command: Command): void => {
     command
+      // A fixed width: the same help on every terminal, and a stable docs/cli.md.
+      .configureHelp({ helpWidth: 110, sortSubcommands: false })
       .showHelpAfterError(`  hint: see \`${commandPath(command)} --help\``)
       .configureOutput({ outputError: (text, write) => { write(`sensorfuse: ${text.replace(/^error: /, '')}`); } })
       .exitOverride();
