@@ -322,6 +322,90 @@ describe('alignByPivot: motion interpolated at the pivot time', () => {
   });
 });
 
+describe('alignByPivot: several device sensors on one input, each interpolated at the pivot (groupBy sensor)', () => {
+  const make = recordFactory();
+  const dev = (sensorId: string, t: number, v: number): InputRecord<number> => {
+    const r = make('sensor', t * MS, { sensorId });
+    return { input: 'sensor', record: { ...r.record, payload: v } };
+  };
+  const lidarAt = (t: number): InputRecord<number> => {
+    const r = make('lidar', t * MS);
+    return { input: 'lidar', record: { ...r.record, payload: 0 } };
+  };
+  const config: PivotAlignConfig<number> = {
+    pivot: { name: 'lidar' },
+    inputs: [
+      {
+        name: 'sensor', select: 'interpolate', groupBy: 'sensor', matchWindowUs: 100 * MS,
+        interpolate: (a, b, f) => a.payload + (b.payload - a.payload) * f,
+      },
+    ],
+  };
+  const bySensor = (f: AlignedFrame<number> | undefined) => {
+    const m = f?.members['sensor'];
+    return m?.select === 'interpolate'
+      ? Object.fromEntries((m.sensors ?? []).map((x) => [x.sensorId, [x.method, x.fraction, x.value, x.before?.timeUs, x.after?.timeUs]]))
+      : undefined;
+  };
+
+  it('interpolates interleaved sensors separately and waits until each is bracketed', () => {
+    // temp: 10 at 100 ms, 20 at 200 ms; press: 1000 at 150 ms, 1100 at 250 ms; pivot at 180 ms.
+    const list: [number, InputRecord<number>][] = [
+      [0, dev('temp', 100, 10)],
+      [1, dev('press', 150, 1000)],
+      [2, lidarAt(180)],
+      [3, dev('temp', 200, 20)],
+      [4, dev('press', 250, 1100)],
+    ];
+    const { frames } = run(config, list);
+    expect(frames).toHaveLength(1);
+    // Closed when press is bracketed too (4 ms), not at temp's bracket (3 ms).
+    expect(frames[0]?.atMs).toBe(4);
+    expect(frames[0]?.frame.presence['sensor']).toBe('present');
+    // By hand: temp (180 − 100)/(200 − 100) = 0.8 → 10 + 0.8 × 10 = 18;
+    // press (180 − 150)/(250 − 150) = 0.3 → 1000 + 0.3 × 100 = 1030.
+    const got = bySensor(frames[0]?.frame);
+    expect(got?.['temp']?.slice(0, 2)).toEqual(['interpolated', 0.8]);
+    expect(got?.['temp']?.[2]).toBeCloseTo(18, 12);
+    expect(got?.['temp']?.slice(3)).toEqual([100 * MS, 200 * MS]);
+    expect(got?.['press']?.slice(0, 2)).toEqual(['interpolated', expect.closeTo(0.3, 12)]);
+    expect(got?.['press']?.[2]).toBeCloseTo(1030, 9);
+    expect(got?.['press']?.slice(3)).toEqual([150 * MS, 250 * MS]);
+    // The member's own fields repeat the first sensor by id (press), for single-value readers.
+    const m = frames[0]?.frame.members['sensor'];
+    expect(m?.select === 'interpolate' && m.value).toBeCloseTo(1030, 9);
+  });
+
+  it('holds a sensor that went silent after its last sample and omits one with nothing in the window', () => {
+    const list: [number, InputRecord<number>][] = [
+      [0, dev('old', 10, 5)], // 170 ms before the pivot: outside the 100 ms window
+      [1, dev('battery', 120, 12.5)],
+      [2, dev('temp', 150, 15)],
+      [3, lidarAt(180)],
+      [4, dev('temp', 200, 20)], // temp bracketed; battery is silent, so the frame waits…
+      [5, dev('temp', 300, 30)], // …until the watermark passes the window end (280 ms)
+    ];
+    const { frames } = run(config, list);
+    expect(frames[0]?.atMs).toBe(5);
+    const got = bySensor(frames[0]?.frame);
+    expect(Object.keys(got ?? {})).toEqual(['battery', 'temp']);
+    expect(got?.['battery']).toEqual(['held', 0, 12.5, 120 * MS, undefined]);
+    // temp: (180 − 150)/(200 − 150) = 0.6 → 15 + 0.6 × 5 = 18.
+    expect(got?.['temp']?.[2]).toBeCloseTo(18, 12);
+  });
+
+  it('reports the input missing when no sensor has a sample in the window, and refuses groupBy sensor for nearest', () => {
+    const { frames } = run({ ...config, inputs: config.inputs.map((i) => ({ ...i, timeoutUs: 50 * MS })) }, [[0, lidarAt(180)]]);
+    expect(frames[0]?.frame.presence['sensor']).toBe('missing');
+    expect(frames[0]?.atMs).toBe(50);
+    const timerPort: TimerPort = { nowUs: () => 0, after: () => () => undefined };
+    expect(() => new PivotAligner<number>(
+      { pivot: { name: 'lidar' }, inputs: [{ name: 'sensor', select: 'nearest', groupBy: 'sensor', matchWindowUs: MS }] },
+      timerPort, createAlignDiagnostics({}), () => undefined,
+    )).toThrow(new RangeError(`alignByPivot: input "sensor": groupBy 'sensor' needs select 'interpolate', found 'nearest'`));
+  });
+});
+
 describe('alignByPivot: RxJS operator contract (marbles, 1 frame = 1 ms)', () => {
   const make = recordFactory();
   const values = { a: make('lidar', 5 * MS), b: make('camera', 0), c: make('camera', 33 * MS) };

@@ -16,6 +16,7 @@ export type {
   AlignedSample,
   ClosedBy,
   FrameMember,
+  Interpolation,
   PivotAlignConfig,
   PivotConfig,
   PivotInputConfig,

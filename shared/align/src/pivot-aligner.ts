@@ -23,6 +23,12 @@ export interface PivotInputConfig<P> extends StreamConfig {
   readonly maxBytes?: number;
   /** For select 'interpolate': payload at `fraction` between two bracketing samples. */
   readonly interpolate?: (before: SensorRecord<P>, after: SensorRecord<P>, fraction: number) => P;
+  /**
+   * For select 'interpolate': 'input' (default) treats every record of the input as one stream;
+   * 'sensor' keeps one stream per sensorId (several device sensors on one input) and interpolates each
+   * at the target separately (the member's `sensors`).
+   */
+  readonly groupBy?: 'input' | 'sensor';
 }
 
 export interface PivotConfig extends StreamConfig {
@@ -52,21 +58,30 @@ export interface AlignedSample<P> {
   readonly offsetFromPivotUs: number;
 }
 
+/** One stream interpolated at the target time (the whole input, or one sensor of it). */
+export interface Interpolation<P> {
+  /** 'interpolated' between before and after, or 'held': only one sample in the window, used as is. */
+  readonly method: 'interpolated' | 'held';
+  readonly before: AlignedSample<P> | undefined;
+  readonly after: AlignedSample<P> | undefined;
+  /** Position of the target between before (0) and after (1). */
+  readonly fraction: number;
+  readonly timeUs: number;
+  readonly offsetFromPivotUs: number;
+  readonly value: P;
+}
+
 export type FrameMember<P> =
   | ({ readonly select: 'nearest' } & AlignedSample<P>)
   | { readonly select: 'overlapping'; readonly samples: readonly AlignedSample<P>[] }
-  | {
+  | ({
       readonly select: 'interpolate';
-      /** 'interpolated' between before and after, or 'held': only one sample in the window, used as is. */
-      readonly method: 'interpolated' | 'held';
-      readonly before: AlignedSample<P> | undefined;
-      readonly after: AlignedSample<P> | undefined;
-      /** Position of the target between before (0) and after (1). */
-      readonly fraction: number;
-      readonly timeUs: number;
-      readonly offsetFromPivotUs: number;
-      readonly value: P;
-    };
+      /**
+       * groupBy 'sensor' only: one interpolation per sensorId that had a sample in the window, sorted by
+       * sensorId; the member's own fields repeat the first of them (for readers of a single value).
+       */
+      readonly sensors?: readonly ({ readonly sensorId: string } & Interpolation<P>)[];
+    } & Interpolation<P>);
 
 export interface AlignedFrame<P> {
   readonly pivotInput: string;
@@ -155,6 +170,9 @@ export class PivotAligner<P> {
         throw new RangeError(`alignByPivot: input name "${c.name}" is used twice`);
       }
       this.indexOf.set(c.name, i);
+      if (c.groupBy === 'sensor' && c.select !== 'interpolate') {
+        throw new RangeError(`alignByPivot: input "${c.name}": groupBy 'sensor' needs select 'interpolate', found '${c.select}'`);
+      }
       const state: InputState<P> = {
         config: c,
         tracker: new InputTracker({ resetOnBackwardJumpUs: DEFAULT_RESET_US, ...c }),
@@ -357,10 +375,32 @@ export class PivotAligner<P> {
     if (s.config.select === 'nearest') {
       const best = this.nearest(s, targetUs);
       if (best !== undefined && watermarkUs >= targetUs + Math.abs(best.timeUs - targetUs)) this.resolve(c, j, 'watermark');
+    } else if (s.config.select === 'interpolate' && s.config.groupBy === 'sensor') {
+      if (this.everySensorBracketed(s, targetUs, hiUs, watermarkUs)) this.resolve(c, j, 'watermark');
     } else if (s.config.select === 'interpolate') {
       const after = items[s.buffer.lowerBound(targetUs)];
       if (after !== undefined && after.timeUs <= hiUs && watermarkUs >= after.timeUs) this.resolve(c, j, 'watermark');
     }
+  }
+
+  /**
+   * groupBy 'sensor': every sensor with a record at or after the window start has one in
+   * [target, window end] that the watermark has passed, so no sensor's bracket can change. A sensor
+   * with nothing from the window start on is not waited for (silent, or slower than the window).
+   */
+  private everySensorBracketed(s: InputState<P>, targetUs: number, hiUs: number, watermarkUs: number): boolean {
+    const items = s.buffer.items;
+    const loUs = targetUs - s.windowUs;
+    const bracketed = new Set<string>();
+    const seen = new Set<string>();
+    for (let i = s.buffer.lowerBound(loUs); i < items.length; i += 1) {
+      const item = items[i];
+      if (item === undefined) break;
+      const id = item.record.sensorId;
+      seen.add(id);
+      if (item.timeUs >= targetUs && item.timeUs <= hiUs && watermarkUs >= item.timeUs) bracketed.add(id);
+    }
+    return seen.size > 0 && bracketed.size === seen.size;
   }
 
   private nearest(s: InputState<P>, targetUs: number): BufferedRecord<P> | undefined {
@@ -400,6 +440,7 @@ export class PivotAligner<P> {
         return samples.length === 0 ? undefined : { select: 'overlapping', samples };
       }
       case 'interpolate': {
+        if (s.config.groupBy === 'sensor') return this.selectPerSensor(s, c.pivotTimeUs);
         const i = s.buffer.lowerBound(targetUs);
         const a = items[i];
         const b = items[i - 1];
@@ -419,6 +460,50 @@ export class PivotAligner<P> {
         return { ...base, method: 'held', before, after, fraction: held === before ? 0 : 1, value: held.record.payload };
       }
     }
+  }
+
+  /** groupBy 'sensor': the interpolate rule applied to each sensorId's records separately. */
+  private selectPerSensor(s: InputState<P>, pivotTimeUs: number): FrameMember<P> | undefined {
+    const targetUs = pivotTimeUs + s.offsetUs;
+    const loUs = targetUs - s.windowUs;
+    const hiUs = targetUs + s.windowUs;
+    const items = s.buffer.items;
+    const brackets = new Map<string, { before: BufferedRecord<P> | undefined; after: BufferedRecord<P> | undefined }>();
+    for (let i = s.buffer.lowerBound(loUs); i < items.length; i += 1) {
+      const item = items[i];
+      if (item === undefined || item.timeUs > hiUs) break;
+      const id = item.record.sensorId;
+      let b = brackets.get(id);
+      if (b === undefined) {
+        b = { before: undefined, after: undefined };
+        brackets.set(id, b);
+      }
+      if (item.timeUs < targetUs) b.before = item; // items are in time order: the last one before wins
+      else b.after ??= item; // the first one at or after the target
+    }
+    const sensors: ({ readonly sensorId: string } & Interpolation<P>)[] = [];
+    for (const sensorId of [...brackets.keys()].sort()) {
+      const b = brackets.get(sensorId);
+      if (b === undefined) continue;
+      const before = b.before === undefined ? undefined : this.sample(b.before, pivotTimeUs);
+      const after = b.after === undefined ? undefined : this.sample(b.after, pivotTimeUs);
+      const base = { sensorId, timeUs: targetUs, offsetFromPivotUs: s.offsetUs };
+      if (after !== undefined && after.timeUs === targetUs) {
+        sensors.push({ ...base, method: 'interpolated', before, after, fraction: 1, value: after.record.payload });
+      } else if (before !== undefined && after !== undefined && s.config.interpolate !== undefined) {
+        const fraction = (targetUs - before.timeUs) / (after.timeUs - before.timeUs);
+        sensors.push({ ...base, method: 'interpolated', before, after, fraction, value: s.config.interpolate(before.record, after.record, fraction) });
+      } else {
+        const held = before ?? after;
+        if (held !== undefined) sensors.push({ ...base, method: 'held', before, after, fraction: held === before ? 0 : 1, value: held.record.payload });
+      }
+    }
+    const first = sensors[0];
+    if (first === undefined) return undefined;
+    return {
+      select: 'interpolate', method: first.method, before: first.before, after: first.after, fraction: first.fraction,
+      timeUs: first.timeUs, offsetFromPivotUs: first.offsetFromPivotUs, value: first.value, sensors,
+    };
   }
 
   private resolve(c: Collector<P>, j: number, closedBy: ClosedBy): void {
