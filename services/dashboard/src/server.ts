@@ -125,7 +125,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         .subscribe({ groupId: `${groupPrefix}.${topic}`, topics: [topic], highWaterMark: Number.POSITIVE_INFINITY, highWaterMarkBytes: Number.POSITIVE_INFINITY })
         .subscribe({
           next: (record) => {
-            state.ingest(record.topic, record.value, nowUs());
+            state.ingest(record.topic, record.value, nowUs(), record.timestampUs);
           },
           // A failed subscription (bus closed) is retried by the next poll.
           error: () => subscriptions.delete(topic),
@@ -137,16 +137,17 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const poll = setInterval(() => void subscribeExisting().catch(() => undefined), TOPIC_POLL_MS);
 
   let lastCameraUs = 0;
-  const sent = new WeakMap<WebSocket, { points: number; camera: number; cameraAtUs: number }>();
+  const sent = new WeakMap<WebSocket, { points: number; camera: number; cameraAtUs: number; spectrogram: number }>();
   const tick = (): void => {
     if (wss.clients.size === 0) return;
     const now = nowUs();
     const points = state.latestPoints();
     const camera = now - lastCameraUs >= cameraIntervalUs ? state.latestCamera() : undefined;
+    const spectrogram = state.latestSpectrogram();
     const message = JSON.stringify(state.snapshot(now));
     for (const ws of wss.clients) {
       if (ws.readyState !== ws.OPEN || ws.bufferedAmount > maxBuffered) continue;
-      const seen = sent.get(ws) ?? { points: 0, camera: 0, cameraAtUs: 0 };
+      const seen = sent.get(ws) ?? { points: 0, camera: 0, cameraAtUs: 0, spectrogram: 0 };
       if (points !== undefined && points.version !== seen.points) {
         ws.send(Buffer.concat([encodeBinaryHeader(BinaryKind.points, points.xyz.length / 3), new Uint8Array(points.xyz.buffer, points.xyz.byteOffset, points.xyz.byteLength)]));
         seen.points = points.version;
@@ -154,6 +155,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       if (camera !== undefined && camera.version !== seen.camera) {
         ws.send(Buffer.concat([encodeBinaryHeader(BinaryKind.cameraJpeg, camera.jpeg.byteLength), camera.jpeg]));
         seen.camera = camera.version;
+      }
+      if (spectrogram !== undefined && spectrogram.version !== seen.spectrogram) {
+        ws.send(Buffer.concat([encodeBinaryHeader(BinaryKind.spectrogram, spectrogram.columns), spectrogram.data]));
+        seen.spectrogram = spectrogram.version;
       }
       ws.send(message);
       sent.set(ws, seen);

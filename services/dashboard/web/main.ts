@@ -23,12 +23,17 @@ function context2d(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
 const bev = element('bev', HTMLCanvasElement);
 const camera = element('camera', HTMLCanvasElement);
 const latencyCanvas = element('latency', HTMLCanvasElement);
+const spectrogramCanvas = element('spectrogram', HTMLCanvasElement);
+const bearingsCanvas = element('bearings', HTMLCanvasElement);
 const healthBody = element('health', HTMLTableElement).tBodies[0];
 const connection = element('connection', HTMLSpanElement);
 
 let state: StateMessage | undefined;
 let points = new Float32Array(0);
 let image: ImageBitmap | undefined;
+/** Newest spectrogram: columns × bands bytes, oldest column first. */
+let spectrogram: { columns: number; data: Uint8Array } | undefined;
+let spectrogramDraws = 0;
 let imagesShown = 0;
 let framesShown = 0;
 let dirty = false;
@@ -179,7 +184,8 @@ function drawHealth(s: StateMessage): void {
     tr.className = h.present ? 'present' : 'absent';
     tr.dataset.topic = h.topic;
     const age = h.ageUs === null ? '—' : `${(h.ageUs / 1e6).toFixed(1)} s ago`;
-    for (const text of [h.topic, h.rateHz.toFixed(1), String(h.total), age, String(h.deadLetters)]) {
+    const lag = h.lagUs === null ? '—' : `${(h.lagUs / 1000).toFixed(0)} ms`;
+    for (const text of [h.topic, h.rateHz.toFixed(1), String(h.total), age, lag, String(h.deadLetters)]) {
       const td = document.createElement('td');
       td.textContent = text;
       tr.appendChild(td);
@@ -223,6 +229,120 @@ function drawLatency(s: StateMessage): void {
   element('latency-info', HTMLElement).textContent = `capture → publish. ${info.join(' · ')}`;
 }
 
+/** Dark blue → magenta → yellow, like the usual audio tools; one entry per byte level. */
+const HEAT: readonly [number, number, number][] = Array.from({ length: 256 }, (_, i) => {
+  const t = i / 255;
+  return [Math.round(255 * Math.min(1, 1.6 * t)), Math.round(255 * Math.max(0, t * t * 1.1 - 0.1)), Math.round(255 * Math.max(0, Math.sin(Math.PI * Math.min(1, t * 1.4)) * 0.8 + 0.08))];
+});
+const EVENT_COLOURS: Readonly<Record<string, string>> = {
+  speech: '#6fcf7f', siren: '#e05050', horn: '#ffb74d', engine: '#9aa5b1', footsteps: '#aed581', alarm: '#f06292', other: '#b0bec5', unknown: '#b0bec5',
+};
+
+function bearingText(rad: number | null): string {
+  return rad === null ? 'no bearing' : `${String(Math.round((rad * 180) / Math.PI))}°`;
+}
+
+function drawSpectrogram(s: StateMessage): void {
+  const ctx = context2d(spectrogramCanvas);
+  const w = spectrogramCanvas.width;
+  const h = spectrogramCanvas.height;
+  ctx.fillStyle = '#0b0d10';
+  ctx.fillRect(0, 0, w, h);
+  const audio = s.audio;
+  const spec = spectrogram;
+  let lit = 0;
+  if (audio !== null && spec !== undefined && audio.bands > 0 && spec.columns > 0) {
+    const bands = audio.bands;
+    const capacity = Math.max(spec.columns, 192);
+    const picture = ctx.createImageData(capacity, bands);
+    const offset = capacity - spec.columns;
+    for (let c = 0; c < spec.columns; c++) {
+      for (let b = 0; b < bands; b++) {
+        const level = spec.data[c * bands + b] ?? 0;
+        if (level > 0) lit++;
+        const [r, g, bl] = HEAT[level] ?? [0, 0, 0];
+        const i = ((bands - 1 - b) * capacity + offset + c) * 4;
+        picture.data[i] = r;
+        picture.data[i + 1] = g;
+        picture.data[i + 2] = bl;
+        picture.data[i + 3] = 255;
+      }
+    }
+    // Scale the column × band picture to the canvas through an offscreen bitmap.
+    const scratch = new OffscreenCanvas(capacity, bands);
+    const sctx = scratch.getContext('2d');
+    if (sctx !== null) {
+      sctx.putImageData(picture, 0, 0);
+      ctx.imageSmoothingEnabled = false;
+      ctx.drawImage(scratch, 0, 0, w, h - 14);
+    }
+    // Time axis: the picture spans capacity columns ending at endTimeUs.
+    const spanUs = capacity * audio.columnUs;
+    const startUs = audio.endTimeUs - spanUs;
+    const x = (us: number): number => ((us - startUs) / spanUs) * w;
+    ctx.font = '10px sans-serif';
+    ctx.fillStyle = '#8b96a3';
+    for (let k = 0; k <= 4; k++) ctx.fillText(`${String(Math.round((k * audio.maxHz) / 4000))} kHz`, 2, h - 16 - (k * (h - 24)) / 4);
+    ctx.fillText(`−${(spanUs / 1e6).toFixed(1)} s`, 2, h - 3);
+    ctx.fillText('now', w - 22, h - 3);
+    let shown = 0;
+    for (const e of audio.events) {
+      if (e.offsetUs < startUs) continue;
+      const x0 = Math.max(0, x(e.onsetUs));
+      const x1 = Math.max(x0 + 2, Math.min(w, x(e.offsetUs)));
+      const colour = EVENT_COLOURS[e.eventClass] ?? '#b0bec5';
+      ctx.fillStyle = colour;
+      ctx.fillRect(x0, 4 + (shown % 3) * 14, x1 - x0, 3);
+      ctx.fillText(`${e.eventClass} ${e.score.toFixed(2)} · ${bearingText(e.bearingRad)}`, x0, 16 + (shown % 3) * 14);
+      shown++;
+    }
+  }
+  spectrogramDraws++;
+  spectrogramCanvas.dataset.draws = String(spectrogramDraws);
+  spectrogramCanvas.dataset.columns = String(spec?.columns ?? 0);
+  spectrogramCanvas.dataset.events = String(audio?.events.length ?? 0);
+  spectrogramCanvas.dataset.lit = String(lit);
+  const levels = audio === null ? '' : ` · voice ${audio.voiceProbability === null ? '—' : audio.voiceProbability.toFixed(2)} · SNR ${audio.snrDb === null ? '—' : `${audio.snrDb.toFixed(0)} dB`}`;
+  element('audio-info', HTMLElement).textContent = audio === null ? 'no audio yet' : `${audio.sensorId} · 0–${(audio.maxHz / 1000).toFixed(0)} kHz${levels}`;
+}
+
+function drawBearings(s: StateMessage): void {
+  const ctx = context2d(bearingsCanvas);
+  const w = bearingsCanvas.width;
+  const cx = w / 2;
+  const cy = bearingsCanvas.height / 2;
+  const r = Math.min(cx, cy) - 16;
+  ctx.fillStyle = '#0b0d10';
+  ctx.fillRect(0, 0, w, bearingsCanvas.height);
+  ctx.strokeStyle = '#232a33';
+  ctx.beginPath();
+  ctx.arc(cx, cy, r, 0, 2 * Math.PI);
+  ctx.stroke();
+  ctx.fillStyle = '#5a6470';
+  ctx.font = '10px sans-serif';
+  ctx.fillText('front', cx - 12, 11);
+  ctx.fillText('left', 2, cy + 3);
+  let rays = 0;
+  const newestUs = s.audio?.endTimeUs ?? 0;
+  for (const e of s.audio?.events ?? []) {
+    if (e.bearingRad === null || newestUs - e.offsetUs > 10_000_000) continue;
+    // Bearing counter-clockwise from +x (forward); forward is up, left is left on the page.
+    const px = cx - Math.sin(e.bearingRad) * r;
+    const py = cy - Math.cos(e.bearingRad) * r;
+    ctx.strokeStyle = EVENT_COLOURS[e.eventClass] ?? '#b0bec5';
+    ctx.fillStyle = ctx.strokeStyle;
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    ctx.moveTo(cx, cy);
+    ctx.lineTo(px, py);
+    ctx.stroke();
+    ctx.fillText(e.eventClass, px + (px < cx ? -30 : 3), py + (py < cy ? -3 : 10));
+    rays++;
+  }
+  ctx.lineWidth = 1;
+  bearingsCanvas.dataset.rays = String(rays);
+}
+
 function draw(): void {
   drawBev();
   drawCamera();
@@ -236,6 +356,8 @@ function draw(): void {
   if (state === undefined) return;
   drawHealth(state);
   drawLatency(state);
+  drawSpectrogram(state);
+  drawBearings(state);
   const frame = state.tracks?.frameId ?? state.objects?.frameId ?? state.lidar?.frameId ?? '';
   element('bev-frame', HTMLElement).textContent = `${frame} · ±${String(RANGE_M)} m · ${String(points.length / 3)} of ${String(state.lidar?.pointCount ?? 0)} points`;
   const cam = state.camera;
@@ -254,6 +376,9 @@ async function onBinary(buffer: ArrayBuffer): Promise<void> {
     image?.close();
     image = bitmap;
     imagesShown++;
+    requestDraw();
+  } else if (frame.kind === BinaryKind.spectrogram) {
+    spectrogram = { columns: frame.count, data: new Uint8Array(buffer, 8) };
     requestDraw();
   }
 }

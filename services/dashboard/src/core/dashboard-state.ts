@@ -1,13 +1,15 @@
 import { SchemaRegistry, createCodec, type Codec } from '@sensorfuse/codec';
+import { decodeInterleaved } from '@sensorfuse/audio';
 import {
-  cameraDetectionsSchema, cameraFrameSchema, fusedDetectionsSchema, groundTruthSchema, lidarObjectsSchema, lidarScanSchema, rigCalibrationSchema,
-  type CameraDetections, type CameraFrame, type FusedDetections, type GroundTruth, type LidarObjects, type LidarScan, type RigCalibration,
+  audioChunkSchema, audioEventsSchema, cameraDetectionsSchema, cameraFrameSchema, fusedDetectionsSchema, groundTruthSchema, lidarObjectsSchema, lidarScanSchema, rigCalibrationSchema,
+  type AudioChunk, type AudioEvents, type CameraDetections, type CameraFrame, type FusedDetections, type GroundTruth, type LidarObjects, type LidarScan, type RigCalibration,
 } from '@sensorfuse/schemas';
 import { invertRigid, multiply, projectBoxes, type Box3d, type Matrix4 } from './camera-projection.js';
 import { downsampleScan } from './downsample.js';
 import { IDENTITY_PLANAR, planarTransforms, transformPointsInPlace, transformXy, type PlanarTransform } from './frames.js';
 import { LatencyWindow } from './latency.js';
-import type { BevObject, BevTrack, StateMessage, TruthBox } from './protocol.js';
+import type { AudioEventView, BevObject, BevTrack, StateMessage, TruthBox } from './protocol.js';
+import { SpectrogramRing, type SpectrogramView } from './spectrogram.js';
 import { StreamHealthTracker } from './stream-health.js';
 
 export const TOPICS = {
@@ -46,6 +48,9 @@ export interface PointsFrame {
   readonly xyz: Float32Array;
 }
 
+/** Sound events kept for the page (newest last). */
+export const MAX_AUDIO_EVENTS = 24;
+
 export interface CameraImage {
   readonly version: number;
   readonly jpeg: Buffer;
@@ -70,7 +75,14 @@ export class DashboardState {
     readonly detections: Codec<CameraDetections>;
     readonly calibration: Codec<RigCalibration>;
     readonly truth: Codec<GroundTruth>;
+    readonly audioChunk: Codec<AudioChunk>;
+    readonly audioEvents: Codec<AudioEvents>;
   };
+  /** Channel 0 of the newest audio sensor (the first microphone of the array). */
+  private readonly spectrogram = new SpectrogramRing({ fftSize: 512, bands: 64, columns: 192, floorDb: -110, ceilDb: -20 });
+  private audioSensor: { sensorId: string; frameId: string } | undefined;
+  private audioEventList: AudioEventView[] = [];
+  private audioLevels: { voiceProbability: number; snrDb: number } | undefined;
 
   private scanRaw: Buffer | undefined;
   private scanVersion = 0;
@@ -106,13 +118,18 @@ export class DashboardState {
       detections: createCodec(registry, cameraDetectionsSchema),
       calibration: createCodec(registry, rigCalibrationSchema),
       truth: createCodec(registry, groundTruthSchema),
+      audioChunk: createCodec(registry, audioChunkSchema),
+      audioEvents: createCodec(registry, audioEventsSchema),
     };
   }
 
-  /** Takes one consumed record. Never throws: undecodable records are counted in decodeErrors. */
-  ingest(topic: string, value: Buffer, nowUs: number): void {
+  /**
+   * Takes one consumed record (`logTimeUs`: its broker time, for the lag). Never throws:
+   * undecodable records are counted in decodeErrors.
+   */
+  ingest(topic: string, value: Buffer, nowUs: number, logTimeUs?: number): void {
     // The calibration is published once; a rate for it would only ever read "absent".
-    if (topic !== TOPICS.calibration) this.health.record(topic, nowUs);
+    if (topic !== TOPICS.calibration) this.health.record(topic, nowUs, logTimeUs);
     try {
       switch (topic) {
         case TOPICS.rawLidar:
@@ -143,6 +160,12 @@ export class DashboardState {
         }
         case TOPICS.obsCamera:
           this.detections = this.codecs.detections.decode(value);
+          break;
+        case TOPICS.rawAudio:
+          this.ingestAudio(this.codecs.audioChunk.decode(value));
+          break;
+        case TOPICS.obsAudio:
+          this.ingestAudioEvents(this.codecs.audioEvents.decode(value));
           break;
         case TOPICS.calibration:
           this.useCalibration(this.codecs.calibration.decode(value));
@@ -211,6 +234,51 @@ export class DashboardState {
       projectedBoxes: this.projectedView(),
       health: this.health.snapshot(nowUs),
       latency,
+      audio: this.audioView(),
+    };
+  }
+
+  /** The spectrogram picture; a new object only when a column was added since `version`. */
+  latestSpectrogram(): SpectrogramView | undefined {
+    return this.spectrogram.view();
+  }
+
+  private ingestAudio(chunk: AudioChunk): void {
+    // One sensor on the page: the first one seen (a rig has one array; a second would interleave).
+    if (this.audioSensor !== undefined && this.audioSensor.sensorId !== chunk.sensorId) return;
+    this.audioSensor ??= { sensorId: chunk.sensorId, frameId: chunk.frameId };
+    const decoded = decodeInterleaved(chunk.data, { sampleFormat: chunk.sampleFormat, channels: chunk.channels, sampleRateHz: chunk.sampleRateHz, frames: chunk.frames });
+    const first = decoded.channels[0];
+    if (first !== undefined) this.spectrogram.push(first, chunk.sampleRateHz, chunk.captureTimeUs);
+  }
+
+  private ingestAudioEvents(events: AudioEvents): void {
+    this.audioSensor ??= { sensorId: events.sensorId, frameId: events.frameId };
+    this.audioLevels = { voiceProbability: events.voiceProbability, snrDb: events.snrDb };
+    for (const e of events.events) {
+      // An event still open is reported again by the next windows: keep its newest report.
+      const same = this.audioEventList.findIndex((x) => x.eventClass === e.eventClass && x.onsetUs === e.onsetUs);
+      const view: AudioEventView = { eventClass: e.eventClass, score: e.score, onsetUs: e.onsetUs, offsetUs: e.offsetUs, bearingRad: e.bearingRad, snrDb: e.snrDb };
+      if (same >= 0) this.audioEventList[same] = view;
+      else this.audioEventList.push(view);
+    }
+    if (this.audioEventList.length > MAX_AUDIO_EVENTS) this.audioEventList = this.audioEventList.slice(-MAX_AUDIO_EVENTS);
+  }
+
+  private audioView(): StateMessage['audio'] {
+    if (this.audioSensor === undefined) return null;
+    const s = this.spectrogram.view();
+    return {
+      sensorId: this.audioSensor.sensorId,
+      frameId: this.audioSensor.frameId,
+      columns: s?.columns ?? 0,
+      bands: s?.bands ?? 0,
+      columnUs: s?.columnUs ?? 0,
+      endTimeUs: s?.endTimeUs ?? 0,
+      maxHz: s?.maxHz ?? 0,
+      events: this.audioEventList,
+      voiceProbability: this.audioLevels?.voiceProbability ?? null,
+      snrDb: this.audioLevels?.snrDb ?? null,
     };
   }
 

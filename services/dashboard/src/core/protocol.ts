@@ -14,6 +14,8 @@ export const BinaryKind = {
   points: 1,
   /** Payload: one JPEG image as published on raw.camera. */
   cameraJpeg: 2,
+  /** Payload: `count` spectrogram columns × `StateMessage.audio.bands` bytes, oldest column first, low band first. */
+  spectrogram: 3,
 } as const;
 export type BinaryKind = (typeof BinaryKind)[keyof typeof BinaryKind];
 
@@ -63,6 +65,19 @@ export interface StreamHealth {
   readonly ageUs: number | null;
   /** Records on `<topic>.dlq`. */
   readonly deadLetters: number;
+  /** How long the newest record waited between the broker (its log time) and this view, µs; null before the first. */
+  readonly lagUs: number | null;
+}
+
+/** A sound event of obs.audio as the page shows it. */
+export interface AudioEventView {
+  readonly eventClass: string;
+  readonly score: number;
+  readonly onsetUs: number;
+  readonly offsetUs: number;
+  /** Direction of arrival about +z of the audio frame, counter-clockwise from +x; null when not estimated. */
+  readonly bearingRad: number | null;
+  readonly snrDb: number;
 }
 
 export interface LatencyHistogram {
@@ -91,6 +106,22 @@ export interface StateMessage {
    */
   readonly projectedBoxes: { readonly source: 'fused' | 'lidar'; readonly imageWidth: number; readonly imageHeight: number; readonly items: readonly CameraBox[] } | null;
   readonly health: readonly StreamHealth[];
+  /**
+   * The audio panel: the spectrogram's geometry (its bytes travel as a binary frame of kind 3) and the
+   * newest sound events (obs.audio) with their bearings. Null before the first raw.audio or obs.audio record.
+   */
+  readonly audio: {
+    readonly sensorId: string;
+    readonly frameId: string;
+    readonly columns: number;
+    readonly bands: number;
+    readonly columnUs: number;
+    readonly endTimeUs: number;
+    readonly maxHz: number;
+    readonly events: readonly AudioEventView[];
+    readonly voiceProbability: number | null;
+    readonly snrDb: number | null;
+  } | null;
   /** Keyed by stage: 'obs.lidar' (capture → obs publish), 'fused.detections' (capture → fused publish). */
   readonly latency: Readonly<Record<string, LatencyHistogram>>;
 }

@@ -8,11 +8,12 @@ describe('StreamHealthTracker', () => {
     const h = new StreamHealthTracker({ bucketUs: S, buckets: 6, presenceTimeoutUs: 3 * S });
     h.expect(['raw.lidar', 'raw.audio']);
     // 10 records per second from t = 100 s to t = 107 s (exclusive): 70 records.
-    for (let i = 0; i < 70; i++) h.record('raw.lidar', 100 * S + i * 100_000);
+    // Each record reaches the view 30 ms after the broker logged it.
+    for (let i = 0; i < 70; i++) h.record('raw.lidar', 100 * S + i * 100_000, 100 * S + i * 100_000 - 30_000);
     const [audio, lidar] = h.snapshot(107 * S + 500_000);
     // Full buckets before the current one (107): 102..106, 5 × 10 records / 5 s.
-    expect(lidar).toEqual({ topic: 'raw.lidar', rateHz: 10, total: 70, present: true, ageUs: 600_000, deadLetters: 0 });
-    expect(audio).toEqual({ topic: 'raw.audio', rateHz: 0, total: 0, present: false, ageUs: null, deadLetters: 0 });
+    expect(lidar).toEqual({ topic: 'raw.lidar', rateHz: 10, total: 70, present: true, ageUs: 600_000, deadLetters: 0, lagUs: 30_000 });
+    expect(audio).toEqual({ topic: 'raw.audio', rateHz: 0, total: 0, present: false, ageUs: null, deadLetters: 0, lagUs: null });
   });
   it('counts dead letters against their source topic and lets a stopped stream go absent with rate 0', () => {
     const h = new StreamHealthTracker({ bucketUs: S, buckets: 6, presenceTimeoutUs: 3 * S });

@@ -13,6 +13,7 @@ export interface StreamHealthOptions {
 interface Counter {
   total: number;
   lastUs: number | null;
+  lagUs: number | null;
   /** Ring of per-bucket counts; bucketIndex[i] is the absolute bucket number stored in slot i. */
   readonly counts: Int32Array;
   readonly bucketIndex: Float64Array;
@@ -30,7 +31,8 @@ export class StreamHealthTracker {
     for (const topic of topics) this.counter(topic);
   }
 
-  record(topic: string, nowUs: number): void {
+  /** One record received at `nowUs`; `logTimeUs` is its broker (log-append) time, for the lag. */
+  record(topic: string, nowUs: number, logTimeUs?: number): void {
     if (topic.endsWith(DEAD_LETTER_SUFFIX)) {
       const source = topic.slice(0, -DEAD_LETTER_SUFFIX.length);
       this.deadLetters.set(source, (this.deadLetters.get(source) ?? 0) + 1);
@@ -40,6 +42,7 @@ export class StreamHealthTracker {
     const c = this.counter(topic);
     c.total++;
     c.lastUs = nowUs;
+    if (logTimeUs !== undefined) c.lagUs = Math.max(0, nowUs - logTimeUs);
     const bucket = Math.floor(nowUs / this.options.bucketUs);
     const slot = bucket % this.options.buckets;
     if (c.bucketIndex[slot] !== bucket) {
@@ -68,6 +71,7 @@ export class StreamHealthTracker {
         present: ageUs !== null && ageUs <= this.options.presenceTimeoutUs,
         ageUs,
         deadLetters: this.deadLetters.get(topic) ?? 0,
+        lagUs: c.lagUs,
       });
     }
     return out;
@@ -76,7 +80,7 @@ export class StreamHealthTracker {
   private counter(topic: string): Counter {
     let c = this.counters.get(topic);
     if (c === undefined) {
-      c = { total: 0, lastUs: null, counts: new Int32Array(this.options.buckets), bucketIndex: new Float64Array(this.options.buckets).fill(-1) };
+      c = { total: 0, lastUs: null, lagUs: null, counts: new Int32Array(this.options.buckets), bucketIndex: new Float64Array(this.options.buckets).fill(-1) };
       this.counters.set(topic, c);
     }
     return c;
