@@ -6,3 +6,5 @@ export { LidarCore, scanFields } from './core/lidar-core.js';
 export type { LidarCoreOptions } from './core/lidar-core.js';
 export { lidarParams } from './core/params.js';
 export { EmptyScanError, UnsupportedPointFieldError } from './core/errors.js';
+export { evaluateLidarOnSimulation, simRigLidarParams } from './eval/sim-eval.js';
+export type { ClusterKinds, SimEvalOptions, SimEvalRow } from './eval/sim-eval.js';

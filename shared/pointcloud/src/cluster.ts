@@ -21,18 +21,6 @@ export interface Clusters {
   readonly count: number;
 }
 
-const DENSE_GRID_MAX_CELLS = 4_000_000;
-
-/**
- * The dense cell grid is reused between calls (allocating and clearing millions of cells per sweep
- * costs more than the clustering): all entries are -1 between calls; each call resets the cells it set.
- */
-let scratch = new Int32Array(0);
-function denseScratch(size: number): Int32Array {
-  if (scratch.length < size) scratch = new Int32Array(size).fill(-1);
-  return scratch;
-}
-
 function find(parent: Int32Array, a: number): number {
   let r = a;
   while ((parent[r] as number) !== r) r = parent[r] as number;
@@ -47,9 +35,11 @@ function find(parent: Int32Array, a: number): number {
 /**
  * Euclidean cluster extraction with the semantics of pcl::EuclideanClusterExtraction (clusters are
  * the connected components of the "distance ≤ tolerance" graph, then filtered by size), computed on
- * a voxel hash instead of a k-d tree flood fill: cells of edge tolerance/√3, so every cell is
+ * grid cells instead of a k-d tree flood fill: cells of edge tolerance/√3, so every cell is
  * internally connected and is one union-find node; neighbouring cells (offsets up to ±2) are joined
- * when any pair of their points is within tolerance. A cloud of identical points is one cell: O(n).
+ * when any pair of their points is within tolerance. Points are radix-sorted by cell and neighbours
+ * found by cursors over the sorted cell keys: no hash, no dense grid. A cloud of identical points
+ * is one cell: O(n).
  */
 export function euclideanClusters(cloud: PointCloud, params: ClusterParams, scratch: Scratch = new Scratch()): Clusters {
   const { tolerance, minSize, maxSize } = params;
@@ -78,17 +68,12 @@ export function euclideanClusters(cloud: PointCloud, params: ClusterParams, scra
     if (pz > maxZ) maxZ = pz;
   }
   // Two cells of padding so neighbour offsets never wrap. Keys are z innermost (z, then x, then y):
-  // the five z-neighbours of a cell are adjacent in the dense grid, so a 5×5×5 neighbourhood is 25
-  // short runs of memory instead of 125 scattered cells.
+  // the five z-neighbours of a cell in a neighbouring column are one contiguous key range.
   const dimX = Math.floor((maxX - minX) * inv) + 5;
   const dimY = Math.floor((maxY - minY) * inv) + 5;
   const dimZ = Math.floor((maxZ - minZ) * inv) + 5;
   const dimZX = dimZ * dimX;
-  // A dense cell → id array when the grid is small (a cropped sweep: ~2M cells), else the hash.
-  const dense = dimZX * dimY <= DENSE_GRID_MAX_CELLS ? denseScratch(dimZX * dimY) : null;
-  // Points sorted by cell key (a radix sort): cells are runs of that order, numbered in key order,
-  // so walking the cells walks the grid row by row and the neighbour lookups ahead stay within a few
-  // rows of memory (cache-resident) instead of jumping across the grid.
+  // Points sorted by cell key (a radix sort): cells are runs of that order, numbered in key order.
   const keyOf = (i: number): number =>
     Math.floor(((z[i] as number) - minZ) * inv) + 2 +
     (Math.floor(((x[i] as number) - minX) * inv) + 2) * dimZ +
@@ -122,30 +107,6 @@ export function euclideanClusters(cloud: PointCloud, params: ClusterParams, scra
     cellOfPoint[i] = cells - 1;
   }
   cellStart[cells] = n;
-  const tableKey = dense ? new Float64Array(0) : new Float64Array(Math.max(16, 1 << Math.ceil(Math.log2(cells * 2 + 1)))).fill(-1);
-  const tableCell = dense ? new Int32Array(0) : new Int32Array(tableKey.length);
-  const mask = tableKey.length - 1;
-  const hashOf = (k: number): number => (Math.imul((k % 4294967296) | 0, 0x9e3779b1) ^ Math.imul((k / 4294967296) | 0, 0x85ebca6b)) & mask;
-  for (let c = 0; c < cells; c++) {
-    const k = keyOfCell[c] as number;
-    if (dense) {
-      dense[k] = c;
-      continue;
-    }
-    let h = hashOf(k);
-    while ((tableKey[h] as number) !== -1) h = (h + 1) & mask;
-    tableKey[h] = k;
-    tableCell[h] = c;
-  }
-  const lookup = (k: number): number => {
-    let h = hashOf(k);
-    for (;;) {
-      const tk = tableKey[h] as number;
-      if (tk === k) return tableCell[h] as number;
-      if (tk === -1) return -1;
-      h = (h + 1) & mask;
-    }
-  };
   // Coordinates in cell order (contiguous reads below).
   const sx = scratch.f64('cluster.sx', n);
   const sy = scratch.f64('cluster.sy', n);
@@ -158,50 +119,58 @@ export function euclideanClusters(cloud: PointCloud, params: ClusterParams, scra
   }
   const parent = scratch.i32('cluster.parent', cells);
   for (let c = 0; c < cells; c++) parent[c] = c;
-  // Half of the 5×5×5 neighbourhood (the other half is visited from the other side).
-  const offsetList: number[] = [];
-  for (let dy = -2; dy <= 2; dy++)
-    for (let dx = -2; dx <= 2; dx++)
-      for (let dz = -2; dz <= 2; dz++) {
-        const o = dz + dx * dimZ + dy * dimZX;
-        if (o > 0) offsetList.push(o);
-      }
-  const offsets = Float64Array.from(offsetList);
-  const nOffsets = offsets.length;
+  // Neighbour cells without any lookup table: keyOfCell is sorted, and for a fixed offset o the
+  // window [ka + o − 2, ka + o + 2] (the five z-cells of one neighbouring column) only moves forward
+  // as a walks the cells, so one cursor per column offset finds every occupied neighbour in O(cells).
+  // Half of the 5×5 columns (the other half is visited from the other side); the own column's
+  // cells above a are the next entries of the sorted list (two cells of z padding: no wrap).
+  const columnOffsets: number[] = [];
+  for (let dy = 0; dy <= 2; dy++)
+    for (let dx = -2; dx <= 2; dx++) {
+      if (dy === 0 && dx <= 0) continue;
+      columnOffsets.push(dx * dimZ + dy * dimZX);
+    }
+  const nColumns = columnOffsets.length;
+  const offsets = Float64Array.from(columnOffsets);
+  const columnCursor = scratch.u32('cluster.cursor', nColumns);
+  columnCursor.fill(0);
   const tol2 = tolerance * tolerance;
+  const linked = (a0: number, a1: number, b0: number, b1: number): boolean => {
+    for (let p = a0; p < a1; p++) {
+      const px = sx[p] as number;
+      const py = sy[p] as number;
+      const pz = sz[p] as number;
+      for (let q = b0; q < b1; q++) {
+        const dx = (sx[q] as number) - px;
+        const dy = (sy[q] as number) - py;
+        const dz = (sz[q] as number) - pz;
+        if (dx * dx + dy * dy + dz * dz <= tol2) return true;
+      }
+    }
+    return false;
+  };
   for (let a = 0; a < cells; a++) {
     const ka = keyOfCell[a] as number;
     const a0 = cellStart[a] as number;
     const a1 = cellStart[a + 1] as number;
     // a's root stays the root while this loop links other trees under it.
     const ra = find(parent, a);
-    for (let f = 0; f < nOffsets; f++) {
-      const key = ka + (offsets[f] as number);
-      const b = dense ? (dense[key] as number) : lookup(key);
-      if (b < 0) continue;
+    for (let b = a + 1; b < cells && (keyOfCell[b] as number) <= ka + 2; b++) {
       const rb = find(parent, b);
-      if (ra === rb) continue;
-      const b0 = cellStart[b] as number;
-      const b1 = cellStart[b + 1] as number;
-      let linked = false;
-      for (let p = a0; p < a1 && !linked; p++) {
-        const px = sx[p] as number;
-        const py = sy[p] as number;
-        const pz = sz[p] as number;
-        for (let q = b0; q < b1; q++) {
-          const dx = (sx[q] as number) - px;
-          const dy = (sy[q] as number) - py;
-          const dz = (sz[q] as number) - pz;
-          if (dx * dx + dy * dy + dz * dz <= tol2) {
-            linked = true;
-            break;
-          }
-        }
+      if (rb !== ra && linked(a0, a1, cellStart[b] as number, cellStart[b + 1] as number)) parent[rb] = ra;
+    }
+    for (let f = 0; f < nColumns; f++) {
+      const lo = ka + (offsets[f] as number) - 2;
+      const hi = lo + 4;
+      let b = columnCursor[f] as number;
+      while (b < cells && (keyOfCell[b] as number) < lo) b++;
+      columnCursor[f] = b;
+      for (; b < cells && (keyOfCell[b] as number) <= hi; b++) {
+        const rb = find(parent, b);
+        if (rb !== ra && linked(a0, a1, cellStart[b] as number, cellStart[b + 1] as number)) parent[rb] = ra;
       }
-      if (linked) parent[rb] = ra;
     }
   }
-  if (dense) for (let c = 0; c < cells; c++) dense[keyOfCell[c] as number] = -1;
   // Component sizes in points, and each component's lowest point index: the tie-break for equal
   // sizes, independent of the cell layout and of union order.
   const compSize = scratch.u32('cluster.compSize', cells);

@@ -19,6 +19,10 @@ export {
   withLength,
   selectPoints,
   selectByMask,
+  selectByMaskInto,
+  sourceOfCloud,
+  float32SourceOf,
+  type Float32Source,
   validateLayout,
   viewPoints,
   kittiLayout,
@@ -27,8 +31,10 @@ export {
 export { readKittiBin, readNuscenesBin } from './readers.js';
 export { readPcd, writePcd, type PcdFile, type PcdHeader, type PcdDataFormat } from './pcd.js';
 export { lzfDecompress } from './lzf.js';
-export { prefilter, type Box3, type PrefilterParams, type PrefilterStats } from './filters.js';
-export { voxelGrid, type VoxelGridParams, type VoxelGridResult } from './voxel-grid.js';
+export { prefilter, prefilterInto, type Bounds, type Box3, type PrefilterParams, type PrefilterStats } from './filters.js';
+export { Scratch } from './scratch.js';
+export { radixOrder } from './radix.js';
+export { voxelGrid, type VoxelGridOptions, type VoxelGridParams, type VoxelGridResult } from './voxel-grid.js';
 export { KdTree } from './kdtree.js';
 export { GridIndex, type NeighbourCounter } from './grid-index.js';
 export {
@@ -51,6 +57,7 @@ export { segmentGround, type GroundParams, type GroundResult } from './ground.js
 export { euclideanClusters, type ClusterParams, type Clusters } from './cluster.js';
 export { fitBox, classHint, type ObjectBox, type ClassHint, type BoxFitParams } from './box.js';
 export { removeWeatherNoise, type NoiseParams, type NoiseResult } from './noise.js';
+export { removeNoiseAndOutliers, type DenoiseResult } from './denoise.js';
 export {
   processScan,
   resolveLidarParams,
