@@ -49,6 +49,19 @@ export const audioParamsSchema = z.strictObject({
     input: z.enum(['highpassed', 'denoised']).default('highpassed').describe('Signal the VAD hears: the high-passed mix, or the denoised mix (32 ms later, better at 0 dB)'),
     poolWorkers: int(1, 16, 1, 'Inference worker threads of the Silero pool (shared by all sensors of the instance)'),
   }),
+  events: z.strictObject({
+    mode: z.enum(['on', 'off']).default('on').describe('Sound-event classifier (siren, horn, dog bark, impact, speech; ONNX in an inference worker thread) on 16 kHz streams with the default log-mel features; off: no classified events'),
+    modelPath: z.string().max(4096).default('').describe('ONNX classifier with its .card.json beside it; empty = the shipped models/audio-events/audio-events.onnx'),
+    hopRows: int(1, 48, 16, 'Log-mel rows between classified 0.48 s patches (16 = every 160 ms)'),
+    onThreshold: num(0, 1, 0.6, 'Class probability of a patch at or above which an event starts'),
+    offThreshold: num(0, 1, 0.4, 'Class probability below which an event may end (hysteresis)'),
+    offPatches: int(1, 20, 2, 'Consecutive patches below offThreshold that end an event'),
+  }),
+  activityGate: z.strictObject({
+    mode: z.enum(['on', 'off']).default('on').describe('Run the VAD and the classifier only near denoiser frames whose 300–6000 Hz power stands above the tracked noise floor (skipped windows: probability 0, skipped patches: background); off: run them on everything'),
+    thresholdDb: num(0, 30, 2, 'Σ power over Σ tracked noise (all channels, 300–6000 Hz) above which a denoiser frame is active, dB'),
+    hangoverUs: int(0, 5_000_000, 300_000, 'A VAD window or patch still runs this long after the last active frame, microseconds'),
+  }),
   doa: z.strictObject({
     mode: z.enum(['on', 'off']).default('on').describe('Direction of arrival by GCC-PHAT/SRP over the microphone array'),
     bandLowHz: num(0, 20_000, 200, 'Lowest frequency of the cross-spectra, Hz (below: wind and rumble)'),

@@ -1,5 +1,5 @@
 import type { Tracer } from '@opentelemetry/api';
-import { openSileroPool, type ModelRunner } from '@sensorfuse/audio';
+import { openSileroPool, openSoundEventPool, type ModelRunner } from '@sensorfuse/audio';
 import { SchemaRegistry, createCodec } from '@sensorfuse/codec';
 import { audioChunkSchema, audioEventsSchema, type AudioChunk, type AudioEvents } from '@sensorfuse/schemas';
 import type { PipelineMetrics } from '@sensorfuse/telemetry';
@@ -14,6 +14,8 @@ export const AUDIO_SERVICE = 'audio-worker';
 export interface AudioWorkerOptions {
   /** Silero VAD runner shared by every sensor's processor (an InferencePool from openSileroPool). Omitted: no VAD. */
   readonly vadRunner?: ModelRunner;
+  /** Sound-event classifier runner shared by every sensor's processor (openSoundEventPool). Omitted: no classified events. */
+  readonly eventRunner?: ModelRunner;
   /** Writer schemas this reader accepts besides the current AudioChunk (older producers). */
   readonly registry?: SchemaRegistry;
   readonly tracer?: Tracer;
@@ -36,6 +38,7 @@ export function createAudioWorker(bus: Bus, config: AudioWorkerConfig, options: 
     params: config.audio,
     nowUs: options.nowUs ?? nowUs,
     ...(options.vadRunner === undefined ? {} : { vadRunner: options.vadRunner }),
+    ...(options.eventRunner === undefined ? {} : { eventRunner: options.eventRunner }),
   };
   return createWorker<AudioChunk, AudioEvents>({
     name: AUDIO_SERVICE,
@@ -51,12 +54,24 @@ export function createAudioWorker(bus: Bus, config: AudioWorkerConfig, options: 
 }
 
 /**
- * The service's composition: opens the Silero pool (when vad.mode is on) and builds the worker;
- * draining the worker closes the pool.
+ * The service's composition: opens the Silero pool (when vad.mode is on) and the sound-event
+ * classifier pool (events.mode on) and builds the worker; draining the worker closes the pools.
  */
-export async function openAudioWorker(bus: Bus, config: AudioWorkerConfig, options: Omit<AudioWorkerOptions, 'vadRunner'> = {}): Promise<Worker> {
+export async function openAudioWorker(bus: Bus, config: AudioWorkerConfig, options: Omit<AudioWorkerOptions, 'vadRunner' | 'eventRunner'> = {}): Promise<Worker> {
   const pool = config.audio.vad.mode === 'on' ? await openSileroPool({ workers: config.audio.vad.poolWorkers }) : undefined;
-  const worker = createAudioWorker(bus, config, { ...options, ...(pool === undefined ? {} : { vadRunner: pool }) });
+  const events = config.audio.events;
+  let eventPool: Awaited<ReturnType<typeof openSoundEventPool>> | undefined;
+  try {
+    eventPool = events.mode === 'on' ? await openSoundEventPool(events.modelPath === '' ? {} : { modelPath: events.modelPath }) : undefined;
+  } catch (error) {
+    await pool?.close();
+    throw error;
+  }
+  const worker = createAudioWorker(bus, config, {
+    ...options,
+    ...(pool === undefined ? {} : { vadRunner: pool }),
+    ...(eventPool === undefined ? {} : { eventRunner: eventPool }),
+  });
   return {
     name: worker.name,
     get state() {
@@ -70,6 +85,7 @@ export async function openAudioWorker(bus: Bus, config: AudioWorkerConfig, optio
     drain: async () => {
       await worker.drain();
       await pool?.close();
+      await eventPool?.close();
     },
   };
 }

@@ -1,5 +1,6 @@
-import type { AudioEvent, AudioEvents } from '@sensorfuse/schemas';
+import type { AudioEvent, AudioEventClass, AudioEvents } from '@sensorfuse/schemas';
 import type { AudioAnalysis } from './processor.js';
+import type { SoundEventClass } from './sound-events.js';
 
 /** Record fields the analysis does not know: they come from the input record and the worker. */
 export interface AudioEventsHeader {
@@ -10,26 +11,41 @@ export interface AudioEventsHeader {
 }
 
 /**
- * The obs.audio record for one analysed chunk. Events: every speech segment the VAD reported in
- * this chunk (class `speech`, score = mean speech probability; an open segment ends at the newest
- * window and is reported again, longer, with the next chunk), and every direction-of-arrival
- * source (class `unknown` until a sound-event classifier names it, score = its PHAT coherence,
- * spanning the chunk). Speech events carry the strongest bearing of the chunk when there is one.
+ * The AudioEvents class symbol of each classifier class. The schema's AudioEventClass has no
+ * `dog_bark` or `impact` symbol yet, so both travel as `other` (the fine class is lost on the wire
+ * until the schema gains them).
+ */
+export const SCHEMA_EVENT_CLASS: Readonly<Record<Exclude<SoundEventClass, 'background'>, AudioEventClass>> = Object.freeze({
+  siren: 'siren',
+  horn: 'horn',
+  dog_bark: 'other',
+  impact: 'other',
+  speech: 'speech',
+});
+
+/**
+ * The obs.audio record for one analysed chunk. Events:
+ * - every speech segment the VAD reported in this chunk (class `speech`, score = mean speech
+ *   probability; an open segment ends at the newest window and is reported again, longer, with
+ *   the next chunk);
+ * - every sound event of the classifier (siren, horn, bark, impact; speech only when the VAD is
+ *   off, since Silero is the better speech detector), closed or open like the speech segments,
+ *   score = mean class probability;
+ * - every direction-of-arrival source (class `unknown`, score = its PHAT coherence, spanning the chunk).
+ * Speech and classified events carry the strongest bearing of the chunk when there is one.
  */
 export function toAudioEvents(analysis: AudioAnalysis, header: AudioEventsHeader): AudioEvents {
   const top = analysis.doa[0];
   const snrDb = analysis.snrDb;
   const events: AudioEvent[] = [];
+  const bearingRad = top?.bearingRad ?? null;
+  const bearingStdRad = top?.bearingStdRad ?? null;
   for (const s of analysis.vad?.segments ?? []) {
-    events.push({
-      eventClass: 'speech',
-      score: s.meanProbability,
-      onsetUs: s.onsetUs,
-      offsetUs: s.offsetUs,
-      bearingRad: top?.bearingRad ?? null,
-      bearingStdRad: top?.bearingStdRad ?? null,
-      snrDb,
-    });
+    events.push({ eventClass: 'speech', score: s.meanProbability, onsetUs: s.onsetUs, offsetUs: s.offsetUs, bearingRad, bearingStdRad, snrDb });
+  }
+  for (const e of analysis.soundEvents?.events ?? []) {
+    if (e.eventClass === 'speech' && analysis.vad !== undefined) continue;
+    events.push({ eventClass: SCHEMA_EVENT_CLASS[e.eventClass], score: e.score, onsetUs: e.onsetUs, offsetUs: e.offsetUs, bearingRad, bearingStdRad, snrDb });
   }
   for (const d of analysis.doa) {
     events.push({

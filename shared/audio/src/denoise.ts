@@ -22,6 +22,8 @@ export interface DenoiseParams {
   readonly gainFloor: number;
   /** A detected source also marks this many bins on each side as occupied (window leakage). */
   readonly presenceSpreadBins: number;
+  /** Band of the per-frame activity sums (`bandPower`, `bandNoise`), Hz. */
+  readonly activityBandHz?: readonly [number, number];
 }
 
 export const DEFAULT_DENOISE_PARAMS: Omit<DenoiseParams, 'sampleRateHz'> = Object.freeze({
@@ -47,6 +49,9 @@ export interface DenoiseFrames {
   /** Σ over frames and bins of periodogram power and of estimated noise power. */
   readonly totalPower: number;
   readonly noisePower: number;
+  /** Per frame: Σ over the activity band of periodogram power and of estimated noise power. */
+  readonly bandPower: Float64Array;
+  readonly bandNoise: Float64Array;
 }
 
 /**
@@ -139,6 +144,10 @@ export class SpectralDenoiser {
   private minCount = 0;
   private spectraOut = new Float64Array(0);
   private gainsOut = new Float64Array(0);
+  private bandPowerOut = new Float64Array(0);
+  private bandNoiseOut = new Float64Array(0);
+  private readonly bandLow: number;
+  private readonly bandHigh: number;
 
   constructor(readonly params: DenoiseParams) {
     const n = params.frameLength;
@@ -162,6 +171,9 @@ export class SpectralDenoiser {
     this.prevClean = new Float64Array(this.bins);
     this.power = new Float64Array(this.bins);
     this.indicator = new Uint8Array(this.bins);
+    const [lo, hi] = params.activityBandHz ?? [300, 6000];
+    this.bandLow = Math.max(1, Math.round((lo * n) / params.sampleRateHz));
+    this.bandHigh = Math.min(this.bins - 1, Math.round((hi * n) / params.sampleRateHz));
   }
 
   /**
@@ -174,15 +186,17 @@ export class SpectralDenoiser {
     if (this.spectraOut.length < maxFrames * 2 * this.bins) {
       this.spectraOut = new Float64Array(maxFrames * 2 * this.bins);
       this.gainsOut = new Float64Array(maxFrames * this.bins);
+      this.bandPowerOut = new Float64Array(maxFrames);
+      this.bandNoiseOut = new Float64Array(maxFrames);
     }
     let frames = 0;
     let totalPower = 0;
     let noisePower = 0;
     this.framer.push(input, (frame) => {
-      const r = this.analyseFrame(frame, frames);
+      this.analyseFrame(frame, frames);
       if (output !== undefined) this.synth.addFrame(this.spec);
-      totalPower += r.total;
-      noisePower += r.noise;
+      totalPower += this.frameTotal;
+      noisePower += this.frameNoise;
       frames++;
     });
     if (output !== undefined) this.synth.take(input.length, output);
@@ -193,6 +207,8 @@ export class SpectralDenoiser {
       gains: this.gainsOut.subarray(0, frames * this.bins),
       totalPower,
       noisePower,
+      bandPower: this.bandPowerOut.subarray(0, frames),
+      bandNoise: this.bandNoiseOut.subarray(0, frames),
     };
   }
 
@@ -209,7 +225,11 @@ export class SpectralDenoiser {
     this.prevClean.fill(0);
   }
 
-  private analyseFrame(frame: Float32Array, index: number): { total: number; noise: number } {
+  private frameTotal = 0;
+  private frameNoise = 0;
+
+  /** Analyse one frame into spectraOut/gainsOut[index]; its power sums land in frameTotal/frameNoise. */
+  private analyseFrame(frame: Float32Array, index: number): void {
     const p = this.params;
     const n = frame.length;
     const w = this.window;
@@ -269,6 +289,10 @@ export class SpectralDenoiser {
     const { presenceSmoothing, noiseSmoothing, decisionDirected, gainFloor } = p;
     const warmA = 1 - 1 / this.frameCount;
     let occupied = 0;
+    let bandP = 0;
+    let bandN = 0;
+    const bandLow = this.bandLow;
+    const bandHigh = this.bandHigh;
     for (let j = 0; j < Math.min(bins, spread); j++) occupied += indicator[j] as number;
     for (let k = 0; k < bins; k++) {
       if (k + spread < bins) occupied += indicator[k + spread] as number;
@@ -289,6 +313,10 @@ export class SpectralDenoiser {
       }
       total += pk;
       noiseSum += noise;
+      if (k >= bandLow && k <= bandHigh) {
+        bandP += pk;
+        bandN += noise;
+      }
       const gamma = pk / noise;
       const xi = decisionDirected * ((prevClean[k] as number) / noise) + (1 - decisionDirected) * (gamma > 1 ? gamma - 1 : 0);
       let gain = xi / (1 + xi);
@@ -298,7 +326,10 @@ export class SpectralDenoiser {
       spec[2 * k] = (spec[2 * k] as number) * gain;
       spec[2 * k + 1] = (spec[2 * k + 1] as number) * gain;
     }
-    return { total, noise: noiseSum };
+    this.frameTotal = total;
+    this.frameNoise = noiseSum;
+    this.bandPowerOut[index] = bandP;
+    this.bandNoiseOut[index] = bandN;
   }
 }
 

@@ -31,5 +31,15 @@ export type { ModelRunner, VadParams, VadResult, SpeechSegment } from './vad.js'
 export { AudioProcessor, defaultAudioProcessorParams } from './processor.js';
 export type { AudioChunkLike, AudioAnalysis, AudioProcessorParams, MicrophoneArrayLike, Discontinuity } from './processor.js';
 export { AudioFormatError, AudioNonFiniteError, AudioTimeOverlapError, AudioConfigError } from './errors.js';
-export { toAudioEvents } from './audio-events.js';
+export { toAudioEvents, SCHEMA_EVENT_CLASS } from './audio-events.js';
 export type { AudioEventsHeader } from './audio-events.js';
+export {
+  SOUND_EVENT_CLASSES,
+  DEFAULT_SOUND_EVENT_PARAMS,
+  SoundEventClassifier,
+  SoundEventTracker,
+  soundEventModelPath,
+  soundEventModelCard,
+  openSoundEventPool,
+} from './sound-events.js';
+export type { SoundEventClass, SoundEventParams, SoundEvent, SoundEventResult, PatchScores } from './sound-events.js';

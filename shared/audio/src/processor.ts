@@ -5,6 +5,7 @@ import { AudioConfigError, AudioFormatError, AudioTimeOverlapError } from './err
 import { DEFAULT_DOA_PARAMS, GccPhatDoa, type DoaParams, type DoaSource, type Vec3 } from './gcc-phat.js';
 import { DEFAULT_LOG_MEL_PARAMS, LogMelExtractor, type LogMelFrames, type LogMelParams } from './log-mel.js';
 import { StreamResampler } from './resample.js';
+import { DEFAULT_SOUND_EVENT_PARAMS, SoundEventClassifier, type SoundEventParams, type SoundEventResult } from './sound-events.js';
 import { DEFAULT_VAD_PARAMS, SileroVad, VAD_SAMPLE_RATE_HZ, type ModelRunner, type VadParams, type VadResult } from './vad.js';
 
 /** The fields of a raw.audio record the processor reads (AudioChunk from @sensorfuse/schemas fits). */
@@ -38,6 +39,20 @@ export interface AudioProcessorParams {
     /** 'wiener': weight each bin by the two channels' Wiener gains (noise-dominated bins count little); 'phat': plain PHAT. */
     readonly weighting: 'wiener' | 'phat';
   };
+  /** Sound-event classification over log-mel patches (runs only with an event runner). */
+  readonly events: SoundEventParams;
+  /**
+   * Run the VAD and the classifier only where something stands above the noise floor: a denoiser
+   * frame is active when Σ periodogram / Σ tracked noise over all channels in 300–6000 Hz exceeds
+   * `thresholdDb`; a VAD window or classifier patch runs when an active frame ends within
+   * [start − hangoverUs, end + lookaheadUs]. 'off' runs the models on everything.
+   */
+  readonly activityGate: {
+    readonly mode: 'on' | 'off';
+    readonly thresholdDb: number;
+    readonly hangoverUs: number;
+    readonly lookaheadUs: number;
+  };
   /** Capture-time mismatch between consecutive chunks tolerated as jitter. */
   readonly timeToleranceUs: number;
   /** SNR (dB) mapped to reliability 0 and 1, linear in between. */
@@ -64,6 +79,8 @@ export function defaultAudioProcessorParams(sampleRateHz: number, channels: numb
       maxSources: DEFAULT_DOA_PARAMS.maxSources,
       weighting: 'wiener',
     },
+    events: DEFAULT_SOUND_EVENT_PARAMS,
+    activityGate: { mode: 'on', thresholdDb: 2, hangoverUs: 300_000, lookaheadUs: 64_000 },
     timeToleranceUs: 1000,
     reliabilitySnrDb: [0, 20],
   };
@@ -85,6 +102,8 @@ export interface AudioAnalysis {
   /** Highest VAD probability of the windows completed in this chunk (the previous value if none completed). */
   readonly voiceProbability: number;
   readonly vad: VadResult | undefined;
+  /** Sound-event patches classified in this chunk and the events (closed, then open); undefined without a classifier. */
+  readonly soundEvents: SoundEventResult | undefined;
   /** Sources found by GCC-PHAT in this chunk, strongest first (empty without an array). */
   readonly doa: readonly DoaSource[];
   /** Log-mel rows completed in this chunk, of the denoised channel mix. */
@@ -110,6 +129,7 @@ export class AudioProcessor {
   private readonly logMel: LogMelExtractor;
   private readonly doa: GccPhatDoa | undefined;
   private readonly vad: SileroVad | undefined;
+  private readonly classifier: SoundEventClassifier | undefined;
   private readonly resampler: StreamResampler;
   private readonly synth: OverlapAddSynthesizer;
   private readonly mixSpectrum: Float64Array;
@@ -118,11 +138,15 @@ export class AudioProcessor {
   private framesSinceOrigin = 0;
   private lastStartUs: number | undefined;
   private lastVoice = 0;
+  /** Denoiser frames analysed since the origin, and end times (capture µs) of the recent active ones. */
+  private denoiseFramesSinceOrigin = 0;
+  private activeEndsUs: number[] = [];
+  private readonly gateRatio: number;
   private tail: Promise<void> = Promise.resolve();
 
   constructor(
     readonly params: AudioProcessorParams,
-    deps: { readonly vadRunner?: ModelRunner; readonly array?: MicrophoneArrayLike } = {},
+    deps: { readonly vadRunner?: ModelRunner; readonly eventRunner?: ModelRunner; readonly array?: MicrophoneArrayLike } = {},
   ) {
     const { sampleRateHz, channels } = params;
     if (!Number.isInteger(channels) || channels < 1) throw new AudioConfigError(`channels must be ≥ 1, found ${String(channels)}`);
@@ -153,8 +177,24 @@ export class AudioProcessor {
       }
     }
     this.vad = deps.vadRunner === undefined ? undefined : new SileroVad(deps.vadRunner, params.vad);
+    this.classifier = deps.eventRunner === undefined ? undefined : new SoundEventClassifier(deps.eventRunner, params.logMel.nMels, params.events);
     this.resampler = new StreamResampler(sampleRateHz, VAD_SAMPLE_RATE_HZ);
+    this.gateRatio = 10 ** (params.activityGate.thresholdDb / 10);
   }
+
+  /** Whether an active frame ends within [startUs − hangover, endUs + lookahead] (always true with the gate off). */
+  private readonly isActive = (startUs: number, endUs: number): boolean => {
+    const g = this.params.activityGate;
+    if (g.mode === 'off') return true;
+    const lo = startUs - g.hangoverUs;
+    const hi = endUs + g.lookaheadUs;
+    for (let i = this.activeEndsUs.length - 1; i >= 0; i--) {
+      const t = this.activeEndsUs[i] as number;
+      if (t < lo) return false;
+      if (t <= hi) return true;
+    }
+    return false;
+  };
 
   /** Latency of the denoised signal (and of the log-mel rows' sample positions) in samples. */
   get denoiseLatencySamples(): number {
@@ -192,6 +232,8 @@ export class AudioProcessor {
     const spectra: Float64Array[] = [];
     const gains: Float64Array[] = [];
     let frameCount = 0;
+    const bandP: Float64Array[] = [];
+    const bandN: Float64Array[] = [];
     const hpMix = new Float32Array(n);
     const inv = 1 / p.channels;
     for (let c = 0; c < p.channels; c++) {
@@ -203,6 +245,8 @@ export class AudioProcessor {
       noise += frames.noisePower;
       spectra.push(frames.spectra);
       gains.push(frames.gains);
+      bandP.push(frames.bandPower);
+      bandN.push(frames.bandNoise);
       frameCount = frames.count;
       for (let i = 0; i < n; i++) hpMix[i] = (hpMix[i] as number) + (x[i] as number) * inv;
     }
@@ -227,9 +271,10 @@ export class AudioProcessor {
     }
     const dnMix = new Float32Array(n);
     this.synth.take(n, dnMix);
+    this.trackActivity(frameCount, bandP, bandN);
 
     // The VAD runs in the pool's thread while this thread does DOA and log-mel.
-    const vadPending = this.vad?.push(this.resampler.push(p.vadInput === 'denoised' ? dnMix : hpMix));
+    const vadPending = this.vad?.push(this.resampler.push(p.vadInput === 'denoised' ? dnMix : hpMix), this.isActive);
 
     const snrDb = frameCount > 0 ? snrDbFromPowers(total, noise) : 0;
     const [lo, hi] = p.reliabilitySnrDb;
@@ -246,12 +291,12 @@ export class AudioProcessor {
     const logMel = this.logMel.push(dnMix);
     const latencyUs = (this.denoiseLatencySamples * 1e6) / p.sampleRateHz;
     const logMelFirstFrameUs = Math.round(this.originUs - latencyUs + (logMel.firstFrame * p.logMel.hopLength * 1e6) / p.sampleRateHz);
+    const logMelHopUs = (p.logMel.hopLength * 1e6) / p.sampleRateHz;
+    const eventsPending = this.classifier?.push(logMel, logMelFirstFrameUs, logMelHopUs, this.isActive);
 
-    let vad: VadResult | undefined;
-    if (vadPending !== undefined) {
-      vad = await vadPending;
-      if (vad.probabilities.length > 0) this.lastVoice = Math.max(...vad.probabilities);
-    }
+    // both models run in their pools' threads at once; awaiting them together leaves no rejection unhandled
+    const [vad, soundEvents] = await Promise.all([vadPending, eventsPending]);
+    if (vad !== undefined && vad.probabilities.length > 0) this.lastVoice = Math.max(...vad.probabilities);
     this.framesSinceOrigin += n;
     return {
       sensorId: chunk.sensorId,
@@ -263,11 +308,34 @@ export class AudioProcessor {
       clippedFraction: audio.clippedFraction,
       voiceProbability: this.lastVoice,
       vad,
+      soundEvents,
       doa,
       logMel,
       logMelFirstFrameUs,
-      logMelHopUs: (p.logMel.hopLength * 1e6) / p.sampleRateHz,
+      logMelHopUs,
     };
+  }
+
+  /** Record the end times of this chunk's active denoiser frames (and forget those older than 2 s). */
+  private trackActivity(frameCount: number, bandP: readonly Float64Array[], bandN: readonly Float64Array[]): void {
+    const hop = this.params.denoise.frameLength / 2;
+    const usPerSample = 1e6 / this.params.sampleRateHz;
+    for (let f = 0; f < frameCount; f++) {
+      let sp = 0;
+      let sn = 0;
+      for (let c = 0; c < bandP.length; c++) {
+        sp += (bandP[c] as Float64Array)[f] as number;
+        sn += (bandN[c] as Float64Array)[f] as number;
+      }
+      const k = this.denoiseFramesSinceOrigin + f;
+      // frame k covers stream samples [(k + 1)·hop − frameLength, (k + 1)·hop)
+      if (sp > this.gateRatio * sn) this.activeEndsUs.push(this.originUs + Math.round((k + 1) * hop * usPerSample));
+    }
+    this.denoiseFramesSinceOrigin += frameCount;
+    const newest = this.activeEndsUs[this.activeEndsUs.length - 1];
+    if (newest !== undefined && this.activeEndsUs.length > 256) {
+      this.activeEndsUs = this.activeEndsUs.filter((t) => t >= newest - 2_000_000);
+    }
   }
 
   /** Forget all carried state (the next chunk starts a new stream). */
@@ -285,8 +353,11 @@ export class AudioProcessor {
     this.resampler.reset();
     const latencyUs = this.params.vadInput === 'denoised' ? (this.denoiseLatencySamples * 1e6) / this.params.sampleRateHz : 0;
     this.vad?.restart(Math.round(originUs - latencyUs));
+    this.classifier?.restart();
     this.originUs = originUs;
     this.framesSinceOrigin = 0;
+    this.denoiseFramesSinceOrigin = 0;
+    this.activeEndsUs = [];
     this.lastVoice = 0;
   }
 

@@ -103,7 +103,12 @@ export interface VadResult {
   readonly windowStartsUs: readonly number[];
   /** Closed segments ending in this push, then the open segment (if any). */
   readonly segments: readonly SpeechSegment[];
+  /** Windows of this push the activity gate skipped (probability 0, model not run). */
+  readonly skipped: number;
 }
+
+/** Whether the window [startUs, endUs) needs the model; a skipped window has probability 0. */
+export type VadGate = (windowStartUs: number, windowEndUs: number) => boolean;
 
 /**
  * Silero VAD for one sensor: cuts a 16 kHz mono stream into 512-sample windows across chunk
@@ -117,6 +122,7 @@ export class SileroVad {
   private filled = 0;
   private h: Float32Array = new Float32Array(STATE_SIZE);
   private c: Float32Array = new Float32Array(STATE_SIZE);
+  private stateIsZero = true;
   private readonly sr: TensorData = { type: 'int64', dims: [], data: BigInt64Array.of(BigInt(VAD_SAMPLE_RATE_HZ)) };
   /** Index (at 16 kHz) of the next sample pushed, counted from `originUs`. */
   private sampleIndex = 0;
@@ -136,6 +142,7 @@ export class SileroVad {
     this.filled = 0;
     this.h = new Float32Array(STATE_SIZE);
     this.c = new Float32Array(STATE_SIZE);
+    this.stateIsZero = true;
     this.segmenter.reset();
   }
 
@@ -143,8 +150,13 @@ export class SileroVad {
     return this.originUs + Math.round((index * 1_000_000) / VAD_SAMPLE_RATE_HZ);
   }
 
-  /** Push 16 kHz mono samples; runs the model for every window they complete. */
-  async push(samples: Float32Array): Promise<VadResult> {
+  /**
+   * Push 16 kHz mono samples; runs the model for every window they complete, except windows the
+   * optional `gate` declines: those get probability 0 and the recurrent state restarts from zeros
+   * at the next window that runs (as Silero starts a stream).
+   */
+  async push(samples: Float32Array, gate?: VadGate): Promise<VadResult> {
+    let skipped = 0;
     const probabilities: number[] = [];
     const starts: number[] = [];
     const segments: SpeechSegment[] = [];
@@ -157,6 +169,22 @@ export class SileroVad {
       this.sampleIndex += take;
       if (this.filled < VAD_WINDOW_SAMPLES) break;
       this.filled = 0;
+      const endIndex = this.sampleIndex - (samples.length - i);
+      const startUs = this.timeOf(endIndex - VAD_WINDOW_SAMPLES);
+      const endUs = this.timeOf(endIndex);
+      if (gate !== undefined && !gate(startUs, endUs)) {
+        skipped++;
+        if (!this.stateIsZero) {
+          this.h = new Float32Array(STATE_SIZE);
+          this.c = new Float32Array(STATE_SIZE);
+          this.stateIsZero = true;
+        }
+        probabilities.push(0);
+        starts.push(startUs);
+        const closed = this.segmenter.push(0, startUs, endUs);
+        if (closed !== undefined) segments.push(closed);
+        continue;
+      }
       const out = await this.runner.run({
         input: { type: 'float32', dims: [1, VAD_WINDOW_SAMPLES], data: this.window },
         sr: this.sr,
@@ -171,9 +199,7 @@ export class SileroVad {
       }
       this.h = hn;
       this.c = cn;
-      const endIndex = this.sampleIndex - (samples.length - i);
-      const startUs = this.timeOf(endIndex - VAD_WINDOW_SAMPLES);
-      const endUs = this.timeOf(endIndex);
+      this.stateIsZero = false;
       probabilities.push(prob);
       starts.push(startUs);
       const closed = this.segmenter.push(prob, startUs, endUs);
@@ -181,7 +207,7 @@ export class SileroVad {
     }
     const open = this.segmenter.current(this.timeOf(this.sampleIndex - this.filled));
     if (open !== undefined) segments.push(open);
-    return { probabilities: Float32Array.from(probabilities), windowStartsUs: starts, segments };
+    return { probabilities: Float32Array.from(probabilities), windowStartsUs: starts, segments, skipped };
   }
 }
 

@@ -3,19 +3,21 @@ import type { AudioChunk, AudioEvents } from '@sensorfuse/schemas';
 import type { Micros } from '@sensorfuse/time';
 import type { AudioParamsConfig } from '../config.js';
 import { MicrophoneArrayMismatchError, UnsupportedAudioChunkError } from './errors.js';
-import { audioProcessorParams, microphoneArray } from './params.js';
+import { audioProcessorParams, classifierFits, microphoneArray } from './params.js';
 
 export interface AudioCoreOptions {
   readonly params: AudioParamsConfig;
   /** Silero VAD runner (an InferencePool in the service); omitted or with vad.mode off: no VAD. */
   readonly vadRunner?: ModelRunner;
+  /** Sound-event classifier runner (an InferencePool); omitted or with events.mode off: no classified events. */
+  readonly eventRunner?: ModelRunner;
   /** Clock of the outputs' publishTimeUs (injected: the core reads no clock itself). */
   readonly nowUs: () => Micros;
 }
 
 /**
  * AudioChunk → AudioEvents for one microphone array (one instance per rig + sensor): shared/audio's
- * AudioProcessor (high-pass, MCRA/Wiener denoise, SNR, log-mel, Silero VAD, GCC-PHAT DOA, state
+ * AudioProcessor (high-pass, MCRA/Wiener denoise, SNR, log-mel, Silero VAD, sound-event classifier, GCC-PHAT DOA, state
  * carried across chunks) behind the wire types. The processor is made from the first chunk that
  * it accepts, so a malformed first chunk does not fix the stream's format. Rejected chunks throw
  * typed PoisonRecordErrors (→ DLQ with the reason); the processor's state is left as it was.
@@ -73,8 +75,12 @@ export class AudioCore {
       );
     }
     const vadRunner = params.vad.mode === 'on' ? this.options.vadRunner : undefined;
-    return new AudioProcessor(audioProcessorParams(params, chunk.sampleRateHz, chunk.channels), {
+    const processorParams = audioProcessorParams(params, chunk.sampleRateHz, chunk.channels);
+    // the classifier only hears features like those it was trained on (see classifierFits)
+    const eventRunner = params.events.mode === 'on' && classifierFits(processorParams) ? this.options.eventRunner : undefined;
+    return new AudioProcessor(processorParams, {
       ...(vadRunner === undefined ? {} : { vadRunner }),
+      ...(eventRunner === undefined ? {} : { eventRunner }),
       ...(array === undefined ? {} : { array }),
     });
   }

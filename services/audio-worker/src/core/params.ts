@@ -1,4 +1,4 @@
-import { DEFAULT_DENOISE_PARAMS, DEFAULT_DOA_PARAMS, DEFAULT_LOG_MEL_PARAMS, type AudioProcessorParams, type MicrophoneArrayLike } from '@sensorfuse/audio';
+import { DEFAULT_DENOISE_PARAMS, DEFAULT_SOUND_EVENT_PARAMS, DEFAULT_DOA_PARAMS, DEFAULT_LOG_MEL_PARAMS, type AudioProcessorParams, type MicrophoneArrayLike } from '@sensorfuse/audio';
 import type { AudioParamsConfig } from '../config.js';
 
 /** The validated config section as shared/audio's processor parameters for one stream format. */
@@ -46,6 +46,14 @@ export function audioProcessorParams(c: AudioParamsConfig, sampleRateHz: number,
       maxSources: c.doa.maxSources,
       weighting: c.doa.weighting,
     },
+    events: {
+      ...DEFAULT_SOUND_EVENT_PARAMS,
+      hopRows: c.events.hopRows,
+      onThreshold: c.events.onThreshold,
+      offThreshold: c.events.offThreshold,
+      offPatches: c.events.offPatches,
+    },
+    activityGate: { mode: c.activityGate.mode, thresholdDb: c.activityGate.thresholdDb, hangoverUs: c.activityGate.hangoverUs, lookaheadUs: 64_000 },
     timeToleranceUs: c.chunk.timeToleranceUs,
     reliabilitySnrDb: [c.reliability.zeroAtSnrDb, c.reliability.oneAtSnrDb],
   };
@@ -57,4 +65,22 @@ export function microphoneArray(c: AudioParamsConfig): MicrophoneArrayLike | und
   const xyz = c.array.positionsM;
   const positions = Array.from({ length: Math.floor(xyz.length / 3) }, (_, i) => ({ x: xyz[3 * i] ?? 0, y: xyz[3 * i + 1] ?? 0, z: xyz[3 * i + 2] ?? 0 }));
   return { positions, speedOfSoundMps: c.array.speedOfSoundMps };
+}
+
+/**
+ * Whether the shipped classifier's features are what this stream produces: it was trained on
+ * 16 kHz log-mel rows with shared/audio's default parameters (64 Slaney bands 50–8000 Hz, n_fft 512,
+ * window 400, hop 160); other rates or settings would feed it different features.
+ */
+export function classifierFits(p: AudioProcessorParams): boolean {
+  const m = p.logMel;
+  return (
+    p.sampleRateHz === 16_000 &&
+    m.fftSize === DEFAULT_LOG_MEL_PARAMS.fftSize &&
+    m.winLength === DEFAULT_LOG_MEL_PARAMS.winLength &&
+    m.hopLength === DEFAULT_LOG_MEL_PARAMS.hopLength &&
+    m.nMels === DEFAULT_LOG_MEL_PARAMS.nMels &&
+    m.fminHz === DEFAULT_LOG_MEL_PARAMS.fminHz &&
+    m.fmaxHz === 8000
+  );
 }
