@@ -8,6 +8,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDashboard } from '@sensorfuse/dashboard';
 import { createLidarWorker, loadLidarConfig } from '@sensorfuse/lidar-worker';
+import { SchemaRegistry, createCodec } from '@sensorfuse/codec';
+import { audioEventsSchema, type AudioEvents } from '@sensorfuse/schemas';
 import { createSimulation, presetScenario, publishCalibration, publishSimulation, toRigCalibration } from '@sensorfuse/simulator';
 import { MemoryBus } from '@sensorfuse/transport';
 import { chromium } from 'playwright-core';
@@ -17,9 +19,9 @@ const CHROMIUM = '/usr/bin/chromium';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // A test artefact, not a tracked file: the README's picture (services/dashboard/docs) is refreshed by hand.
 const SCREENSHOT = path.join(repoRoot, 'test/artifacts/dashboard.png');
-const TOPICS = ['raw.camera', 'raw.lidar', 'raw.audio', 'raw.motion', 'sim.truth', 'calibration.rig', 'obs.lidar'];
+const TOPICS = ['raw.camera', 'raw.lidar', 'raw.audio', 'raw.motion', 'sim.truth', 'calibration.rig', 'obs.lidar', 'obs.audio'];
 
-it('shows LIDAR objects in the bird\'s-eye view and a camera image within 15 s', async () => {
+it('shows LIDAR objects in the bird\'s-eye view and a camera image within 15 s, and the audio spectrogram with an event and its bearing', async () => {
   if (!existsSync(CHROMIUM)) {
     console.warn(`skipped: ${CHROMIUM} absent (apt-get install chromium)`);
     return;
@@ -37,12 +39,12 @@ it('shows LIDAR objects in the bird\'s-eye view and a camera image within 15 s',
   await publishCalibration(bus, toRigCalibration(simulation.core.calibration, scenario, 1, startTimeUs));
   const stop = new AbortController();
   let sourceError: unknown;
-  // Only what the page shows (camera, LIDAR, truth): less CPU on a shared machine.
+  // Only what the page shows (camera, LIDAR, audio, truth): less CPU on a shared machine.
   const source = publishSimulation(
     (async function* () {
       for await (const r of simulation) {
         if (stop.signal.aborted) return;
-        if (r.kind === 'camera' || r.kind === 'lidar' || r.kind === 'truth') yield r;
+        if (r.kind === 'camera' || r.kind === 'lidar' || r.kind === 'audio' || r.kind === 'truth') yield r;
       }
     })(),
     { bus },
@@ -85,7 +87,34 @@ it('shows LIDAR objects in the bird\'s-eye view and a camera image within 15 s',
     expect(counts.points).toBeLessThanOrEqual(4000);
     expect(await present('raw.lidar')).toBe(1);
     expect(await present('obs.lidar')).toBe(1);
-    expect(await present('raw.audio')).toBe(0);
+    expect(await present('raw.audio')).toBe(1);
+    expect(await present('raw.motion')).toBe(0);
+    // The audio panel: the spectrogram canvas draws columns of the simulator's microphones.
+    await page.waitForFunction(
+      `Number(document.getElementById('spectrogram').dataset.columns) > 20 && Number(document.getElementById('spectrogram').dataset.lit) > 0`,
+      undefined,
+      { timeout: 10_000, polling: 100 },
+    );
+    // A siren 90° to the left (as the audio worker would report it): on the time axis and as a bearing ray.
+    const registry = new SchemaRegistry();
+    const events = createCodec<AudioEvents>(registry, audioEventsSchema);
+    const nowUs = Math.round((performance.timeOrigin + performance.now()) * 1000);
+    await bus.publish('obs.audio', [{
+      key: 'rig',
+      value: events.encode({
+        rigId: 'rig', sensorId: 'mic_array', seq: 1, captureTimeUs: nowUs - 1_000_000, publishTimeUs: nowUs, frameId: 'mic_array', windowDurationUs: 1_000_000,
+        events: [{ eventClass: 'siren', score: 0.9, onsetUs: nowUs - 1_000_000, offsetUs: nowUs - 200_000, bearingRad: Math.PI / 2, bearingStdRad: 0.1, snrDb: 12 }],
+        voiceProbability: 0.1, snrDb: 12, reliability: 0.8,
+      }),
+    }]);
+    await page.waitForFunction(
+      `Number(document.getElementById('spectrogram').dataset.events) === 1 && Number(document.getElementById('bearings').dataset.rays) === 1`,
+      undefined,
+      { timeout: 10_000, polling: 100 },
+    );
+    // The ray points left: the canvas pixel 40 px left of the centre on the horizontal is the siren's colour.
+    const rayPixel = (await page.evaluate(`Array.from(document.getElementById('bearings').getContext('2d').getImageData(80, 120, 1, 1).data)`)) as number[];
+    expect(rayPixel.slice(0, 3)).toEqual([0xe0, 0x50, 0x50]);
     // The simulator's ground truth reaches the page, and with the rig calibration the LIDAR objects
     // ahead are also drawn into the camera image.
     await page
@@ -104,6 +133,9 @@ it('shows LIDAR objects in the bird\'s-eye view and a camera image within 15 s',
     await mkdir(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(existsSync(SCREENSHOT)).toBe(true);
+    // The spectrogram canvas is not blank: the screenshot's pixels there are not all the background.
+    const spectrogramPixels = (await page.evaluate(`(() => { const d = document.getElementById('spectrogram').getContext('2d').getImageData(0, 0, 640, 186).data; let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] !== 0x0b || d[i + 1] !== 0x0d || d[i + 2] !== 0x10) n++; return n; })()`)) as number;
+    expect(spectrogramPixels).toBeGreaterThan(1000);
     expect(fatal).toEqual([]);
     expect(sourceError).toBeUndefined();
   } finally {

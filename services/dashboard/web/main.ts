@@ -336,7 +336,9 @@ function drawBearings(s: StateMessage): void {
     ctx.moveTo(cx, cy);
     ctx.lineTo(px, py);
     ctx.stroke();
-    ctx.fillText(e.eventClass, px + (px < cx ? -30 : 3), py + (py < cy ? -3 : 10));
+    const label = `${e.eventClass} ${bearingText(e.bearingRad)}`;
+    const textX = px < cx ? px + 4 : px - ctx.measureText(label).width - 4;
+    ctx.fillText(label, Math.max(2, Math.min(w - 2 - ctx.measureText(label).width, textX)), py + (py < cy ? 12 : -4));
     rays++;
   }
   ctx.lineWidth = 1;
