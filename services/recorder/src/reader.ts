@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import { McapIndexedReader, type McapTypes } from '@mcap/core';
 import { loadDecompressHandlers } from '@mcap/support';
 import { AVRO_SCHEMA_ENCODING } from './catalog.js';
+import { readChunkBatches } from './chunk-batches.js';
 import { decodeEnvelope } from './envelope.js';
 import { RecordingFormatError, RecordingIoError } from './errors.js';
 
@@ -60,13 +61,27 @@ class FileReadable implements McapTypes.IReadable {
 interface OpenFile {
   readonly path: string;
   readonly handle: fs.FileHandle;
+  readonly readable: FileReadable;
   readonly reader: McapIndexedReader;
 }
+
+type DecompressHandlers = Readonly<Record<string, (buffer: Uint8Array, size: bigint) => Uint8Array>>;
+
+/** What a message needs from its channel, resolved once per channel. */
+interface ChannelView {
+  readonly topic: string;
+  readonly static: boolean;
+  readonly schemaJson: string | undefined;
+}
+
+/** Messages per yielded batch when several files are merged. */
+const MERGE_BATCH = 1024;
 
 /** A set of MCAP files (e.g. the rotated files of one recording) read as one time-ordered stream. */
 export class Recording {
   private constructor(
     readonly files: readonly OpenFile[],
+    private readonly decompressHandlers: DecompressHandlers,
     /** First and last log time over all files (µs); undefined for an empty recording. */
     readonly startTimeUs: number | undefined,
     readonly endTimeUs: number | undefined,
@@ -88,8 +103,9 @@ export class Recording {
         }
         try {
           const { size } = await handle.stat();
-          const reader = await McapIndexedReader.Initialize({ readable: new FileReadable(handle, BigInt(size)), decompressHandlers });
-          files.push({ path: p, handle, reader });
+          const readable = new FileReadable(handle, BigInt(size));
+          const reader = await McapIndexedReader.Initialize({ readable, decompressHandlers });
+          files.push({ path: p, handle, readable, reader });
         } catch (cause) {
           await handle.close();
           if (cause instanceof RecordingFormatError) throw cause;
@@ -106,7 +122,7 @@ export class Recording {
       for (const f of files) await f.handle.close();
       throw error;
     }
-    return new Recording(files, start, end);
+    return new Recording(files, decompressHandlers, start, end);
   }
 
   /** Channels of every file, merged by topic and schema, with message counts from the statistics. */
@@ -134,63 +150,99 @@ export class Recording {
     return [...new Set(this.channels().filter((c) => c.static).map((c) => c.topic))].sort();
   }
 
-  async *#readFile(file: OpenFile, options: ReadOptions): AsyncGenerator<RecordedMessage> {
-    const args: Parameters<McapIndexedReader['readMessages']>[0] = {
-      ...(options.topics ? { topics: options.topics } : {}),
-      ...(options.startTimeUs !== undefined ? { startTime: BigInt(options.startTimeUs) } : {}),
-      ...(options.endTimeUs !== undefined ? { endTime: BigInt(options.endTimeUs) } : {}),
-    };
-    const schemaText = new Map<number, string | undefined>();
-    for await (const m of file.reader.readMessages(args)) {
-      const ch = file.reader.channelsById.get(m.channelId);
-      if (!ch) throw new RecordingFormatError(`${file.path}: message on unknown channel ${m.channelId}`);
+  /** The batches of one file: log-time order, one array per chunk read. */
+  async *#readFile(file: OpenFile, options: ReadOptions): AsyncGenerator<RecordedMessage[]> {
+    const views = new Map<number, ChannelView>();
+    const topics = options.topics ? new Set(options.topics) : undefined;
+    for (const ch of file.reader.channelsById.values()) {
+      // Derived channels (Foxglove visuals) are not Bus records.
       if (!ch.messageEncoding.startsWith(ENVELOPE_PREFIX)) continue;
-      let schemaJson = schemaText.get(ch.schemaId);
-      if (!schemaText.has(ch.schemaId)) {
-        const s = file.reader.schemasById.get(ch.schemaId);
-        schemaJson = s && s.encoding === AVRO_SCHEMA_ENCODING ? Buffer.from(s.data).toString('utf8') : undefined;
-        schemaText.set(ch.schemaId, schemaJson);
-      }
-      const rec = decodeEnvelope(m.data);
-      yield {
+      if (topics && !topics.has(ch.topic)) continue;
+      const s = file.reader.schemasById.get(ch.schemaId);
+      views.set(ch.id, {
         topic: ch.topic,
-        key: rec.key,
-        headers: rec.headers,
-        value: rec.value,
-        logTimeUs: Number(m.logTime),
-        publishTimeUs: Number(m.publishTime),
         static: ch.metadata.get('static') === 'true',
-        schemaJson,
-      };
+        schemaJson: s && s.encoding === AVRO_SCHEMA_ENCODING ? Buffer.from(s.data).toString('utf8') : undefined,
+      });
+    }
+    if (views.size === 0) return;
+    const batches = readChunkBatches(file.reader, file.readable, this.decompressHandlers, {
+      channels: new Set(views.keys()),
+      startTimeUs: options.startTimeUs ?? -Infinity,
+      endTimeUs: options.endTimeUs ?? Infinity,
+    }, file.path);
+    for await (const batch of batches) {
+      const out: RecordedMessage[] = new Array<RecordedMessage>(batch.length);
+      for (let i = 0; i < batch.length; i++) {
+        const m = batch[i];
+        if (!m) continue;
+        const view = views.get(m.channelId);
+        if (!view) throw new RecordingFormatError(`${file.path}: message on unknown channel ${m.channelId}`);
+        const rec = decodeEnvelope(m.data);
+        out[i] = {
+          topic: view.topic,
+          key: rec.key,
+          headers: rec.headers,
+          value: rec.value,
+          logTimeUs: m.logTimeUs,
+          publishTimeUs: m.publishTimeUs,
+          static: view.static,
+          schemaJson: view.schemaJson,
+        };
+      }
+      yield out;
     }
   }
 
-  /** Messages in log time order across all files (ties keep file order). */
-  messages(options: ReadOptions = {}): AsyncGenerator<RecordedMessage> {
-    // One file: its reader directly, without a merging generator in between (one await less per message).
+  /**
+   * Messages in log time order across all files (ties keep file order), in batches: one await per
+   * chunk instead of one per message. The arrays are the caller's to keep.
+   */
+  batches(options: ReadOptions = {}): AsyncGenerator<RecordedMessage[]> {
     const only = this.files.length === 1 ? this.files[0] : undefined;
     return only ? this.#readFile(only, options) : this.#merge(options);
   }
 
-  async *#merge(options: ReadOptions): AsyncGenerator<RecordedMessage> {
+  /** Messages in log time order across all files (ties keep file order). */
+  async *messages(options: ReadOptions = {}): AsyncGenerator<RecordedMessage> {
+    for await (const batch of this.batches(options)) yield* batch;
+  }
+
+  async *#merge(options: ReadOptions): AsyncGenerator<RecordedMessage[]> {
     const its = this.files.map((f) => this.#readFile(f, options));
-    const nextOf = async (it: AsyncGenerator<RecordedMessage>): Promise<RecordedMessage | undefined> => {
-      const r = await it.next();
-      return r.done === true ? undefined : r.value;
+    const heads: { batch: RecordedMessage[]; at: number }[] = [];
+    const refill = async (i: number): Promise<void> => {
+      for (;;) {
+        const r = await its[i]?.next();
+        if (!r || r.done === true) { heads[i] = { batch: [], at: 0 }; return; }
+        if (r.value.length > 0) { heads[i] = { batch: r.value, at: 0 }; return; }
+      }
     };
-    const heads: (RecordedMessage | undefined)[] = await Promise.all(its.map(nextOf));
+    await Promise.all(its.map((_, i) => refill(i)));
+    let out: RecordedMessage[] = [];
     for (;;) {
       let best = -1;
+      let bestTime = Infinity;
       for (let i = 0; i < heads.length; i++) {
         const h = heads[i];
-        if (h && (best < 0 || h.logTimeUs < (heads[best]?.logTimeUs ?? Infinity))) best = i;
+        const m = h?.batch[h.at];
+        if (m && (best < 0 || m.logTimeUs < bestTime)) {
+          best = i;
+          bestTime = m.logTimeUs;
+        }
       }
-      if (best < 0) return;
-      const msg = heads[best];
-      if (msg) yield msg;
-      const it = its[best];
-      heads[best] = it ? await nextOf(it) : undefined;
+      if (best < 0) break;
+      const h = heads[best];
+      if (!h) break;
+      const m = h.batch[h.at++];
+      if (m) out.push(m);
+      if (out.length >= MERGE_BATCH) {
+        yield out;
+        out = [];
+      }
+      if (h.at >= h.batch.length) await refill(best);
     }
+    if (out.length > 0) yield out;
   }
 
   async close(): Promise<void> {

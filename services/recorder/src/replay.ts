@@ -166,38 +166,40 @@ export function replay(options: ReplayOptions): ReplayController {
         batchTopic = undefined;
       };
       const span = Math.max(1, rangeEnd - rangeStart);
-      const it = rec.messages({ topics, startTimeUs: position, endTimeUs: rangeEnd });
-      // Read one message ahead: the next chunk is read and decompressed while this one waits for
-      // its due time, not after it, so a large chunk does not make its first message late.
+      const it = rec.batches({ topics, startTimeUs: position, endTimeUs: rangeEnd });
+      // Read one batch (chunk) ahead: the next chunk is read and decompressed while this one's
+      // messages wait for their due times, not after them.
       let ahead = it.next();
-      for (;;) {
+      outer: for (;;) {
         const step = await ahead;
         if (step.done === true) break;
-        const m = step.value;
+        const messages = step.value;
         ahead = it.next();
-        if (isStopped()) break;
-        if (control.pendingSeekUs !== undefined) {
-          position = dataStart + control.pendingSeekUs;
-          control.pendingSeekUs = undefined;
-          seeked = true;
-          seeks++;
-          break;
+        for (const m of messages) {
+          if (isStopped()) break outer;
+          if (control.pendingSeekUs !== undefined) {
+            position = dataStart + control.pendingSeekUs;
+            control.pendingSeekUs = undefined;
+            seeked = true;
+            seeks++;
+            break outer;
+          }
+          if (m.static && [...already].some((s) => s.topic === m.topic && s.logTimeUs === m.logTimeUs && s.key?.equals(m.key ?? Buffer.alloc(0)) !== false)) continue;
+          if (pacer) {
+            const r = await pacer.wait(m.logTimeUs);
+            lags.push(r.lagUs);
+            await send(m.topic, [toRecord(m)]);
+          } else {
+            // Deterministic mode: consecutive records of one topic go out in one publish, order kept.
+            if (batchTopic !== m.topic || batch.length >= 256 || batchBytes >= 8 * 1024 * 1024) await flush();
+            batchTopic = m.topic;
+            const r = toRecord(m);
+            batch.push(r);
+            batchBytes += r.value.length;
+          }
+          published++;
+          options.onProgress?.({ loop, logTimeUs: m.logTimeUs, fraction: Math.min(1, (m.logTimeUs - rangeStart) / span), published });
         }
-        if (m.static && [...already].some((s) => s.topic === m.topic && s.logTimeUs === m.logTimeUs && s.key?.equals(m.key ?? Buffer.alloc(0)) !== false)) continue;
-        if (pacer) {
-          const r = await pacer.wait(m.logTimeUs);
-          lags.push(r.lagUs);
-          await send(m.topic, [toRecord(m)]);
-        } else {
-          // Deterministic mode: consecutive records of one topic go out in one publish, order kept.
-          if (batchTopic !== m.topic || batch.length >= 256 || batchBytes >= 8 * 1024 * 1024) await flush();
-          batchTopic = m.topic;
-          const r = toRecord(m);
-          batch.push(r);
-          batchBytes += r.value.length;
-        }
-        published++;
-        options.onProgress?.({ loop, logTimeUs: m.logTimeUs, fraction: Math.min(1, (m.logTimeUs - rangeStart) / span), published });
       }
       await flush();
       // a read-ahead left pending by stop or seek settles before the generator is closed
