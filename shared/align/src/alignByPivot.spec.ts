@@ -394,6 +394,23 @@ describe('alignByPivot: several device sensors on one input, each interpolated a
     expect(got?.['temp']?.[2]).toBeCloseTo(18, 12);
   });
 
+  it("holdFrames 'once-seen': an input that never sent anything does not delay frames; once it speaks, frames wait for it", () => {
+    const optional: PivotAlignConfig<number> = { ...config, inputs: config.inputs.map((i) => ({ ...i, timeoutUs: 50 * MS, holdFrames: 'once-seen' as const })) };
+    const list: [number, InputRecord<number>][] = [
+      [0, lidarAt(100)], // no device record yet: emitted at once, without waiting for the 50 ms timeout
+      [10, dev('temp', 150, 15)],
+      [11, lidarAt(200)], // temp has spoken: this frame waits for its bracket…
+      [20, dev('temp', 250, 25)], // …which arrives here: (200 − 150)/(250 − 150) = 0.5 → 20
+    ];
+    const { frames } = run(optional, list);
+    expect(frames.map((f) => [f.atMs, f.frame.presence['sensor']])).toEqual([[0, 'missing'], [20, 'present']]);
+    expect(bySensor(frames[1]?.frame)?.['temp']?.[2]).toBeCloseTo(20, 12);
+    // Without the option the first frame waits for the input: here until temp's first record brackets it (10 ms).
+    const always = run({ ...config, inputs: config.inputs.map((i) => ({ ...i, timeoutUs: 50 * MS })) }, list);
+    expect(always.frames[0]?.atMs).toBe(10);
+    expect(always.frames[0]?.frame.presence['sensor']).toBe('present');
+  });
+
   it('reports the input missing when no sensor has a sample in the window, and refuses groupBy sensor for nearest', () => {
     const { frames } = run({ ...config, inputs: config.inputs.map((i) => ({ ...i, timeoutUs: 50 * MS })) }, [[0, lidarAt(180)]]);
     expect(frames[0]?.frame.presence['sensor']).toBe('missing');

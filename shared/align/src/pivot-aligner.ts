@@ -29,6 +29,12 @@ export interface PivotInputConfig<P> extends StreamConfig {
    * at the target separately (the member's `sensors`).
    */
   readonly groupBy?: 'input' | 'sensor';
+  /**
+   * 'always' (default): every collector waits for this input (until its watermark, timeout or
+   * idleness). 'once-seen': an optional input: until its first record arrives, collectors do not wait
+   * for it at all (resolved at once as missing), so a stream that is not deployed never delays frames.
+   */
+  readonly holdFrames?: 'always' | 'once-seen';
 }
 
 export interface PivotConfig extends StreamConfig {
@@ -297,7 +303,9 @@ export class PivotAligner<P> {
     this.collectors.splice(i, 0, c);
     for (let j = 0; j < this.inputs.length; j += 1) {
       this.check(c, j);
-      if (c.resolved[j] === undefined && this.inputs[j]?.idle === true) this.resolve(c, j, 'idle');
+      const s = this.inputs[j];
+      const neverSeen = s?.config.holdFrames === 'once-seen' && s.tracker.newestUs === Number.NEGATIVE_INFINITY;
+      if (c.resolved[j] === undefined && (s?.idle === true || neverSeen)) this.resolve(c, j, 'idle');
     }
     this.armTimeout(c);
     while (this.collectors.length > this.maxCollectors) {
