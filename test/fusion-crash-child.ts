@@ -14,7 +14,18 @@ const base = loadFusionConfig({});
 const config = { ...base, topics: options.topics, groupId: options.groupId };
 const bus = new KafkaBus({ brokers: options.brokers, logLevel: 'error', transactionalId: options.transactionalId, sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000 });
 const store = await RedisStateStore.connect(options.redisUrl, { keyPrefix: options.keyPrefix });
-const worker = createFusionWorker(bus, config, store, { instanceId: options.instanceId });
+const log = (level: string) => (fields: object, message: string) => {
+  process.stderr.write(`${JSON.stringify({ level, instance: options.instanceId, msg: message, ...fields })}\n`);
+};
+const quiet = () => undefined;
+const logger = { error: log('error'), warn: log('warn'), info: process.env.FUSION_CHILD_DEBUG === undefined ? quiet : log('info'), debug: quiet };
+if (process.env.FUSION_CHILD_DEBUG !== undefined) {
+  setInterval(() => {
+    const s = worker.stats();
+    logger.info({ consumed: s.consumed, processed: s.processed, frames: s.frames, published: s.published, rigs: s.cores }, 'stats');
+  }, 3000).unref();
+}
+const worker = createFusionWorker(bus, config, store, { logger, instanceId: options.instanceId, fencingId: options.transactionalId });
 let reported = 0;
 const report = () => {
   const published = worker.stats().published;
@@ -28,6 +39,9 @@ worker.start((err) => {
   process.stderr.write(`fusion child ${options.instanceId}: fatal ${String(err)}\n`);
   process.exit(3);
 });
+// The test process holds our stdin: when it goes (a crashed or timed-out test), so do we.
+process.stdin.resume();
+process.stdin.once('end', () => process.exit(4));
 process.once('SIGTERM', () => {
   void (async () => {
     await worker.drain();

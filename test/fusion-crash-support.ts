@@ -177,7 +177,7 @@ export interface FusionChild {
 
 export function startChild(options: ChildOptions): FusionChild {
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', path.join(here, 'fusion-crash-child.ts'), JSON.stringify(options)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
   let published = 0;
   const waiters: { n: number; resolve: (n: number) => void; reject: (e: Error) => void }[] = [];

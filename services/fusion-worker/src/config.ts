@@ -54,6 +54,10 @@ export const fusionConfigSchema = z.strictObject({
     url: z.string().min(1).max(4096).default('redis://127.0.0.1:6379').describe('Redis URL redis://host:port[/db]'),
     keyPrefix: z.string().max(255).default('sensorfuse:').describe('Prefix of every Redis key'),
   }),
+  consumer: z.strictObject({
+    maxInFlightRecords: z.number().int().min(1000).max(10_000_000).default(200_000).describe('Consumed records not yet committed before consumption pauses; must exceed one fetch of every input partition, or a backlog of one input can stall the pivot (LIDAR) behind it'),
+    maxInFlightBytes: z.number().int().min(1_048_576).max(17_179_869_184).default(536_870_912).describe('Bytes of consumed records not yet committed before consumption pauses'),
+  }),
   shutdownGraceMs: z.number().int().min(100).max(600_000).default(10_000).describe('Longest drain on shutdown, milliseconds'),
   bus: busConfigSchema,
   telemetry: telemetryConfigSchema,

@@ -12,7 +12,7 @@ import type { Worker, WorkerLogger, WorkerState, WorkerStats } from '@sensorfuse
 import { randomUUID } from 'node:crypto';
 import { Subject, asyncScheduler, concatMap, from, map, type SchedulerLike, type Subscription } from 'rxjs';
 import { CalibrationRegistry, type CalibrationChange } from './calibration-registry.js';
-import type { FusionConfig } from './config.js';
+import { fusionConfigSchema, type FusionConfig } from './config.js';
 import { toFusedDetections, serializeFusionState, deserializeFusionState } from './core/output.js';
 import type { FusionOutput, FusionParams, FusionPayload, FusionState } from './core/types.js';
 import { createFusionState, update } from './core/update.js';
@@ -210,10 +210,11 @@ interface Ready {
  */
 export function createFusionWorker(
   bus: Bus,
-  config: Pick<FusionConfig, 'topics' | 'groupId' | 'align' | 'fusion'>,
+  config: Pick<FusionConfig, 'topics' | 'groupId' | 'align' | 'fusion'> & Partial<Pick<FusionConfig, 'consumer'>>,
   stateStore: StateStore,
   options: FusionWorkerOptions = {},
 ): FusionWorker {
+  const consumer = config.consumer ?? fusionConfigSchema.shape.consumer.parse({});
   const registry = options.registry ?? new SchemaRegistry();
   const codecs: Record<string, { kind: Decoded['kind']; codec: Codec<LidarObjects | CameraDetections | AudioEvents | EgoState> }> = {
     [config.topics.lidar]: { kind: 'lidar', codec: createCodec<LidarObjects>(registry, lidarObjectsSchema) },
@@ -347,19 +348,20 @@ export function createFusionWorker(
         rig.checkpointVersion = written.version;
         return { rig, rigId: r.rigId, body, generation };
       }));
-      const live = batch.filter((r) => !r.rig.dropped);
-      const lost = new Set(batch.filter((r) => r.rig.dropped).map((r) => r.rig.partition));
+      // A prepared rig's frames are committed even if it was revoked meanwhile: its new owner waits for the marker.
+      const ready = new Set(prepared.flatMap((p) => (p === undefined ? [] : [p.rig])));
+      const live = batch.filter((r) => ready.has(r.rig));
+      const lost = new Set(batch.filter((r) => !ready.has(r.rig)).map((r) => r.rig.partition));
       const records = live.flatMap((r) => (r.record === undefined ? [] : [{ key: r.rigId, value: r.record, ...(outputHeaders === undefined ? {} : { headers: outputHeaders }) }]));
       // Offsets only of partitions still owned and of no dropped rig (those records are the new owner's).
       const positions = live.flatMap((r) => r.positions).filter((p) => owned(p) && !lost.has(p.partition));
-      const markers = prepared.filter((p) => p !== undefined && !p.rig.dropped);
+      const markers = prepared.filter((p) => p !== undefined);
       if (records.length === 0 && positions.length === 0 && markers.length === 0) continue;
       const txn = await bus.transaction();
       try {
         if (records.length > 0) await txn.publish(config.topics.output, records);
         if (positions.length > 0) await txn.sendOffsets(config.groupId, positions);
         for (const m of markers) {
-          if (m === undefined) continue;
           await txn.sendOffsets(markerGroup(m.rigId), [{ topic: config.topics.output, partition: 0, offset: String(m.generation - 1) }]);
         }
         await txn.commit();
@@ -369,7 +371,6 @@ export function createFusionWorker(
       }
       counts.published += records.length;
       for (const m of markers) {
-        if (m === undefined) continue;
         m.rig.generation = m.generation;
         m.rig.committed = m.body;
       }
@@ -552,7 +553,7 @@ export function createFusionWorker(
       const fenced = bus.transaction().then((txn) => txn.abort());
       subscription = from(fenced)
         .pipe(
-          concatMap(() => bus.subscribe({ groupId: config.groupId, topics: [config.topics.lidar, config.topics.camera, config.topics.audio, config.topics.motion], fromBeginning: true, onAssignment })),
+          concatMap(() => bus.subscribe({ groupId: config.groupId, topics: [config.topics.lidar, config.topics.camera, config.topics.audio, config.topics.motion], fromBeginning: true, onAssignment, highWaterMark: consumer.maxInFlightRecords, highWaterMarkBytes: consumer.maxInFlightBytes })),
           map((record) => ({ record, epoch: partitionEpoch.get(tpKey(record)) ?? 0 })),
           concatMap(({ record, epoch }) => handle(record, epoch)),
         )
