@@ -10,7 +10,7 @@ import { Recording } from './reader.js';
 import { RecordingWriter } from './writer.js';
 
 /** Raw (non-Avro) values: the log time is the given broker time, so it can go backwards across topics. */
-async function jitteredRecording(file: string, options: { splitBytes?: number }): Promise<string[]> {
+async function jitteredRecording(file: string, options: { splitBytes?: number }): Promise<readonly string[]> {
   const writer = new RecordingWriter({ path: file, catalog: new SchemaCatalog(), chunkBytes: 4096, ...options });
   let seed = 7;
   const rand = (): number => {
