@@ -14,7 +14,7 @@ import { euclideanClusters, type ClusterParams } from './cluster.js';
 import { removeNoiseAndOutliers } from './denoise.js';
 import { prefilterInto, type PrefilterParams, type PrefilterStats } from './filters.js';
 import { segmentGround, type GroundParams } from './ground.js';
-import { GridIndex } from './grid-index.js';
+import { GridIndex, float32Radius } from './grid-index.js';
 import { KdTree } from './kdtree.js';
 import { removeWeatherNoise, type NoiseParams } from './noise.js';
 import { statisticalOutlierRemoval, type RadiusOutlierParams, type StatisticalOutlierParams } from './outliers.js';
@@ -173,7 +173,8 @@ export function processScan(input: ScanInput, params: LidarParams = DEFAULT_LIDA
       }
     }
   } else if (voxels.length > 0 && (noiseOn || params.outlierMethod === 'radius')) {
-    const cell = Math.max(params.noise.minRadius, params.radius.radius);
+    // Cell = the larger search radius exactly as queried, so most queries look at 3×3 columns only.
+    const cell = Math.max(float32Radius(params.noise.minRadius), float32Radius(params.radius.radius));
     const counter = GridIndex.build(voxels, cell, scratch) ?? new KdTree(voxels);
     const r = removeNoiseAndOutliers(voxels, noiseOn ? params.noise : null, params.outlierMethod === 'radius' ? params.radius : null, counter, keep);
     noiseRemoved = r.noise;

@@ -108,9 +108,9 @@ export function euclideanClusters(cloud: PointCloud, params: ClusterParams, scra
   }
   cellStart[cells] = n;
   // Coordinates in cell order (contiguous reads below).
-  const sx = scratch.f64('cluster.sx', n);
-  const sy = scratch.f64('cluster.sy', n);
-  const sz = scratch.f64('cluster.sz', n);
+  const sx = scratch.f32('cluster.sx', n);
+  const sy = scratch.f32('cluster.sy', n);
+  const sz = scratch.f32('cluster.sz', n);
   for (let t = 0; t < n; t++) {
     const i = cellPoints[t] as number;
     sx[t] = x[i] as number;

@@ -1,5 +1,5 @@
 import type { PointCloud } from './cloud.js';
-import type { NeighbourCounter } from './grid-index.js';
+import { float32Radius, type NeighbourCounter } from './grid-index.js';
 import type { NoiseParams } from './noise.js';
 import type { RadiusOutlierParams } from './outliers.js';
 
@@ -30,7 +30,7 @@ export function removeNoiseAndOutliers(
   const n = cloud.length;
   const { x, y, intensity } = cloud;
   // FLANN compares squared float32 distances against radius² in float32 (see radiusOutlierRemoval).
-  const rR = radius ? Math.sqrt(Math.fround(radius.radius * radius.radius)) : 0;
+  const rR = radius ? float32Radius(radius.radius) : 0;
   const needR = radius ? radius.minNeighbors + 1 : 0;
   const needN = noise ? noise.minNeighbors + 1 : 0;
   const res = noise ? (noise.angularResolutionDeg * Math.PI) / 180 : 0;
@@ -45,7 +45,7 @@ export function removeNoiseAndOutliers(
     if (noise && (intensity[i] as number) <= low) {
       const px = x[i] as number;
       const py = y[i] as number;
-      const rN = Math.max(minRadius, beta * Math.sqrt(px * px + py * py) * res);
+      const rN = float32Radius(Math.max(minRadius, beta * Math.sqrt(px * px + py * py) * res));
       const implied = radius !== null && radiusKeep && rN >= rR && needN <= needR;
       isNoise = !implied && counter.countNear(i, rN, needN) < needN;
     }

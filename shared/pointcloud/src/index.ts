@@ -36,7 +36,7 @@ export { Scratch } from './scratch.js';
 export { radixOrder } from './radix.js';
 export { voxelGrid, type VoxelGridOptions, type VoxelGridParams, type VoxelGridResult } from './voxel-grid.js';
 export { KdTree } from './kdtree.js';
-export { GridIndex, type NeighbourCounter } from './grid-index.js';
+export { GridIndex, float32Radius, type NeighbourCounter } from './grid-index.js';
 export {
   statisticalOutlierRemoval,
   radiusOutlierRemoval,

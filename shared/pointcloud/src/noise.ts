@@ -1,5 +1,5 @@
 import type { PointCloud } from './cloud.js';
-import { GridIndex, type NeighbourCounter } from './grid-index.js';
+import { GridIndex, float32Radius, type NeighbourCounter } from './grid-index.js';
 import { KdTree } from './kdtree.js';
 
 export interface NoiseParams {
@@ -32,7 +32,7 @@ export interface NoiseResult {
  * A point is noise only when it is both weak and isolated, so a far bright sign survives.
  */
 export function removeWeatherNoise(cloud: PointCloud, params: NoiseParams, index?: NeighbourCounter): NoiseResult {
-  const counter = index ?? GridIndex.build(cloud, params.minRadius) ?? new KdTree(cloud);
+  const counter = index ?? GridIndex.build(cloud, float32Radius(params.minRadius)) ?? new KdTree(cloud);
   const n = cloud.length;
   const keep = new Uint8Array(n).fill(1);
   const res = (params.angularResolutionDeg * Math.PI) / 180;
@@ -42,7 +42,7 @@ export function removeWeatherNoise(cloud: PointCloud, params: NoiseParams, index
     if ((cloud.intensity[i] ?? 0) > params.lowIntensity) continue;
     const px = cloud.x[i] ?? 0;
     const py = cloud.y[i] ?? 0;
-    const radius = Math.max(params.minRadius, params.radiusMultiplier * Math.sqrt(px * px + py * py) * res);
+    const radius = float32Radius(Math.max(params.minRadius, params.radiusMultiplier * Math.sqrt(px * px + py * py) * res));
     if (counter.countNear(i, radius, need) < need) {
       keep[i] = 0;
       removed++;

@@ -1,6 +1,6 @@
 import type { PointCloud } from './cloud.js';
 import { InvalidPointCloudParamsError } from './errors.js';
-import { GridIndex, type NeighbourCounter } from './grid-index.js';
+import { GridIndex, float32Radius, type NeighbourCounter } from './grid-index.js';
 import { KdTree } from './kdtree.js';
 
 export interface StatisticalOutlierParams {
@@ -111,7 +111,7 @@ export function radiusOutlierRemoval(
   const keep = new Uint8Array(n);
   const need = minNeighbors + 1;
   // FLANN compares squared float32 distances against radius² in float32.
-  const r = Math.sqrt(Math.fround(radius * radius));
+  const r = float32Radius(radius);
   const counter = index ?? GridIndex.build(cloud, r) ?? new KdTree(cloud);
   let removed = 0;
   for (let i = 0; i < n; i++) {
