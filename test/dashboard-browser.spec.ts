@@ -113,7 +113,7 @@ it('shows LIDAR objects in the bird\'s-eye view and a camera image within 15 s, 
       { timeout: 10_000, polling: 100 },
     );
     // The ray points left: the canvas pixel 40 px left of the centre on the horizontal is the siren's colour.
-    const rayPixel = (await page.evaluate(`Array.from(document.getElementById('bearings').getContext('2d').getImageData(80, 120, 1, 1).data)`)) as number[];
+    const rayPixel = await page.evaluate<number[]>(`Array.from(document.getElementById('bearings').getContext('2d').getImageData(80, 120, 1, 1).data)`);
     expect(rayPixel.slice(0, 3)).toEqual([0xe0, 0x50, 0x50]);
     // The simulator's ground truth reaches the page, and with the rig calibration the LIDAR objects
     // ahead are also drawn into the camera image.
@@ -134,7 +134,7 @@ it('shows LIDAR objects in the bird\'s-eye view and a camera image within 15 s, 
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(existsSync(SCREENSHOT)).toBe(true);
     // The spectrogram canvas is not blank: the screenshot's pixels there are not all the background.
-    const spectrogramPixels = (await page.evaluate(`(() => { const d = document.getElementById('spectrogram').getContext('2d').getImageData(0, 0, 640, 186).data; let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] !== 0x0b || d[i + 1] !== 0x0d || d[i + 2] !== 0x10) n++; return n; })()`)) as number;
+    const spectrogramPixels = await page.evaluate<number>(`(() => { const d = document.getElementById('spectrogram').getContext('2d').getImageData(0, 0, 640, 186).data; let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] !== 0x0b || d[i + 1] !== 0x0d || d[i + 2] !== 0x10) n++; return n; })()`);
     expect(spectrogramPixels).toBeGreaterThan(1000);
     expect(fatal).toEqual([]);
     expect(sourceError).toBeUndefined();
