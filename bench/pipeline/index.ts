@@ -39,7 +39,7 @@ import type { EmbeddedReport } from './embedded.js';
 import { LagMonitor, lagKey, type GroupTopic } from './kafka-lag.js';
 import { capacityOf, growthAfterWarmUp, judgeLag, nextRigCount, percentile, recoverySeconds, type LagCriterion, type LagVerdict, type StepOutcome } from './lib/stats.js';
 import { Observer, type Observation } from './observer.js';
-import { REPO_ROOT, cpuWindow, logTail, machineCpuReader, spawnChild, stopChild, type Child } from './processes.js';
+import { REPO_ROOT, cpuWindow, logTail, machineCpuReader, profileOf, spawnChild, stopChild, type Child } from './processes.js';
 import { renderMarkdown } from './report.js';
 import type { ProbeSample } from './probe.js';
 import type { SourceReport } from './source.js';
@@ -53,8 +53,8 @@ const COMMAND = `node --conditions=source --import tsx bench/pipeline/index.ts${
 
 /** Durations (s) and limits of one run; quick is for development, full for the README. */
 export const PLAN = QUICK
-  ? { recordS: 12, kittiRecordS: 6, transportRounds: 1, scanStepS: 20, scanWarmUpS: 7, maxRigs: 4, bareStepS: 14, bareWarmUpS: 5, maxBareRigs: 4, halfS: 20, overloadS: 20, recoverS: 20, memoryS: 45, memoryWarmUpS: 15, embeddedS: 20, embeddedWarmUpS: 6 }
-  : { recordS: 60, kittiRecordS: 20, transportRounds: 3, scanStepS: 45, scanWarmUpS: 10, maxRigs: 16, bareStepS: 30, bareWarmUpS: 8, maxBareRigs: 24, halfS: 60, overloadS: 60, recoverS: 60, memoryS: 600, memoryWarmUpS: 60, embeddedS: 60, embeddedWarmUpS: 10 };
+  ? { recordS: 12, kittiRecordS: 6, transportRounds: 1, scanStepS: 20, scanWarmUpS: 7, maxRigs: 4, bareStepS: 14, bareWarmUpS: 5, maxBareRigs: 4, halfS: 20, overloadS: 20, recoverS: 20, memoryS: 45, memoryWarmUpS: 15, embeddedS: 20, embeddedWarmUpS: 6, drainS: 20 }
+  : { recordS: 60, kittiRecordS: 20, transportRounds: 3, scanStepS: 45, scanWarmUpS: 10, maxRigs: 16, bareStepS: 30, bareWarmUpS: 8, maxBareRigs: 24, halfS: 60, overloadS: 60, recoverS: 60, memoryS: 600, memoryWarmUpS: 60, embeddedS: 60, embeddedWarmUpS: 10, drainS: 60 };
 export type Plan = typeof PLAN;
 
 /** Lag criterion: at most 2 s of input behind, and not falling further behind by more than 0.05 s per s. */
@@ -130,6 +130,8 @@ async function main(): Promise<void> {
   const machine = machineCpuReader();
   let store: RedisStateStore | undefined;
   let rigWorkload: RecordedWorkload | undefined;
+  /** CPU profiles (top self-time functions) per process, from node --cpu-prof. */
+  const profiles: Record<string, ReturnType<typeof profileOf>> = {};
   const result: Record<string, unknown> = {};
   // The bench process's own CPU, sampled like the children's (observer and lag monitor run here).
   const self: ProbeSample[] = [];
@@ -187,11 +189,15 @@ async function main(): Promise<void> {
 
     for (const w of pipeline.workers) await stopChild(w);
     observer.close();
+    for (const w of pipeline.workers) profiles[`${w.name} (whole deployed run)`] = profileOf(w);
 
     // 6. Embedded mode.
     const embedded = phase('embedded') ? await runEmbedded() : undefined;
 
-    Object.assign(result, { capacity, steps, bareSteps, halfStep, overload, memory, embedded, nominal, overloadRigs });
+    // The capacity found by the short scan steps holds only if the long nominal run at that count kept every lag bounded in real time.
+    const m = memory as { rigs: number; lagBounded: boolean; sourceRealTime: number } | undefined;
+    const capacityConfirmed = m !== undefined && capacity >= 1 && m.rigs === capacity ? m.lagBounded && m.sourceRealTime >= SOURCE_REAL_TIME_MIN : undefined;
+    Object.assign(result, { capacityConfirmed, profiles, capacity, steps, bareSteps, halfStep, overload, memory, embedded, nominal, overloadRigs });
   } finally {
     clearInterval(selfTimer);
     observer.close();
@@ -289,6 +295,7 @@ async function main(): Promise<void> {
       await sleep(250);
     }
     await stopChild(child);
+    profiles[`${mode === 'bare' ? 'bare kafkajs' : 'consume+decode+align'} drain, ${prefix.includes('kitti') ? 'kitti-class' : 'rig'}`] = profileOf(child);
     const r = last ?? { records: 0, bytes: 0, frames: 0, firstMs: 0, lastMs: 0 };
     const seconds = Math.max(0.001, (r.lastMs - r.firstMs) / 1000);
     const cpu = cpuWindow(child.samples, r.firstMs, r.lastMs + 1000);
@@ -392,7 +399,8 @@ async function main(): Promise<void> {
       const b = measured.at(-1);
       const rate = a !== undefined && b !== undefined && b.atMs > a.atMs ? ((b.end[g.topic] ?? 0) - (a.end[g.topic] ?? 0)) / ((b.atMs - a.atMs) / 1000) : 0;
       const samples = points.flatMap((p) => (p.lag[key] === undefined ? [] : [{ tS: (p.atMs - fromMs) / 1000, lag: p.lag[key] ?? 0 }]));
-      verdicts[key.slice(runId.length + 1)] = judgeLag(samples, rate, { ...LAG, warmUpS });
+      // Shown as "<group> <topic>" without the run's prefixes: "motion raw.motion", "fusion obs.lidar".
+      verdicts[`${g.group.replace(`${runId}-`, '')} ${g.topic.replace(`${runId}.`, '')}`] = judgeLag(samples, rate, { ...LAG, warmUpS });
     }
     return verdicts;
   }
@@ -449,10 +457,11 @@ async function main(): Promise<void> {
     const busy = machine();
     const load = os.loadavg()[0] ?? Number.NaN;
     await stopChild(source.child);
+    profiles[`source (${o.label})`] = profileOf(source.child);
     rawObserver?.unsubscribe();
     const step = judgeStep(pipeline, o, t0, t1, source, busy, load);
     const drainStart = Date.now();
-    const drained = await lag.drained(50, 60_000);
+    const drained = await lag.drained(50, PLAN.drainS * 1000);
     const result = { ...step, drainedAfterS: drained ? (Date.now() - drainStart) / 1000 : undefined };
     log(`${o.label}: ${result.sustained ? 'sustained' : 'NOT sustained'} — source ${(result.sourceRealTime * 100).toFixed(0)} % real time, fused ${result.fusedPerS.toFixed(1)}/s of ${result.sweepsPerS.toFixed(1)} sweeps/s, camera ${(result.cameraProcessedFraction * 100).toFixed(0)} %, latency p50/p99 ${result.fusedLatencyMs.p50.toFixed(0)}/${result.fusedLatencyMs.p99.toFixed(0)} ms; ${result.reasons.join('; ')}`);
     log(`${o.label}: CPU cores ${Object.entries(result.cpuCores).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}; machine ${(busy * 100).toFixed(0)} % busy`);
@@ -526,9 +535,10 @@ async function main(): Promise<void> {
       log(`bare kafkajs ${String(k)}: ${step.sustained ? 'keeps up' : `lags: ${reasons.join('; ')}`}; CPU ${Object.entries(cpu).map(([n, v]) => `${n} ${v.toFixed(2)}`).join(', ')}`);
       steps.push(step);
       history.push({ rigs: k, sustained: step.sustained });
-      await lag.drained(50, 30_000);
+      await lag.drained(50, PLAN.drainS * 1000);
     }
     await stopChild(bare);
+    profiles['bare kafkajs (ladder)'] = profileOf(bare);
     return steps;
   }
 
@@ -582,7 +592,7 @@ async function main(): Promise<void> {
       cpuCores: cpu,
     };
     log(`overload: camera ${String(cameraOut)}/${String(cameraIn)} frames processed; camera lag max ${(out.cameraLag?.maxLagS ?? Number.NaN).toFixed(2)} s, motion lag max ${(out.motionLag?.maxLagS ?? Number.NaN).toFixed(2)} s; p99 back within ${recovery === undefined ? 'never (in the window)' : `${recovery.toFixed(0)} s`}`);
-    await lag.drained(50, 60_000);
+    await lag.drained(50, PLAN.drainS * 1000);
     observer.forget(Date.now() - 5000);
     return out;
   }
@@ -619,7 +629,7 @@ async function main(): Promise<void> {
     const real = sourceRealTime(source.reports, t0 + PLAN.memoryWarmUpS * 1000, t1, nominal);
     const out = { rigs: nominal, seconds: PLAN.memoryS, warmUpS: PLAN.memoryWarmUpS, processes, lag: verdicts, lagBounded: Object.values(verdicts).every((v) => v.bounded), sourceRealTime: real.fraction, machineBusy: busy, ...latencyFigures(t0 + PLAN.memoryWarmUpS * 1000, t1) };
     log(`memory: ${Object.entries(processes).map(([n, p]) => `${n} RSS ${((p as { rssGrowth: number }).rssGrowth * 100).toFixed(1)} %`).join(', ')}; lag bounded: ${String(out.lagBounded)}`);
-    await lag.drained(50, 60_000);
+    await lag.drained(50, PLAN.drainS * 1000);
     return out;
   }
 
@@ -640,6 +650,7 @@ async function main(): Promise<void> {
     const code = await Promise.race([child.exited, sleep((PLAN.embeddedS + 240) * 1000).then(() => 'timeout')]);
     if (code === 'timeout') await stopChild(child, 5000);
     const busy = machine();
+    profiles['embedded (one process)'] = profileOf(child);
     if (report === undefined) return { error: `embedded run gave no report (exit ${String(code)}): ${logTail(child)}` };
     const cpu = cpuWindow(child.samples, t0 + PLAN.embeddedWarmUpS * 1000, Date.now());
     return { rigs: report.rigs, seconds: report.durationS, fusedPerS: report.fusedPerS, sweepsPerS: report.sweepsPerS, cameraObsPerS: report.cameraObsPerS, cameraPerS: report.cameraPerS, fusedLatencyMs: quantiles(report.latenciesMs), cpuCores: cpu?.cores ?? Number.NaN, rssMb: (cpu?.rssMeanBytes ?? Number.NaN) / 2 ** 20, machineBusy: busy };

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hotFunctions, type CpuProfile } from './lib/profile.js';
 import type { ProbeSample } from './probe.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -17,6 +18,8 @@ export interface Child {
   readonly name: string;
   readonly process: ChildProcess;
   readonly logFile: string;
+  /** Where `node --cpu-prof` writes the process's profile when it exits normally. */
+  readonly profileDir: string;
   readonly samples: ProbeSample[];
   /** Resolves with the exit code (or the signal name) when the process ends. */
   readonly exited: Promise<number | string>;
@@ -32,10 +35,16 @@ function baseEnv(): Record<string, string> {
   return env;
 }
 
+/** V8 CPU profile sampling interval of the children, µs (coarse: a long run stays small and cheap). */
+const PROFILE_INTERVAL_US = 10_000;
+
 export function spawnChild(name: string, script: string, env: Record<string, string>, logDir: string): Child {
   const logFile = path.join(logDir, `${name}.log`);
   const log = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', '--import', PROBE, path.resolve(REPO_ROOT, script)], {
+  const profileDir = path.join(logDir, `prof-${name}`);
+  fs.rmSync(profileDir, { recursive: true, force: true });
+  const profile = ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-interval=${String(PROFILE_INTERVAL_US)}`];
+  const child = spawn(process.execPath, [...profile, '--conditions=source', '--import', 'tsx', '--import', PROBE, path.resolve(REPO_ROOT, script)], {
     cwd: REPO_ROOT,
     env: { ...baseEnv(), ...env },
     stdio: ['ignore', log, log, 'ipc'],
@@ -60,6 +69,7 @@ export function spawnChild(name: string, script: string, env: Record<string, str
     name,
     process: child,
     logFile,
+    profileDir,
     samples,
     exited,
     messages,
@@ -137,4 +147,15 @@ export function machineCpuReader(): () => number {
     prev = now;
     return busy;
   };
+}
+
+/** The hottest functions of a child's CPU profile (written at its exit), or undefined when there is none. */
+export function profileOf(child: Child, top = 8): ReturnType<typeof hotFunctions> | undefined {
+  try {
+    const file = fs.readdirSync(child.profileDir).find((f) => f.endsWith('.cpuprofile'));
+    if (file === undefined) return undefined;
+    return hotFunctions(JSON.parse(fs.readFileSync(path.join(child.profileDir, file), 'utf8')) as CpuProfile, top);
+  } catch {
+    return undefined;
+  }
 }

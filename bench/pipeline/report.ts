@@ -71,7 +71,14 @@ interface MemoryProcess {
   readonly heapGrowth: number;
 }
 
+interface Profile {
+  readonly totalMs: number;
+  readonly busyMs: number;
+  readonly functions: readonly { readonly name: string; readonly selfMs: number; readonly fraction: number }[];
+}
+
 export interface Report {
+  readonly profiles?: Readonly<Record<string, Profile | undefined>>;
   readonly mode: string;
   readonly command: string;
   readonly date: string;
@@ -83,6 +90,7 @@ export interface Report {
   readonly workloads?: readonly Workload[];
   readonly transport?: readonly Transport[];
   readonly capacity?: number;
+  readonly capacityConfirmed?: boolean;
   readonly steps?: readonly Step[];
   readonly bareSteps?: readonly BareStep[];
   readonly halfStep?: Step;
@@ -119,6 +127,15 @@ const hops = (s: Step): string =>
     `fused publish−capture ${f(s.fusedPublishLatencyMs.p50)}/${f(s.fusedPublishLatencyMs.p99)} ms`,
   ].join('; ');
 
+/** "top functions of <process>: a 31 %, b 12 %, c 8 %" from its CPU profile, or '' without one. */
+function topOf(r: Report, prefix: string, n = 3): string {
+  const entry = Object.entries(r.profiles ?? {}).find(([k, v]) => k.startsWith(prefix) && v !== undefined);
+  if (entry?.[1] === undefined) return '';
+  return ` Profile of ${entry[0]} (self time, share of its busy time): ${entry[1].functions.slice(0, n).map((x) => `${x.name} ${pct(x.fraction)}`).join(', ')}.`;
+}
+
+const WORKER_OF_TOPIC: Readonly<Record<string, string>> = { 'obs.lidar': 'lidar-worker', 'obs.camera': 'camera-worker', 'obs.audio': 'audio-worker', 'obs.motion': 'motion-worker' };
+
 export function renderMarkdown(r: Report): string {
   const misses: string[] = [];
   const out: string[] = [];
@@ -146,7 +163,12 @@ export function renderMarkdown(r: Report): string {
   if (kittiT) rows.push(['1. same, KITTI-class LIDAR', f(kittiT.ratio, 2), '≥ 0.5', kittiT.ratio >= 0.5]);
   const bareOnset = r.bareSteps?.find((s) => !s.sustained);
   const bareLast = r.bareSteps?.at(-1);
-  rows.push(['2. capacity: rigs sustained in real time, full pipeline over Kafka', String(r.capacity ?? '—'), `bare kafkajs lags at ${bareOnset ? `${String(bareOnset.rigs)} rigs${bareOnset.sourceLimited ? ' (source-limited)' : ''}` : `> ${String(bareLast?.rigs ?? '—')} rigs`}`, undefined]);
+  rows.push([
+    `2. capacity: rigs sustained in real time, full pipeline over Kafka (scan steps of ${String(r.plan.scanStepS)} s${r.memory ? `, confirmed by the ${String(r.memory.seconds)} s nominal run` : ''})`,
+    String(r.capacity ?? '—'),
+    `bare kafkajs lags at ${bareOnset ? `${String(bareOnset.rigs)} rigs${bareOnset.sourceLimited ? ' (source-limited: the replay could not feed more)' : ''}` : `> ${String(bareLast?.rigs ?? '—')} rigs`}`,
+    r.capacityConfirmed,
+  ]);
   if (one) {
     rows.push(['3. capture → fused p50, 1 rig (ms)', f(one.fusedLatencyMs.p50), '≤ 60', one.fusedLatencyMs.p50 <= 60]);
     rows.push(['3. capture → fused p99, 1 rig (ms)', f(one.fusedLatencyMs.p99), '≤ 100', one.fusedLatencyMs.p99 <= 100]);
@@ -187,7 +209,7 @@ export function renderMarkdown(r: Report): string {
     for (const t of r.transport) {
       const mid = t.rounds[Math.floor(t.rounds.length / 2)];
       out.push(`| ${t.workload} | ${String(t.records)} | ${f(t.bytes / 1e6)} | ${mbs(t.bareBytesPerS)} | ${mbs(t.alignBytesPerS)} | ${f(t.ratio, 2)} | ${f(mid?.bare.cpuCores, 2)} / ${f(mid?.align.cpuCores, 2)} | ${String(mid?.align.frames ?? '—')} | ${t.rounds.map((x) => x.ratio.toFixed(2)).join(', ')} |`);
-      if (t.ratio < 0.5) misses.push(`Transport ratio ${t.workload} ${f(t.ratio, 2)} < 0.5: the consume path used ${f(mid?.align.cpuCores, 2)} cores against ${f(mid?.bare.cpuCores, 2)} for bare kafkajs (decode copies every byte field, a commit per record, the aligner per record).`);
+      if (t.ratio < 0.5) misses.push(`Transport ratio ${t.workload} ${f(t.ratio, 2)} < 0.5: the consume path used ${f(mid?.align.cpuCores, 2)} cores against ${f(mid?.bare.cpuCores, 2)} for bare kafkajs (decode copies every byte field, a commit per record, the aligner per record).${topOf(r, `consume+decode+align drain, ${t.workload}`)}`);
     }
     out.push('');
   }
@@ -199,8 +221,12 @@ export function renderMarkdown(r: Report): string {
       out.push(`| ${s.label} | ${String(s.rigs)} | ${String(s.seconds)} | ${s.sustained ? 'yes' : 'no'} | ${pct(s.sourceRealTime)} | ${f(s.fusedPerS, 1)} (${f(s.sweepsPerS, 1)}) | ${pct(s.cameraProcessedFraction)} | ${s.worstLag ? `${s.worstLag.key} ${f(s.worstLag.maxLagS, 2)} (${f(s.worstLag.growthSPerS, 3)})` : '—'} | ${f(s.fusedLatencyMs.p50)}/${f(s.fusedLatencyMs.p99)} | ${cpuList(s.cpuCores)} | ${pct(s.machineBusy)} | ${s.reasons.join('; ')} |`);
     }
     out.push('');
+    if (r.capacityConfirmed === false) misses.push(`Capacity ${String(r.capacity)} was not confirmed by the ${String(r.memory?.seconds ?? '—')} s run at that load: ${Object.entries(r.memory?.lag ?? {}).filter(([, v]) => !v.bounded).map(([k, v]) => `${k}: ${v.reason}`).join('; ') || `source at ${pct(r.memory?.sourceRealTime)} of real time`}. Size with ${String(Math.max(0, (r.capacity ?? 1) - 1))}.`);
     const failed = r.steps.find((s) => !s.sustained);
-    if (failed) misses.push(`Capacity stops at ${String(r.capacity)}: ${String(failed.rigs)} rig(s) not sustained — ${failed.reasons.join('; ')}. CPU cores: ${cpuList(failed.cpuCores)}; machine ${pct(failed.machineBusy)} busy, load ${f(failed.loadAverage, 1)} on ${String(r.machine.cores)} cores.`);
+    if (failed) {
+      const busiest = Object.entries(failed.cpuCores).filter(([k]) => k.endsWith('-worker')).sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'lidar-worker';
+      misses.push(`Capacity stops at ${String(r.capacity)}: ${String(failed.rigs)} rig(s) not sustained — ${failed.reasons.join('; ')}. CPU cores: ${cpuList(failed.cpuCores)}; machine ${pct(failed.machineBusy)} busy, load ${f(failed.loadAverage, 1)} on ${String(r.machine.cores)} cores.${topOf(r, busiest)}${failed.sourceRealTime < 0.9 ? topOf(r, `source (${failed.label})`) : ''}`);
+    }
   }
   if (r.bareSteps) {
     out.push('### Bare kafkajs loop under the same replayed rigs (its own topics and group)', '', '| rigs | keeps up | source real time | CPU cores | machine busy | why |', '| ---: | --- | ---: | --- | ---: | --- |');
@@ -217,7 +243,10 @@ export function renderMarkdown(r: Report): string {
       if (q.p99 > 10) misses.push(`produce → handler p99 on ${t} = ${f(q.p99, 1)} ms > 10 ms at 1 rig (p50 ${f(q.p50, 1)} ms; machine ${pct(one.machineBusy)} busy; CPU ${cpuList(one.cpuCores)}).`);
     }
     out.push('');
-    if (one.fusedLatencyMs.p50 > 60 || one.fusedLatencyMs.p99 > 100) misses.push(`capture → fused at 1 rig p50/p99 ${f(one.fusedLatencyMs.p50)}/${f(one.fusedLatencyMs.p99)} ms (targets 60/100). Breakdown: ${hops(one)}. CPU cores: ${cpuList(one.cpuCores)}; machine ${pct(one.machineBusy)} busy.`);
+    if (one.fusedLatencyMs.p50 > 60 || one.fusedLatencyMs.p99 > 100) {
+      const slowest = Object.entries(one.hopsMs).sort((a, b) => b[1].p50 - a[1].p50)[0]?.[0] ?? 'obs.lidar';
+      misses.push(`capture → fused at 1 rig p50/p99 ${f(one.fusedLatencyMs.p50)}/${f(one.fusedLatencyMs.p99)} ms (targets 60/100). Breakdown: ${hops(one)}. CPU cores: ${cpuList(one.cpuCores)}; machine ${pct(one.machineBusy)} busy, load ${f(one.loadAverage, 1)}.${topOf(r, WORKER_OF_TOPIC[slowest] ?? 'lidar-worker')}${topOf(r, 'fusion-worker')}`);
+    }
     if (half && half.fusedLatencyMs.p99 > 150) misses.push(`capture → fused p99 at half capacity (${String(half.rigs)} rig(s)) ${f(half.fusedLatencyMs.p99)} ms > 150. Breakdown: ${hops(half)}. CPU: ${cpuList(half.cpuCores)}.`);
   }
 
@@ -247,6 +276,15 @@ export function renderMarkdown(r: Report): string {
     out.push('## 6. Embedded mode (MemoryBus, one process) vs Kafka, 1 rig', '');
     if (e.error !== undefined) out.push(`Embedded run failed: ${e.error}`, '');
     else out.push('| mode | fused frames/s (sweeps/s) | camera frames processed | capture → fused p50/p99 ms | CPU cores |', '| --- | --- | --- | --- | --- |', `| embedded | ${f(e.fusedPerS, 1)} (${f(e.sweepsPerS, 1)}) | ${pct(e.cameraPerS !== undefined && e.cameraObsPerS !== undefined && e.cameraPerS > 0 ? e.cameraObsPerS / e.cameraPerS : undefined)} | ${f(e.fusedLatencyMs?.p50)}/${f(e.fusedLatencyMs?.p99)} | ${f(e.cpuCores, 2)} (one process) |`, ...(one ? [`| Kafka (scan 1) | ${f(one.fusedPerS, 1)} (${f(one.sweepsPerS, 1)}) | ${pct(one.cameraProcessedFraction)} | ${f(one.fusedLatencyMs.p50)}/${f(one.fusedLatencyMs.p99)} | ${f(Object.values(one.cpuCores).filter(Number.isFinite).reduce((a, b) => a + b, 0), 2)} (all processes) |`] : []), '');
+  }
+
+  if (r.profiles !== undefined && Object.keys(r.profiles).length > 0) {
+    out.push('## CPU profiles (node --cpu-prof, 10 ms sampling; self time, share of each process\'s busy time)', '', '| process | busy s | hottest functions |', '| --- | ---: | --- |');
+    for (const [name, p] of Object.entries(r.profiles)) {
+      if (p === undefined) continue;
+      out.push(`| ${name} | ${f(p.busyMs / 1000, 1)} | ${p.functions.slice(0, 6).map((x) => `${x.name.replace(/\|/g, '\\|')} ${pct(x.fraction)}`).join('; ')} |`);
+    }
+    out.push('');
   }
 
   out.push('## Figures that miss their target, with the measured reason', '');
