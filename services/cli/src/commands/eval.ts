@@ -1,10 +1,14 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { SchemaRegistry, createCodec } from '@sensorfuse/codec';
 import { evaluateTracking, renderReportMarkdown, reportToJson, summarizeLatency, type EvalReport, type ScenarioReport, type TrackingFrame } from '@sensorfuse/eval';
 import { fusedDetectionsSchema, groundTruthSchema, type FusedDetections, type GroundTruth } from '@sensorfuse/schemas';
 import { MemoryStateStore } from '@sensorfuse/state';
 import { MemoryBus } from '@sensorfuse/transport';
+import { EXIT, UserError } from '../errors.js';
 import { integer, list, settingsOf, shared, withExamples } from '../options.js';
 import { Pipeline, scenarioByName } from '../pipeline/embedded.js';
 import { progressBar } from '../progress.js';
@@ -88,6 +92,25 @@ export async function evaluateScenario(options: EvalScenarioOptions): Promise<Sc
   };
 }
 
+/** The fusion worker's offline evaluation (fused vs camera-only vs LIDAR-only), when the package ships it. */
+function fusionEvalScript(): string | undefined {
+  const index = import.meta.resolve('@sensorfuse/fusion-worker');
+  const script = fileURLToPath(new URL(index.endsWith('.ts') ? './eval/main.ts' : './eval/main.js', index));
+  return existsSync(script) ? script : undefined;
+}
+
+function runFusionEval(args: readonly string[]): Promise<number> {
+  const script = fusionEvalScript();
+  if (script === undefined) throw new UserError('this build of @sensorfuse/fusion-worker has no modality evaluation', EXIT.usage, 'run `sensorfuse eval` without --compare-modalities');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--conditions=source', '--import', import.meta.resolve('tsx'), script, ...args], { stdio: 'inherit' });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      resolve(code ?? 1);
+    });
+  });
+}
+
 export function evalCommand(): Command {
   const command = new Command('eval')
     .description('Run scenarios through the embedded pipeline and print shared/eval\'s metrics tables (tracking CLEAR-MOT/IDF1 of the fused tracks against the simulator\'s truth, latency).')
@@ -96,7 +119,14 @@ export function evalCommand(): Command {
     .option('--duration <s>', 'simulated seconds per scenario (the pipeline runs in real time)', integer('--duration', 2, 3600), 20)
     .addOption(new Option('--format <format>', 'markdown tables or JSON').choices(['markdown', 'json']).default('markdown'))
     .option('--out <file>', 'also write the report to this file')
-    .action(async (options: { scenarios: string[]; duration: number; format: 'markdown' | 'json'; out?: string }, cmd: Command) => {
+    .option('--compare-modalities', 'instead: the fusion worker\'s offline evaluation, fused vs camera-only vs LIDAR-only on held-out simulator seeds (writes bench/results/fusion-eval.*)', false)
+    .option('--quick', 'with --compare-modalities: one seed, short scenes', false)
+    .action(async (options: { scenarios: string[]; duration: number; format: 'markdown' | 'json'; out?: string; compareModalities: boolean; quick: boolean }, cmd: Command) => {
+      if (options.compareModalities) {
+        const code = await runFusionEval(options.quick ? ['--quick'] : []);
+        if (code !== 0) throw new UserError(`the fusion evaluation failed (exit ${String(code)})`, EXIT.internal, 'see its output above');
+        return;
+      }
       const s = settingsOf(cmd);
       for (const scenario of options.scenarios) scenarioByName(scenario);
       const scenarios: ScenarioReport[] = [];
@@ -117,5 +147,6 @@ export function evalCommand(): Command {
     'sensorfuse eval',
     'sensorfuse eval --scenarios urban-day,night-rain,sensor-dropout --duration 30',
     'sensorfuse eval --format json --out eval.json',
-  ], 'The fusion worker\'s offline fusion-vs-single-modality evaluation is in services/fusion-worker (see its README).');
+    'sensorfuse eval --compare-modalities --quick',
+  ]);
 }
