@@ -75,10 +75,10 @@ async function runBare(): Promise<() => Promise<void>> {
   await consumer.connect();
   await consumer.subscribe({ topics: [...config.topics], fromBeginning: config.fromBeginning ?? true });
   await consumer.run({
-    eachBatch: async ({ batch, heartbeat }) => {
+    eachBatch: async (payload) => {
       const now = Date.now();
-      for (const message of batch.messages) count(batch.topic, message.value?.byteLength ?? 0, now);
-      await heartbeat();
+      for (const message of payload.batch.messages) count(payload.batch.topic, message.value?.byteLength ?? 0, now);
+      await payload.heartbeat();
     },
   });
   return () => consumer.disconnect();
@@ -110,7 +110,7 @@ interface Decoded {
   readonly frames?: number;
 }
 
-async function runAlign(): Promise<() => Promise<void>> {
+function runAlign(): () => Promise<void> {
   const bus = new KafkaBus({ brokers: config.brokers, clientId: 'bench-align', logLevel: 'error' });
   const registry = new SchemaRegistry();
   const codecs: Record<string, Codec<Decoded>> = {
@@ -171,7 +171,7 @@ async function runAlign(): Promise<() => Promise<void>> {
   };
 }
 
-const close = config.mode === 'bare' ? await runBare() : await runAlign();
+const close = config.mode === 'bare' ? await runBare() : runAlign();
 const timer = setInterval(() => {
   report(false);
 }, 1000);
@@ -182,7 +182,7 @@ const stop = async (): Promise<void> => {
   clearInterval(timer);
   report(true);
   await close().catch(() => undefined);
-  process.disconnect?.();
+  if (process.connected) process.disconnect();
   process.exit(0);
 };
 process.on('message', (m) => {

@@ -123,5 +123,5 @@ process.send?.(report);
 observer.unsubscribe();
 await Promise.allSettled(workers.map((w) => w.drain()));
 await bus.close();
-process.disconnect?.();
+if (process.connected) process.disconnect();
 process.exit(0);

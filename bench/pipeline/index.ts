@@ -121,7 +121,11 @@ async function main(): Promise<void> {
   const logDir = keptDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'bench-pipeline-'));
   fs.mkdirSync(logDir, { recursive: true });
   log(`${QUICK ? 'quick' : 'full'} run ${runId}; child logs and recordings in ${logDir}`);
-  const infra: Infra = await ensureInfra({ log: (line) => log(`infra: ${line}`) });
+  const infra: Infra = await ensureInfra({
+    log: (line) => {
+      log(`infra: ${line}`);
+    },
+  });
   const brokers = [...infra.kafkaBrokers];
   const children: Child[] = [];
   const bus = new KafkaBus({ brokers, clientId: `${runId}-bench`, logLevel: 'error' });
@@ -234,7 +238,7 @@ async function main(): Promise<void> {
   const outDir = path.join(REPO_ROOT, 'bench/results');
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'pipeline.json'), `${JSON.stringify(report, null, 2)}\n`);
-  const md = renderMarkdown(report as Parameters<typeof renderMarkdown>[0]);
+  const md = renderMarkdown(report);
   fs.writeFileSync(path.join(outDir, 'pipeline.md'), md);
   console.log(`\n${md}`);
   if (keptDir === undefined) for (const f of ['rig.mcap', 'kitti-class.mcap']) fs.rmSync(path.join(logDir, f), { force: true });

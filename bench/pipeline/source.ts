@@ -55,9 +55,9 @@ async function main(): Promise<void> {
 
   const controllers: ReplayController[] = [];
   const done: Promise<ReplayStats | undefined>[] = [];
-  let stopping = false;
+  const state = { stopping: false };
   const stop = (): void => {
-    stopping = true;
+    state.stopping = true;
     for (const c of controllers) c.stop();
   };
   process.on('message', (m) => {
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   });
   process.on('SIGTERM', stop);
   for (const [i, rig] of config.rigs.entries()) {
-    if (stopping) break;
+    if (state.stopping) break;
     if (i > 0 && (config.staggerMs ?? 0) > 0) await new Promise((r) => setTimeout(r, config.staggerMs));
     const controller = replay({
       bus: new RigBus(bus, rigIdOf(rig), codecs, count),
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   const message: SourceDone = { type: 'source-done', stats };
   if (process.connected) process.send?.(message);
   await bus.close();
-  process.disconnect?.();
+  if (process.connected) process.disconnect();
 }
 
 await main();
