@@ -30,9 +30,10 @@ export interface Scene {
 const KINDS: readonly SoundKind[] = ['siren', 'horn', 'bark', 'impact', 'speech'];
 
 /** A scene of `durationS` seconds: events one after another with 0.6–2.5 s of silence between them. */
-export function makeScene(seed: number, durationS: number): Scene {
+export function makeScene(seed: number, durationS: number, snrOverrideDb?: number): Scene {
   const rng = Rng.forName(seed, 'audio-events-scene');
-  const snrDb = rng.uniform(5, 25);
+  const drawnSnrDb = rng.uniform(5, 25);
+  const snrDb = snrOverrideDb ?? drawnSnrDb;
   const events: SceneEvent[] = [];
   let t = rng.uniform(1, 2);
   while (t < durationS - 1) {
@@ -79,9 +80,9 @@ export interface SceneFeatures {
 }
 
 /** Run the scene's audio through AudioProcessor (no VAD, no DOA: they do not change the log-mel rows). */
-export async function sceneFeatures(scene: Scene, eventRunner?: ModelRunner): Promise<SceneFeatures> {
+export async function sceneFeatures(scene: Scene, eventRunner?: ModelRunner, logMelInput: AudioProcessorParams['logMelInput'] = 'denoised'): Promise<SceneFeatures> {
   const audioCfg = scene.scenario.sensors.audio;
-  const p: AudioProcessorParams = defaultAudioProcessorParams(audioCfg.sampleRateHz, audioCfg.micPositionsM.length);
+  const p: AudioProcessorParams = { ...defaultAudioProcessorParams(audioCfg.sampleRateHz, audioCfg.micPositionsM.length), logMelInput };
   const proc = new AudioProcessor(p, eventRunner === undefined ? {} : { eventRunner });
   const patches: PatchScores[] = [];
   const events: SoundEvent[] = [];

@@ -250,32 +250,38 @@ export class SpectralDenoiser {
     const power = this.power;
     const indicator = this.indicator;
     // Pass 1: periodogram, its recursive smoothing and the running minimum (MCRA).
+    const smoothed = this.smoothed;
+    const minimum = this.minimum;
+    const minimumTmp = this.minimumTmp;
+    const noiseEst = this.noise;
+    const alpha = p.powerSmoothing;
+    const delta = p.presenceThreshold;
     for (let k = 0; k < bins; k++) {
       const re = spec[2 * k] as number;
       const im = spec[2 * k + 1] as number;
       const pk = re * re + im * im + 1e-20;
       power[k] = pk;
       if (first) {
-        this.smoothed[k] = pk;
-        this.minimum[k] = pk;
-        this.minimumTmp[k] = pk;
-        this.noise[k] = pk;
+        smoothed[k] = pk;
+        minimum[k] = pk;
+        minimumTmp[k] = pk;
+        noiseEst[k] = pk;
         indicator[k] = 0;
         continue;
       }
-      const sk = p.powerSmoothing * (this.smoothed[k] as number) + (1 - p.powerSmoothing) * pk;
-      let min = Math.min(this.minimum[k] as number, sk);
-      let tmp = Math.min(this.minimumTmp[k] as number, sk);
+      const sk = alpha * (smoothed[k] as number) + (1 - alpha) * pk;
+      let min = Math.min(minimum[k] as number, sk);
+      let tmp = Math.min(minimumTmp[k] as number, sk);
       if (restart) {
         min = Math.min(tmp, sk);
         tmp = sk;
       }
-      this.smoothed[k] = sk;
-      this.minimum[k] = min;
-      this.minimumTmp[k] = tmp;
+      smoothed[k] = sk;
+      minimum[k] = min;
+      minimumTmp[k] = tmp;
       // A bin is occupied when its smoothed power stands above its minimum (MCRA) or, at an onset
       // before the smoothing catches up, when this frame alone is far above the noise estimate.
-      indicator[k] = sk > p.presenceThreshold * min || pk > 2 * p.presenceThreshold * (this.noise[k] as number) ? 1 : 0;
+      indicator[k] = sk > delta * min || pk > 2 * delta * (noiseEst[k] as number) ? 1 : 0;
     }
     // Pass 2: presence spread to neighbouring bins (a source's window leakage is not noise), noise
     // update where no source is present, decision-directed Wiener gain. The spread is a running
@@ -317,8 +323,9 @@ export class SpectralDenoiser {
         bandP += pk;
         bandN += noise;
       }
-      const gamma = pk / noise;
-      const xi = decisionDirected * ((prevClean[k] as number) / noise) + (1 - decisionDirected) * (gamma > 1 ? gamma - 1 : 0);
+      const invNoise = 1 / noise;
+      const gamma = pk * invNoise;
+      const xi = decisionDirected * (prevClean[k] as number) * invNoise + (1 - decisionDirected) * (gamma > 1 ? gamma - 1 : 0);
       let gain = xi / (1 + xi);
       if (gain < gainFloor) gain = gainFloor;
       prevClean[k] = gain * gain * pk;

@@ -73,6 +73,8 @@ export class GccPhatDoa {
   private readonly sinTable: Float64Array;
   private readonly corr: Float64Array[];
   private readonly lagsPerAngle: Float64Array[];
+  /** Per pair: the largest lag (interpolated samples) its spacing allows, + 2 for the interpolation. */
+  private readonly pairMaxLag: Int32Array;
   private readonly azimuths: Float64Array;
   private readonly score: Float64Array;
   private readonly sortScratch: Float64Array;
@@ -104,6 +106,12 @@ export class GccPhatDoa {
       }
     }
     this.corr = pairs.map(() => new Float64Array(lagCount));
+    this.pairMaxLag = Int32Array.from(pairs, ([i, j]) => {
+      const a = positions[i] as Vec3;
+      const b = positions[j] as Vec3;
+      const d = Math.hypot(a.x - b.x, a.y - b.y, a.z - b.z) / params.speedOfSoundMps;
+      return Math.min(this.maxLag, Math.ceil(d * sampleRateHz * interpolation) + 2);
+    });
     this.bandRe = new Float64Array(band);
     this.bandIm = new Float64Array(band);
     const steps = Math.round(360 / params.azimuthStepDeg);
@@ -202,7 +210,8 @@ export class GccPhatDoa {
       const cosT = this.cosTable;
       const sinT = this.sinTable;
       const zero = this.maxLag;
-      for (let l = 0; l <= zero; l++) {
+      const last = this.pairMaxLag[p] as number;
+      for (let l = 0; l <= last; l++) {
         let a = 0;
         let s = 0;
         const row = (zero + l) * band;
@@ -251,10 +260,7 @@ export class GccPhatDoa {
     const { minConfidence, secondaryRatio, minSeparationDeg, maxSources, azimuthStepDeg } = this.params;
     const score = this.score;
     const n = score.length;
-    const sorted = this.sortScratch;
-    sorted.set(score);
-    sorted.sort();
-    const floor = sorted[Math.floor(n / 2)] as number;
+    const floor = medianOf(score, this.sortScratch);
     const candidates: number[] = [];
     for (let a = 0; a < n; a++) {
       const v = score[a] as number;
@@ -287,4 +293,33 @@ export class GccPhatDoa {
       };
     });
   }
+}
+
+/** Median (the ⌊n/2⌋-th smallest) of `values` by quickselect in `scratch` (no sort, no allocation). */
+function medianOf(values: Float64Array, scratch: Float64Array): number {
+  const a = scratch;
+  a.set(values);
+  const k = Math.floor(values.length / 2);
+  let lo = 0;
+  let hi = values.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1] as number;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((a[i] as number) < pivot) i++;
+      while ((a[j] as number) > pivot) j--;
+      if (i <= j) {
+        const t = a[i] as number;
+        a[i] = a[j] as number;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return a[k] as number;
 }

@@ -34,6 +34,8 @@ export interface AudioProcessorParams {
   readonly vad: VadParams;
   /** Which signal the VAD hears: the high-passed mix (default) or the denoised mix. */
   readonly vadInput: 'highpassed' | 'denoised';
+  /** Which signal the log-mel rows (and so the classifier) see: the denoised mix (default) or the high-passed mix (for comparisons). */
+  readonly logMelInput: 'denoised' | 'highpassed';
   /** DOA settings besides geometry; DOA runs only when an array with ≥ 2 microphones is given. */
   readonly doa: Omit<DoaParams, 'sampleRateHz' | 'fftSize' | 'positions' | 'speedOfSoundMps'> & {
     /** 'wiener': weight each bin by the two channels' Wiener gains (noise-dominated bins count little); 'phat': plain PHAT. */
@@ -45,7 +47,7 @@ export interface AudioProcessorParams {
    * Run the VAD and the classifier only where something stands above the noise floor: a denoiser
    * frame is active when Σ periodogram / Σ tracked noise over all channels in 300–6000 Hz exceeds
    * `thresholdDb`; a VAD window or classifier patch runs when an active frame ends within
-   * [start − hangoverUs, end + lookaheadUs]. 'off' runs the models on everything.
+   * [start − hangoverUs, end + lookaheadUs]. 'off' runs them on everything.
    */
   readonly activityGate: {
     readonly mode: 'on' | 'off';
@@ -59,6 +61,8 @@ export interface AudioProcessorParams {
   readonly reliabilitySnrDb: readonly [number, number];
 }
 
+const EMPTY = new Float32Array(0);
+
 export function defaultAudioProcessorParams(sampleRateHz: number, channels: number): AudioProcessorParams {
   return {
     sampleRateHz,
@@ -68,6 +72,7 @@ export function defaultAudioProcessorParams(sampleRateHz: number, channels: numb
     logMel: { ...DEFAULT_LOG_MEL_PARAMS, fmaxHz: Math.min(8000, sampleRateHz / 2) },
     vad: DEFAULT_VAD_PARAMS,
     vadInput: 'highpassed',
+    logMelInput: 'denoised',
     doa: {
       bandLowHz: DEFAULT_DOA_PARAMS.bandLowHz,
       bandHighHz: Math.min(DEFAULT_DOA_PARAMS.bandHighHz, sampleRateHz / 2),
@@ -106,7 +111,7 @@ export interface AudioAnalysis {
   readonly soundEvents: SoundEventResult | undefined;
   /** Sources found by GCC-PHAT in this chunk, strongest first (empty without an array). */
   readonly doa: readonly DoaSource[];
-  /** Log-mel rows completed in this chunk, of the denoised channel mix. */
+  /** Log-mel rows completed in this chunk, of the denoised channel mix (or the high-passed one, see logMelInput). */
   readonly logMel: LogMelFrames;
   /** Capture time of log-mel row `logMel.firstFrame` start and the hop between rows. */
   readonly logMelFirstFrameUs: number;
@@ -234,7 +239,9 @@ export class AudioProcessor {
     let frameCount = 0;
     const bandP: Float64Array[] = [];
     const bandN: Float64Array[] = [];
-    const hpMix = new Float32Array(n);
+    // the high-passed mix only feeds the VAD
+    const needHpMix = (this.vad !== undefined && p.vadInput === 'highpassed') || p.logMelInput === 'highpassed';
+    const hpMix = needHpMix ? new Float32Array(n) : EMPTY;
     const inv = 1 / p.channels;
     for (let c = 0; c < p.channels; c++) {
       const x = this.decoded[c] as Float32Array;
@@ -248,7 +255,7 @@ export class AudioProcessor {
       bandP.push(frames.bandPower);
       bandN.push(frames.bandNoise);
       frameCount = frames.count;
-      for (let i = 0; i < n; i++) hpMix[i] = (hpMix[i] as number) + (x[i] as number) * inv;
+      if (needHpMix) for (let i = 0; i < n; i++) hpMix[i] = (hpMix[i] as number) + (x[i] as number) * inv;
     }
     // Denoised mix = mean of the channels' denoised signals; the inverse STFT is linear, so mixing
     // the gained spectra first needs one inverse FFT per frame instead of one per channel.
@@ -282,14 +289,16 @@ export class AudioProcessor {
     const reliability = snrTrust * Math.max(0, 1 - 20 * audio.clippedFraction);
 
     let doa: DoaSource[] = [];
+    // The DOA is not gated: a stationary directional source (an idling engine beside the array) is
+    // "noise" to the denoiser's floor tracking yet still has a direction worth reporting.
     if (this.doa !== undefined && frameCount > 0) {
       const weights = p.doa.weighting === 'wiener' ? gains : undefined;
       for (let f = 0; f < frameCount; f++) this.doa.addFrame(spectra, f * 2 * bins, weights, f * bins);
       doa = this.doa.estimate();
     }
 
-    const logMel = this.logMel.push(dnMix);
-    const latencyUs = (this.denoiseLatencySamples * 1e6) / p.sampleRateHz;
+    const logMel = this.logMel.push(p.logMelInput === 'highpassed' ? hpMix : dnMix);
+    const latencyUs = p.logMelInput === 'highpassed' ? 0 : (this.denoiseLatencySamples * 1e6) / p.sampleRateHz;
     const logMelFirstFrameUs = Math.round(this.originUs - latencyUs + (logMel.firstFrame * p.logMel.hopLength * 1e6) / p.sampleRateHz);
     const logMelHopUs = (p.logMel.hopLength * 1e6) / p.sampleRateHz;
     const eventsPending = this.classifier?.push(logMel, logMelFirstFrameUs, logMelHopUs, this.isActive);

@@ -35,6 +35,7 @@ export function audioProcessorParams(c: AudioParamsConfig, sampleRateHz: number,
       minSilenceUs: c.vad.minSilenceUs,
     },
     vadInput: c.vad.input,
+    logMelInput: 'denoised',
     doa: {
       bandLowHz: c.doa.bandLowHz,
       bandHighHz: Math.min(c.doa.bandHighHz, nyquistHz),
