@@ -2,8 +2,8 @@ import { alignByPivot, slerpQuaternion, type AlignedFrame, type InputRecord, typ
 import { SchemaRegistry, createCodec, type Codec } from '@sensorfuse/codec';
 import { PoisonRecordError, SensorfuseError, errorName } from '@sensorfuse/errors';
 import {
-  audioEventsSchema, cameraDetectionsSchema, egoStateSchema, fusedDetectionsSchema, lidarObjectsSchema,
-  type AudioEvents, type CameraDetections, type EgoState, type FusedDetections, type LidarObjects,
+  audioEventsSchema, cameraDetectionsSchema, egoStateSchema, fusedDetectionsSchema, lidarObjectsSchema, sensorStateSchema,
+  type AudioEvents, type CameraDetections, type EgoState, type FusedDetections, type LidarObjects, type SensorState,
 } from '@sensorfuse/schemas';
 import type { StateStore } from '@sensorfuse/state';
 import { nowUs } from '@sensorfuse/time';
@@ -16,6 +16,7 @@ import { fusionConfigSchema, type FusionConfig } from './config.js';
 import { toFusedDetections, serializeFusionState, deserializeFusionState } from './core/output.js';
 import type { FusionOutput, FusionParams, FusionPayload, FusionState } from './core/types.js';
 import { createFusionState, update } from './core/update.js';
+import { DEVICE_INPUT, coreFrameOf, deviceAlignInput, deviceStatesOf, type WorkerPayload } from './device-state.js';
 
 export const FUSION_SERVICE = 'fusion-worker';
 
@@ -59,7 +60,7 @@ export interface FusionWorker extends Worker {
   stats(): FusionWorkerStats;
 }
 
-type Decoded = { kind: 'lidar'; value: LidarObjects } | { kind: 'camera'; value: CameraDetections } | { kind: 'audio'; value: AudioEvents } | { kind: 'motion'; value: EgoState };
+type Decoded = { kind: 'lidar'; value: LidarObjects } | { kind: 'camera'; value: CameraDetections } | { kind: 'audio'; value: AudioEvents } | { kind: 'motion'; value: EgoState } | { kind: 'sensor'; value: SensorState };
 
 function lerp(a: number, b: number, f: number): number {
   return a + (b - a) * f;
@@ -88,8 +89,22 @@ export function rigAlignConfig(align: FusionConfig['align'], cameraIds: readonly
   return { pivot: { name: 'lidar', maxOutOfOrderUs: align.maxOutOfOrderUs, idleTimeoutUs: align.idleTimeoutUs }, inputs };
 }
 
+/** rigAlignConfig plus the optional obs.sensor input: device states interpolated per sensor at the pivot. */
+function workerAlignConfig(align: FusionConfig['align'], cameraIds: readonly string[]): PivotAlignConfig<WorkerPayload> {
+  const base = rigAlignConfig(align, cameraIds);
+  // The core inputs only ever receive their own payloads (motion's interpolate sees motion records), so widening is safe.
+  return { ...base, inputs: [...(base.inputs as unknown as readonly PivotInputConfig<WorkerPayload>[]), deviceAlignInput(align)] };
+}
+
+/** The FusedDetections record of a core output plus the frame's device states (and 'sensor' present when any). */
+function withDeviceStates(record: FusedDetections, frame: AlignedFrame<WorkerPayload>): FusedDetections {
+  const deviceState = deviceStatesOf(frame.members[DEVICE_INPUT]);
+  if (deviceState.length === 0) return { ...record, deviceState };
+  return { ...record, deviceState, presentModalities: [...record.presentModalities, 'sensor'] };
+}
+
 interface Rig {
-  readonly input: Subject<InputRecord<FusionPayload>>;
+  readonly input: Subject<InputRecord<WorkerPayload>>;
   readonly subscription: Subscription;
   readonly cameras: ReadonlySet<string>;
   /** Partition number of the rig's records (the same in every input topic: they are co-partitioned). */
@@ -210,13 +225,16 @@ interface Ready {
  */
 export function createFusionWorker(
   bus: Bus,
-  config: Pick<FusionConfig, 'topics' | 'groupId' | 'align' | 'fusion'> & Partial<Pick<FusionConfig, 'consumer'>>,
+  config: Pick<FusionConfig, 'groupId' | 'align' | 'fusion'> & { readonly topics: Omit<FusionConfig['topics'], 'sensor'> & { readonly sensor?: string } } & Partial<Pick<FusionConfig, 'consumer'>>,
   stateStore: StateStore,
   options: FusionWorkerOptions = {},
 ): FusionWorker {
   const consumer = config.consumer ?? fusionConfigSchema.shape.consumer.parse({});
   const registry = options.registry ?? new SchemaRegistry();
-  const codecs: Record<string, { kind: Decoded['kind']; codec: Codec<LidarObjects | CameraDetections | AudioEvents | EgoState> }> = {
+  // obs.sensor is optional: absent or '' in the config → not consumed (fused frames carry deviceState []).
+  const sensorTopic = config.topics.sensor ?? '';
+  const codecs: Record<string, { kind: Decoded['kind']; codec: Codec<LidarObjects | CameraDetections | AudioEvents | EgoState | SensorState> }> = {
+    ...(sensorTopic === '' ? {} : { [sensorTopic]: { kind: 'sensor' as const, codec: createCodec<SensorState>(registry, sensorStateSchema) } }),
     [config.topics.lidar]: { kind: 'lidar', codec: createCodec<LidarObjects>(registry, lidarObjectsSchema) },
     [config.topics.camera]: { kind: 'camera', codec: createCodec<CameraDetections>(registry, cameraDetectionsSchema) },
     [config.topics.audio]: { kind: 'audio', codec: createCodec<AudioEvents>(registry, audioEventsSchema) },
@@ -243,6 +261,7 @@ export function createFusionWorker(
   const markerGroup = (rigId: string) => `${config.groupId}.frames.${rigId}`;
   /** Non-pivot records older than this before a committed pivot can no longer be matched to a later sweep. */
   const retainUs = Math.max(config.align.cameraWindowUs, config.align.audioWindowUs, config.align.motionWindowUs) + config.align.maxOutOfOrderUs;
+  const sensorRetainUs = config.align.sensorWindowUs + config.align.maxOutOfOrderUs;
   const pending = new Map<string, Pending[]>();
   /** Highest offset tracked per partition: a rebalance redelivers from the committed offset, those are skipped. */
   const lastTracked = new Map<string, bigint>();
@@ -309,7 +328,7 @@ export function createFusionWorker(
     for (const [key, list] of pending) {
       for (const entry of list) {
         if (entry.done || entry.rigId !== rigId) continue;
-        if (entry.kind === 'lidar' ? entry.endUs <= pivotUs : entry.endUs < pivotUs - retainUs) entry.done = true;
+        if (entry.kind === 'lidar' ? entry.endUs <= pivotUs : entry.endUs < pivotUs - (entry.kind === 'sensor' ? sensorRetainUs : retainUs)) entry.done = true;
       }
       for (const entry of list) {
         if (entry.rigId !== rigId) continue;
@@ -392,16 +411,16 @@ export function createFusionWorker(
     while (committer !== undefined) await committer;
   };
 
-  const emit = (rigId: string, rig: Rig, frame: AlignedFrame<FusionPayload>) => {
+  const emit = (rigId: string, rig: Rig, frame: AlignedFrame<WorkerPayload>) => {
     if (rig.dropped || state === 'failed' || state === 'stopped') return;
     let record: Buffer | undefined;
     try {
       const resolved = calibration.at(rigId, frame.pivotTimeUs);
-      const result = update(frame, resolved, rig.state, { params, nowUs: clock() });
+      const result = update(coreFrameOf(frame), resolved, rig.state, { params, nowUs: clock() });
       rig.state = result.state;
       counts.frames++;
       options.onOutput?.(result.output);
-      record = outCodec.encode(toFusedDetections(result.output));
+      record = outCodec.encode(withDeviceStates(toFusedDetections(result.output), frame));
     } catch (err: unknown) {
       counts.framesWithoutCalibration++;
       logger?.warn({ rigId, captureTimeUs: frame.pivotTimeUs, error: errorName(err) }, 'frame skipped: no calibration');
@@ -469,7 +488,7 @@ export function createFusionWorker(
     if (restored !== undefined) logger?.info({ rigId, lastPivotUs: restored.body.lastPivotUs, generation: restored.generation }, 'rig restored from checkpoint');
     const restoredState = restored === undefined ? undefined : restoreBody(restored.body);
     const cameras = calibration.cameraIds(rigId);
-    const input = new Subject<InputRecord<FusionPayload>>();
+    const input = new Subject<InputRecord<WorkerPayload>>();
     const initial = restoredState?.state ?? createFusionState(rigId);
     const rig: Rig = {
       input,
@@ -482,7 +501,7 @@ export function createFusionWorker(
       generation: restored?.generation ?? 0,
       committed: restored?.body ?? checkpointBody(initial, Number.NEGATIVE_INFINITY, new Map()),
       dropped: false,
-      subscription: input.pipe(alignByPivot(rigAlignConfig(config.align, cameras), scheduler)).subscribe({
+      subscription: input.pipe(alignByPivot(workerAlignConfig(config.align, cameras), scheduler)).subscribe({
         next: (frame) => { emit(rigId, rig, frame); },
         error: (err: unknown) => logger?.error({ rigId, error: errorName(err) }, 'aligner failed'),
       }),
@@ -511,7 +530,7 @@ export function createFusionWorker(
     try {
       if (entry === undefined) throw new UnknownCameraError(`record from unexpected topic ${record.topic}`);
       const value = entry.codec.decode(record.value);
-      const payload = { kind: entry.kind, value } as FusionPayload;
+      const payload = { kind: entry.kind, value } as WorkerPayload;
       const rig = await rigFor(value.rigId, record.partition);
       if (stale(record, epoch) || rig.dropped) return;
       let input: string = entry.kind;
@@ -538,6 +557,17 @@ export function createFusionWorker(
     if (queue.length >= MAX_QUEUED) await committer;
   };
 
+  /** The input topics: obs.sensor only when configured and existing (optional; read at start). */
+  const inputTopics = async (): Promise<string[]> => {
+    const core = [config.topics.lidar, config.topics.camera, config.topics.audio, config.topics.motion];
+    if (sensorTopic === '') return core;
+    if ((await bus.admin.partitionCount(sensorTopic)) === undefined) {
+      logger?.info({ topic: sensorTopic }, 'device-sensor topic absent: fused frames carry no device state');
+      return core;
+    }
+    return [...core, sensorTopic];
+  };
+
   return {
     name: FUSION_SERVICE,
     calibration,
@@ -550,10 +580,10 @@ export function createFusionWorker(
       onFatalHandler = onFatal;
       // The first (empty) transaction initialises the transactional producer, which aborts or completes
       // whatever its predecessor with the same id left open, before any checkpoint is resolved.
-      const fenced = bus.transaction().then((txn) => txn.abort());
+      const fenced = bus.transaction().then((txn) => txn.abort()).then(inputTopics);
       subscription = from(fenced)
         .pipe(
-          concatMap(() => bus.subscribe({ groupId: config.groupId, topics: [config.topics.lidar, config.topics.camera, config.topics.audio, config.topics.motion], fromBeginning: true, onAssignment, highWaterMark: consumer.maxInFlightRecords, highWaterMarkBytes: consumer.maxInFlightBytes })),
+          concatMap((topics) => bus.subscribe({ groupId: config.groupId, topics, fromBeginning: true, onAssignment, highWaterMark: consumer.maxInFlightRecords, highWaterMarkBytes: consumer.maxInFlightBytes })),
           map((record) => ({ record, epoch: partitionEpoch.get(tpKey(record)) ?? 0 })),
           concatMap(({ record, epoch }) => handle(record, epoch)),
         )
