@@ -122,6 +122,10 @@ interface Rig {
   committed: CheckpointBody;
   /** Revoked, or its checkpoint was written by another instance: nothing more is published for it. */
   dropped: boolean;
+  /** Capture time of the newest LIDAR sweep fed to the aligner (−∞ before the first). */
+  pivotFedUs: number;
+  /** Non-pivot records too far ahead of the newest sweep, in delivery order: fed when sweeps catch up. */
+  readonly held: InputRecord<WorkerPayload>[];
 }
 
 /** A consumed record the worker has seen and not yet committed, in delivery (offset) order per partition. */
@@ -501,6 +505,8 @@ export function createFusionWorker(
       generation: restored?.generation ?? 0,
       committed: restored?.body ?? checkpointBody(initial, Number.NEGATIVE_INFINITY, new Map()),
       dropped: false,
+      pivotFedUs: Number.NEGATIVE_INFINITY,
+      held: [],
       subscription: input.pipe(alignByPivot(workerAlignConfig(config.align, cameras), scheduler)).subscribe({
         next: (frame) => { emit(rigId, rig, frame); },
         error: (err: unknown) => logger?.error({ rigId, error: errorName(err) }, 'aligner failed'),
@@ -515,6 +521,36 @@ export function createFusionWorker(
     counts.deadLettered++;
     const name = errorName(error);
     deadLetterReasons[name] = (deadLetterReasons[name] ?? 0) + 1;
+  };
+
+  /** How far ahead of the newest fed sweep a non-pivot record can still be needed by a later sweep's window. */
+  const aheadUs = Math.max(retainUs, sensorRetainUs);
+  /**
+   * Feeds the aligner in event time. Kafka delivers each input partition in its own batches, so after a
+   * backlog (a restart, a rebalance) seconds of motion or camera records can arrive before the sweep they
+   * belong to; fed first, they would push the aligner's watermarks and bounded buffers past that sweep.
+   * Records further ahead of the newest fed sweep than any match window are held, and released (in
+   * capture order) just before the sweep that catches up with them.
+   */
+  const feed = (rig: Rig, item: InputRecord<WorkerPayload>) => {
+    if (item.input !== 'lidar') {
+      if (item.record.captureTimeUs > rig.pivotFedUs + aheadUs) rig.held.push(item);
+      else rig.input.next(item);
+      return;
+    }
+    const pivotUs = item.record.captureTimeUs;
+    if (rig.held.length > 0) {
+      const due = rig.held.filter((h) => h.record.captureTimeUs <= pivotUs + aheadUs);
+      if (due.length > 0) {
+        const keep = rig.held.filter((h) => h.record.captureTimeUs > pivotUs + aheadUs);
+        rig.held.length = 0;
+        rig.held.push(...keep);
+        due.sort((a, b) => a.record.captureTimeUs - b.record.captureTimeUs);
+        for (const h of due) rig.input.next(h);
+      }
+    }
+    rig.pivotFedUs = Math.max(rig.pivotFedUs, pivotUs);
+    rig.input.next(item);
   };
 
   /** Delivered under an ownership that has since ended (revoked, or revoked and assigned again). */
@@ -547,7 +583,7 @@ export function createFusionWorker(
       track({ record, rigId: value.rigId, kind: entry.kind, endUs: value.captureTimeUs + (durationUs ?? 0), done: seen });
       tracked = true;
       if (!seen) {
-        rig.input.next({ input, record: { sensorId: value.sensorId, seq: value.seq, captureTimeUs: value.captureTimeUs, byteLength: record.value.length, ...(durationUs === undefined ? {} : { durationUs }), payload } });
+        feed(rig, { input, record: { sensorId: value.sensorId, seq: value.seq, captureTimeUs: value.captureTimeUs, byteLength: record.value.length, ...(durationUs === undefined ? {} : { durationUs }), payload } });
       }
     } catch (err: unknown) {
       if (err instanceof CheckpointMismatchError) throw err;
