@@ -5,6 +5,9 @@ import { fitBox, classHint } from './box.js';
 import { euclideanClusters } from './cluster.js';
 import { prefilter } from './filters.js';
 import { segmentGround } from './ground.js';
+import { removeNoiseAndOutliers } from './denoise.js';
+import { GridIndex } from './grid-index.js';
+import { KdTree } from './kdtree.js';
 import { removeWeatherNoise } from './noise.js';
 import { makeRng } from './plane.js';
 import { voxelGrid } from './voxel-grid.js';
@@ -222,6 +225,24 @@ describe('rain / spray noise filter', () => {
     expect(r.removed).toBe(rainRemoved);
     expect(r.noiseFraction).toBeCloseTo(rainRemoved / 2201, 12);
     expect(r.reliability).toBeCloseTo(1 - rainRemoved / 2201, 12);
+  });
+
+  it('keeps a weak return next to a bright one (a window in a car door) and removes the same return alone', () => {
+    // Hand-built: a bright door panel point at (10, 0, 0), a weak window point 0.4 m above it, and the
+    // same weak point 5 m away with nothing near. Neither weak point has 2 neighbours within 0.6 m.
+    const cloud = cloudOf([
+      [10, 0, 0, 0.4],
+      [10, 0, 0.4, 0.02],
+      [10, 5, 0.4, 0.02],
+    ]);
+    const r = removeWeatherNoise(cloud, DEFAULT_LIDAR_PARAMS.noise);
+    expect(Array.from(r.keep)).toEqual([1, 1, 0]);
+    // The chain's one-pass filter (grid index) gives the same verdict as the k-d tree path.
+    const viaTree = removeWeatherNoise(cloud, DEFAULT_LIDAR_PARAMS.noise, new KdTree(cloud));
+    expect(Array.from(viaTree.keep)).toEqual([1, 1, 0]);
+    const one = removeNoiseAndOutliers(cloud, DEFAULT_LIDAR_PARAMS.noise, null, GridIndex.build(cloud, 0.6) ?? new KdTree(cloud), new Uint8Array(3));
+    expect(Array.from(one.keep)).toEqual([1, 1, 0]);
+    expect(one.noise).toBe(1);
   });
 
   it('the chain reports lower reliability for a rainy sweep than for the same sweep dry', () => {

@@ -47,7 +47,7 @@ export function removeNoiseAndOutliers(
       const py = y[i] as number;
       const rN = float32Radius(Math.max(minRadius, beta * Math.sqrt(px * px + py * py) * res));
       const implied = radius !== null && radiusKeep && rN >= rR && needN <= needR;
-      isNoise = !implied && counter.countNear(i, rN, needN) < needN;
+      isNoise = !implied && counter.countNear(i, rN, needN) < needN && counter.countBrighterNear(i, rN, 1, low) === 0;
     }
     if (isNoise) {
       keep[i] = 0;

@@ -6,6 +6,8 @@ import { Scratch } from './scratch.js';
 export interface NeighbourCounter {
   /** Points within `radius` (≤) of point i, i itself included, counting stops at `cap`. */
   countNear(i: number, radius: number, cap: number): number;
+  /** Points brighter than `intensity` (>) within `radius` (≤) of point i, counting stops at `cap`. */
+  countBrighterNear(i: number, radius: number, cap: number, intensity: number): number;
 }
 
 /**
@@ -71,9 +73,12 @@ export class GridIndex implements NeighbourCounter {
     for (let c = 0; c < columns; c++) start[c + 1] = (start[c + 1] as number) + (start[c] as number);
     const xyz = scratch.f32('grid.xyz', 3 * n);
     const posOf = scratch.u32('grid.posOf', n);
+    const sortedIntensity = scratch.f32('grid.intensity', n);
+    const intensity = cloud.intensity;
     for (let p = 0; p < n; p++) {
       const i = order[p] as number;
       posOf[i] = p;
+      sortedIntensity[p] = intensity[i] as number;
       xyz[3 * p] = x[i] as number;
       xyz[3 * p + 1] = y[i] as number;
       xyz[3 * p + 2] = z[i] as number;
@@ -82,11 +87,13 @@ export class GridIndex implements NeighbourCounter {
     this.xyz = xyz;
     this.colOf = colOf;
     this.posOf = posOf;
+    this.intensity = sortedIntensity;
     // Quantised heights order a column only to within one step: the query scans use a step of slack.
     this.zSlack = zScale > 0 ? 1 / zScale : 0;
   }
 
   private readonly zSlack: number;
+  private readonly intensity: Float32Array;
 
   /**
    * A grid of the given cell size, or null when the cloud is empty or the grid would be too large.
@@ -167,6 +174,46 @@ export class GridIndex implements NeighbourCounter {
           const pz = xyz[3 * p + 2] as number;
           if (pz < zLo) continue;
           if (pz > zHi) break;
+          const dx = (xyz[3 * p] as number) - qx;
+          const dy = (xyz[3 * p + 1] as number) - qy;
+          const dz = pz - qz;
+          if (dx * dx + dy * dy + dz * dz <= r2 && ++count >= cap) return cap;
+        }
+      }
+    }
+    return count;
+  }
+
+  countBrighterNear(i: number, radius: number, cap: number, intensity: number): number {
+    const xyz = this.xyz;
+    const it = this.intensity;
+    const start = this.start;
+    const c = this.colOf[i] as number;
+    const q = this.posOf[i] as number;
+    const qx = xyz[3 * q] as number;
+    const qy = xyz[3 * q + 1] as number;
+    const qz = xyz[3 * q + 2] as number;
+    const r2 = radius * radius;
+    const zLo = qz - radius - this.zSlack;
+    const zHi = qz + radius + this.zSlack;
+    const dimX = this.dimX;
+    const cx = c % dimX;
+    const cy = (c - cx) / dimX;
+    const reach = Math.ceil(radius * this.inv);
+    const x0 = Math.max(0, cx - reach);
+    const x1 = Math.min(dimX - 1, cx + reach);
+    const y0 = Math.max(0, cy - reach);
+    const y1 = Math.min(this.dimY - 1, cy + reach);
+    let count = 0;
+    for (let yy = y0; yy <= y1; yy++) {
+      for (let xx = x0; xx <= x1; xx++) {
+        const col = xx + dimX * yy;
+        const e = start[col + 1] as number;
+        for (let p = start[col] as number; p < e; p++) {
+          const pz = xyz[3 * p + 2] as number;
+          if (pz < zLo) continue;
+          if (pz > zHi) break;
+          if (!((it[p] as number) > intensity)) continue;
           const dx = (xyz[3 * p] as number) - qx;
           const dy = (xyz[3 * p + 1] as number) - qy;
           const dz = pz - qz;

@@ -31,6 +31,10 @@ export class KdTree implements NeighbourCounter {
   private r2 = 0;
   private countCap = 0;
   private count = 0;
+  /** Only points brighter than this count (−Infinity: all); intensities in tree order. */
+  private minIntensity = -Infinity;
+  private treeIntensity: Float32Array | null = null;
+  private readonly cloudIntensity: Float32Array;
 
   constructor(cloud: PointCloud) {
     const n = cloud.length;
@@ -45,6 +49,7 @@ export class KdTree implements NeighbourCounter {
     }
     this.order = order;
     this.xyz = xyz;
+    this.cloudIntensity = cloud.intensity;
     this.axis = new Uint8Array(n);
     this.split = new Float64Array(n);
     // Coordinates are partitioned together with the indices: no indirection while building.
@@ -266,8 +271,48 @@ export class KdTree implements NeighbourCounter {
     this.r2 = radius * radius;
     this.count = 0;
     this.countCap = cap;
+    this.minIntensity = -Infinity;
     if (this.size > 0 && cap > 0) this.countNode(0, this.size - 1);
     return Math.min(this.count, cap);
+  }
+
+  countBrighterNear(i: number, radius: number, cap: number, intensity: number): number {
+    if (!this.treeIntensity) {
+      const t = new Float32Array(this.size);
+      for (let p = 0; p < this.size; p++) t[p] = this.cloudIntensity[this.order[p] as number] as number;
+      this.treeIntensity = t;
+    }
+    this.qx = this.cloudX(i);
+    this.qy = this.cloudY(i);
+    this.qz = this.cloudZ(i);
+    this.r2 = radius * radius;
+    this.count = 0;
+    this.countCap = cap;
+    this.minIntensity = intensity;
+    if (this.size > 0 && cap > 0) this.countNode(0, this.size - 1);
+    this.minIntensity = -Infinity;
+    return Math.min(this.count, cap);
+  }
+
+  private positionOf(i: number): number {
+    if (!this.posOfCache) {
+      const pos = new Uint32Array(this.size);
+      for (let t = 0; t < this.size; t++) pos[this.order[t] as number] = t;
+      this.posOfCache = pos;
+    }
+    return this.posOfCache[i] as number;
+  }
+
+  private cloudX(i: number): number {
+    return this.xyz[3 * this.positionOf(i)] as number;
+  }
+
+  private cloudY(i: number): number {
+    return this.xyz[3 * this.positionOf(i) + 1] as number;
+  }
+
+  private cloudZ(i: number): number {
+    return this.xyz[3 * this.positionOf(i) + 2] as number;
   }
 
   private posOfCache: Uint32Array | null = null;
@@ -312,8 +357,12 @@ export class KdTree implements NeighbourCounter {
     const qy = this.qy;
     const qz = this.qz;
     const r2 = this.r2;
+    const bright = this.treeIntensity;
+    const minI = this.minIntensity;
+    const filtered = minI !== -Infinity && bright !== null;
     if (hi - lo + 1 <= LEAF_SIZE) {
       for (let i = lo; i <= hi; i++) {
+        if (filtered && !((bright[i] as number) > minI)) continue;
         const dx = (xyz[3 * i] as number) - qx;
         const dy = (xyz[3 * i + 1] as number) - qy;
         const dz = (xyz[3 * i + 2] as number) - qz;
@@ -327,7 +376,7 @@ export class KdTree implements NeighbourCounter {
     const dx = (xyz[3 * m] as number) - qx;
     const dy = (xyz[3 * m + 1] as number) - qy;
     const dz = (xyz[3 * m + 2] as number) - qz;
-    if (dx * dx + dy * dy + dz * dz <= r2) this.count++;
+    if (dx * dx + dy * dy + dz * dz <= r2 && !(filtered && !((bright[m] as number) > minI))) this.count++;
     if (diff <= 0 || diff * diff <= r2) this.countNode(lo, m - 1);
     if (diff >= 0 || diff * diff <= r2) this.countNode(m + 1, hi);
   }

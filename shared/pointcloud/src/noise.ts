@@ -29,7 +29,9 @@ export interface NoiseResult {
  * Rain, dust and spray filter: low-intensity outlier removal (LIOR) combined with dynamic-radius
  * outlier removal (DROR, Charron et al. 2018). Airborne particles give weak, isolated returns; solid
  * surfaces give neighbours, and far surfaces are sparse, so the search radius grows with range.
- * A point is noise only when it is both weak and isolated, so a far bright sign survives.
+ * A point is noise only when it is weak, isolated (fewer than minNeighbors others within the radius)
+ * and has no brighter point within the radius: a far bright sign survives, and so do the weak parts
+ * of a solid object (glass, tyres) next to its bright ones; spray and rain clouds are weak throughout.
  */
 export function removeWeatherNoise(cloud: PointCloud, params: NoiseParams, index?: NeighbourCounter): NoiseResult {
   const counter = index ?? GridIndex.build(cloud, float32Radius(params.minRadius)) ?? new KdTree(cloud);
@@ -43,7 +45,9 @@ export function removeWeatherNoise(cloud: PointCloud, params: NoiseParams, index
     const px = cloud.x[i] ?? 0;
     const py = cloud.y[i] ?? 0;
     const radius = float32Radius(Math.max(params.minRadius, params.radiusMultiplier * Math.sqrt(px * px + py * py) * res));
-    if (counter.countNear(i, radius, need) < need) {
+    // A weak return next to a bright one is part of a solid surface (glass beside paint, a tyre
+    // under a wing); airborne echoes are weak throughout their cloud.
+    if (counter.countNear(i, radius, need) < need && counter.countBrighterNear(i, radius, 1, params.lowIntensity) === 0) {
       keep[i] = 0;
       removed++;
     }
