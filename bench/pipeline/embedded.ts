@@ -19,7 +19,7 @@ import { MemoryStateStore } from '@sensorfuse/state';
 import { nowUs } from '@sensorfuse/time';
 import { MemoryBus } from '@sensorfuse/transport';
 import type { Worker } from '@sensorfuse/worker';
-import { RigBus, rawCodecs } from './rig-bus.js';
+import { RigBus } from './rig-bus.js';
 import { RAW_TOPICS, rigIdOf } from './workload.js';
 
 interface EmbeddedConfig {
@@ -86,13 +86,12 @@ const observer = bus
     latenciesMs.push((nowUs() - frame.captureTimeUs) / 1000);
   });
 
-const codecs = rawCodecs();
 const controllers: ReplayController[] = [];
 startMs = Date.now();
 for (let i = 0; i < config.rigs; i++) {
   controllers.push(
     replay({
-      bus: new RigBus(bus, rigIdOf(i), codecs, (topic, records) => {
+      bus: new RigBus(bus, rigIdOf(i), (topic, records) => {
         if (!warm()) return;
         if (topic === 'raw.lidar') sweeps += records.length;
         else if (topic === 'raw.camera') cameraFrames += records.length;

@@ -168,6 +168,7 @@ async function main(): Promise<void> {
 
     const steps: StepResult[] = [];
     const history: StepOutcome[] = [];
+    const deployedFromMs = Date.now();
     for (let k = nextRigCount(history, PLAN.maxRigs); k !== undefined && phase('scan'); k = nextRigCount(history, PLAN.maxRigs)) {
       const step = await runStep(pipeline, { label: `scan ${String(k)}`, rigs: k, seconds: PLAN.scanStepS, warmUpS: PLAN.scanWarmUpS, observeRaw: k === 1 });
       steps.push(step);
@@ -191,9 +192,11 @@ async function main(): Promise<void> {
     // 5. Memory at nominal load (in full mode also the long confirmation of the capacity: ≥ 5 min of bounded lag).
     const memory = phase('memory') ? await runMemory(pipeline, nominal) : undefined;
 
+    const deployedToMs = Date.now();
     for (const w of pipeline.workers) await stopChild(w);
     observer.close();
-    for (const w of pipeline.workers) profiles[`${w.name} (whole deployed run)`] = profileOf(w);
+    // Start-up (module compilation) left out: from the first measured step to the last.
+    for (const w of pipeline.workers) profiles[`${w.name} (all deployed steps)`] = profileOf(w, 8, { fromMs: deployedFromMs, toMs: deployedToMs });
 
     // 6. Embedded mode.
     const embedded = phase('embedded') ? await runEmbedded() : undefined;
@@ -299,8 +302,8 @@ async function main(): Promise<void> {
       await sleep(250);
     }
     await stopChild(child);
-    profiles[`${mode === 'bare' ? 'bare kafkajs' : 'consume+decode+align'} drain, ${prefix.includes('kitti') ? 'kitti-class' : 'rig'}`] = profileOf(child);
     const r = last ?? { records: 0, bytes: 0, frames: 0, firstMs: 0, lastMs: 0 };
+    profiles[`${mode === 'bare' ? 'bare kafkajs' : 'consume+decode+align'} drain, ${prefix.includes('kitti') ? 'kitti-class' : 'rig'}`] = profileOf(child, 8, { fromMs: r.firstMs, toMs: r.lastMs });
     const seconds = Math.max(0.001, (r.lastMs - r.firstMs) / 1000);
     const cpu = cpuWindow(child.samples, r.firstMs, r.lastMs + 1000);
     return { records: r.records, bytes: r.bytes, seconds, bytesPerS: r.bytes / seconds, frames: r.frames, cpuCores: cpu?.cores ?? Number.NaN, complete: r.records >= expected };
@@ -461,7 +464,7 @@ async function main(): Promise<void> {
     const busy = machine();
     const load = os.loadavg()[0] ?? Number.NaN;
     await stopChild(source.child);
-    profiles[`source (${o.label})`] = profileOf(source.child);
+    profiles[`source (${o.label})`] = profileOf(source.child, 8, { fromMs: t0 + o.warmUpS * 1000, toMs: t1 });
     rawObserver?.unsubscribe();
     const step = judgeStep(pipeline, o, t0, t1, source, busy, load);
     const drainStart = Date.now();
@@ -516,6 +519,7 @@ async function main(): Promise<void> {
     const bare = spawnTracked('bare-kafkajs', 'bench/pipeline/consumer.ts', { BENCH_CONSUMER: JSON.stringify({ mode: 'bare', brokers, topics: groups.map((g) => g.topic), groupId, fromBeginning: true }) });
     await sleep(5000);
     lag.watch(groups);
+    const ladderFromMs = Date.now();
     const steps: unknown[] = [];
     const history: StepOutcome[] = [];
     for (let k = nextRigCount(history, PLAN.maxBareRigs); k !== undefined; k = nextRigCount(history, PLAN.maxBareRigs)) {
@@ -541,8 +545,9 @@ async function main(): Promise<void> {
       history.push({ rigs: k, sustained: step.sustained });
       await lag.drained(50, PLAN.drainS * 1000);
     }
+    const ladderToMs = Date.now();
     await stopChild(bare);
-    profiles['bare kafkajs (ladder)'] = profileOf(bare);
+    profiles['bare kafkajs (ladder)'] = profileOf(bare, 8, { fromMs: ladderFromMs, toMs: ladderToMs });
     return steps;
   }
 
@@ -648,13 +653,18 @@ async function main(): Promise<void> {
     });
     const t0 = Date.now();
     let report: EmbeddedReport | undefined;
+    let reportAtMs = 0;
     child.onMessage((m) => {
-      if ((m as { type?: string }).type === 'embedded') report = m as EmbeddedReport;
+      if ((m as { type?: string }).type === 'embedded') {
+        report = m as EmbeddedReport;
+        reportAtMs = Date.now();
+      }
     });
     const code = await Promise.race([child.exited, sleep((PLAN.embeddedS + 240) * 1000).then(() => 'timeout')]);
     if (code === 'timeout') await stopChild(child, 5000);
     const busy = machine();
-    profiles['embedded (one process)'] = profileOf(child);
+    // The replay runs from start-up (workers, models) to the report; its warm-up left out.
+    profiles['embedded (one process)'] = profileOf(child, 8, { fromMs: reportAtMs - (PLAN.embeddedS - PLAN.embeddedWarmUpS) * 1000, toMs: reportAtMs });
     if (report === undefined) return { error: `embedded run gave no report (exit ${String(code)}): ${logTail(child)}` };
     const cpu = cpuWindow(child.samples, t0 + PLAN.embeddedWarmUpS * 1000, Date.now());
     return { rigs: report.rigs, seconds: report.durationS, fusedPerS: report.fusedPerS, sweepsPerS: report.sweepsPerS, cameraObsPerS: report.cameraObsPerS, cameraPerS: report.cameraPerS, fusedLatencyMs: quantiles(report.latenciesMs), cpuCores: cpu?.cores ?? Number.NaN, rssMb: (cpu?.rssMeanBytes ?? Number.NaN) / 2 ** 20, machineBusy: busy };

@@ -23,6 +23,8 @@ export interface Child {
   readonly samples: ProbeSample[];
   /** Resolves with the exit code (or the signal name) when the process ends. */
   readonly exited: Promise<number | string>;
+  /** Wall clock (ms since the epoch) when the process ended; 0 while it runs. */
+  exitedAtMs: number;
   /** Messages other than probe samples, in arrival order. */
   readonly messages: unknown[];
   onMessage(listener: (message: unknown) => void): void;
@@ -60,23 +62,25 @@ export function spawnChild(name: string, script: string, env: Record<string, str
       for (const l of listeners) l(m);
     }
   });
-  const exited = new Promise<number | string>((resolve) => {
-    child.once('exit', (code, signal) => {
-      resolve(code ?? signal ?? 'unknown');
-    });
-  });
-  return {
+  const handle: Child = {
     name,
     process: child,
     logFile,
     profileDir,
     samples,
-    exited,
+    exited: new Promise<number | string>((resolve) => {
+      child.once('exit', (code, signal) => {
+        handle.exitedAtMs = Date.now();
+        resolve(code ?? signal ?? 'unknown');
+      });
+    }),
+    exitedAtMs: 0,
     messages,
     onMessage: (l) => {
       listeners.push(l);
     },
   };
+  return handle;
 }
 
 /** Asks a child to stop (IPC 'stop', then SIGTERM, then SIGKILL after the grace period). */
@@ -149,12 +153,20 @@ export function machineCpuReader(): () => number {
   };
 }
 
-/** The hottest functions of a child's CPU profile (written at its exit), or undefined when there is none. */
-export function profileOf(child: Child, top = 8): ReturnType<typeof hotFunctions> | undefined {
+/**
+ * The hottest functions of a child's CPU profile (written at its exit), optionally only between two
+ * wall-clock times (ms since the epoch; start-up compilation left out), or undefined without one.
+ * The profile's clock is mapped to the wall clock by its last sample ≈ the process's exit.
+ */
+export function profileOf(child: Child, top = 8, wall?: { readonly fromMs: number; readonly toMs: number }): ReturnType<typeof hotFunctions> | undefined {
   try {
     const file = fs.readdirSync(child.profileDir).find((f) => f.endsWith('.cpuprofile'));
     if (file === undefined) return undefined;
-    return hotFunctions(JSON.parse(fs.readFileSync(path.join(child.profileDir, file), 'utf8')) as CpuProfile, top);
+    const profile = JSON.parse(fs.readFileSync(path.join(child.profileDir, file), 'utf8')) as CpuProfile;
+    const spanUs = (profile.endTime ?? 0) - (profile.startTime ?? 0);
+    const exitMs = child.exitedAtMs || Date.now();
+    const window = wall === undefined || spanUs <= 0 ? undefined : { fromUs: spanUs - (exitMs - wall.fromMs) * 1000, toUs: spanUs - (exitMs - wall.toMs) * 1000 };
+    return hotFunctions(profile, top, window);
   } catch {
     return undefined;
   }

@@ -1,29 +1,10 @@
 /**
  * A Bus wrapper that re-keys the records one replay publishes to another rig (key and `rigId`) and
  * keeps `seq` increasing when the replay loops, so one recording can play N independent rigs for
- * as long as a measurement needs.
+ * as long as a measurement needs. Re-keying is byte-level (lib/rekey.ts): one copy per record.
  */
-import { SchemaRegistry, createCodec, readFingerprint, type Codec } from '@sensorfuse/codec';
-import { audioChunkSchema, cameraFrameSchema, lidarScanSchema, motionSampleSchema } from '@sensorfuse/schemas';
 import type { Bus, OutgoingRecord } from '@sensorfuse/transport';
-
-export type RawCodecs = ReadonlyMap<string, Codec<Common>>;
-
-/** Codecs of the raw schemas by writer fingerprint; byte fields decode as views (a sweep is copied once, by encode). */
-export function rawCodecs(): RawCodecs {
-  const registry = new SchemaRegistry();
-  const codecs = new Map<string, Codec<Common>>();
-  for (const schema of [cameraFrameSchema, lidarScanSchema, audioChunkSchema, motionSampleSchema]) {
-    codecs.set(registry.entry(schema).fingerprint, createCodec<Common>(registry, schema, { bytes: 'view' }));
-  }
-  return codecs;
-}
-
-interface Common {
-  rigId: string;
-  sensorId: string;
-  seq: number;
-}
+import { rekey } from './lib/rekey.js';
 
 /** Re-keys the records of one replay to another rig and keeps seq increasing when the replay loops. */
 export class RigBus implements Bus {
@@ -32,7 +13,6 @@ export class RigBus implements Bus {
   constructor(
     private readonly inner: Bus,
     private readonly rigId: string,
-    private readonly codecs: RawCodecs,
     private readonly onPublished: (topic: string, records: readonly OutgoingRecord[]) => void,
   ) {}
 
@@ -47,17 +27,15 @@ export class RigBus implements Bus {
   }
 
   private rekey(record: OutgoingRecord): OutgoingRecord {
-    const codec = this.codecs.get(readFingerprint(record.value));
-    if (codec === undefined) return { ...record, key: this.rigId };
-    const value = codec.decode(record.value);
-    const sensor = value.sensorId;
-    const last = this.lastSeq.get(sensor);
-    // A replay loop starts the sequence again: continue it instead (the workers drop repeated seqs).
-    if (last !== undefined && value.seq <= last) this.seqOffset.set(sensor, (this.seqOffset.get(sensor) ?? 0) + last + 1);
-    this.lastSeq.set(sensor, value.seq);
-    value.seq += this.seqOffset.get(sensor) ?? 0;
-    value.rigId = this.rigId;
-    return { key: this.rigId, value: codec.encode(value), ...(record.headers === undefined ? {} : { headers: record.headers }) };
+    // Peek at sensorId and seq first: a replay loop starts the sequence again, continue it instead
+    // (the workers drop repeated seqs as duplicates).
+    const peek = rekey(record.value, this.rigId, 0);
+    const last = this.lastSeq.get(peek.sensorId);
+    if (last !== undefined && peek.seq <= last) this.seqOffset.set(peek.sensorId, (this.seqOffset.get(peek.sensorId) ?? 0) + last + 1);
+    this.lastSeq.set(peek.sensorId, peek.seq);
+    const offset = this.seqOffset.get(peek.sensorId) ?? 0;
+    const value = offset === 0 ? peek.value : rekey(record.value, this.rigId, offset).value;
+    return { key: this.rigId, value, ...(record.headers === undefined ? {} : { headers: record.headers }) };
   }
 
   subscribe(...args: Parameters<Bus['subscribe']>): ReturnType<Bus['subscribe']> {
@@ -69,6 +47,6 @@ export class RigBus implements Bus {
   }
 
   async close(): Promise<void> {
-    // The shared inner bus is closed by the process.
+    // The shared inner bus is closed by its owner.
   }
 }

@@ -10,7 +10,7 @@
  */
 import { replay, type ReplayController, type ReplayStats } from '@sensorfuse/recorder';
 import { KafkaBus, type OutgoingRecord } from '@sensorfuse/transport';
-import { RigBus, rawCodecs } from './rig-bus.js';
+import { RigBus } from './rig-bus.js';
 import { RAW_TOPICS, rigIdOf } from './workload.js';
 
 interface SourceConfig {
@@ -38,7 +38,6 @@ export interface SourceDone {
 async function main(): Promise<void> {
   const config = JSON.parse(process.env.BENCH_SOURCE ?? '') as SourceConfig;
   const bus = new KafkaBus({ brokers: config.brokers, clientId: 'bench-source', logLevel: 'error' });
-  const codecs = rawCodecs();
   const published: Record<string, number> = {};
   let bytes = 0;
   let errors = 0;
@@ -68,7 +67,7 @@ async function main(): Promise<void> {
     if (state.stopping) break;
     if (i > 0 && (config.staggerMs ?? 0) > 0) await new Promise((r) => setTimeout(r, config.staggerMs));
     const controller = replay({
-      bus: new RigBus(bus, rigIdOf(rig), codecs, count),
+      bus: new RigBus(bus, rigIdOf(rig), count),
       files: config.file,
       rate: 1,
       loop: 'forever',

@@ -2,4 +2,9 @@
 //   npx vitest run -c bench/pipeline/vitest.config.ts
 import { defineConfig } from 'vitest/config';
 
-export default defineConfig({ test: { include: ['bench/pipeline/lib/**/*.spec.ts'], root: new URL('../..', import.meta.url).pathname } });
+const conditions = ['source', 'node', 'import', 'default'];
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ['source'] } },
+  test: { include: ['bench/pipeline/lib/**/*.spec.ts'], root: new URL('../..', import.meta.url).pathname },
+});

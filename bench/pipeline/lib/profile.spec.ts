@@ -21,6 +21,10 @@ describe('hotFunctions', () => {
       { name: 'decode (shared/codec/src/codec.ts:100)', selfMs: 3, fraction: 0.75 },
       { name: '(garbage collector)', selfMs: 1, fraction: 0.25 },
     ]);
+    // Samples at 0, 1, 2, 4, 5 ms after the start; the window 1.5–4.5 ms holds the idle one (2 ms) and the GC one.
+    const windowed = hotFunctions(profile, 5, { fromUs: 1500, toUs: 4500 });
+    expect(windowed.totalMs).toBe(3);
+    expect(windowed.functions).toEqual([{ name: '(garbage collector)', selfMs: 1, fraction: 1 }]);
   });
 
   it('shortens locations to the workspace path or the npm package', () => {

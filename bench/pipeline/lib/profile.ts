@@ -8,6 +8,9 @@ export interface CpuProfile {
     readonly id: number;
     readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
   }[];
+  /** Monotonic µs of the first and last sample. */
+  readonly startTime?: number;
+  readonly endTime?: number;
   readonly samples?: readonly number[];
   /** µs between consecutive samples; timeDeltas[i] belongs to samples[i]. */
   readonly timeDeltas?: readonly number[];
@@ -34,14 +37,21 @@ export function shortLocation(url: string): string {
   return m?.[1] ?? path.split('/').slice(-2).join('/');
 }
 
-export function hotFunctions(profile: CpuProfile, top: number): { readonly totalMs: number; readonly busyMs: number; readonly functions: readonly HotFunction[] } {
+/**
+ * Self time per function over the samples whose time (µs after the profile's startTime) lies in
+ * `window` (default: all), heaviest first.
+ */
+export function hotFunctions(profile: CpuProfile, top: number, window?: { readonly fromUs: number; readonly toUs: number }): { readonly totalMs: number; readonly busyMs: number; readonly functions: readonly HotFunction[] } {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<string, number>();
   let totalUs = 0;
   let idleUs = 0;
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
+  let atUs = 0;
   for (let i = 0; i < samples.length; i++) {
+    atUs += deltas[i] ?? 0;
+    if (window !== undefined && (atUs < window.fromUs || atUs > window.toUs)) continue;
     const node = byId.get(samples[i] ?? -1);
     // A sample's time is the gap to the next sample (V8 records the delta before each sample).
     const us = Math.max(0, deltas[i + 1] ?? deltas[i] ?? 0);
