@@ -8,6 +8,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { PerformanceObserver, performance, type PerformanceEntry } from 'node:perf_hooks';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AlignedFrame, FrameMember } from '@sensorfuse/align';
@@ -112,15 +113,20 @@ function percentile(sorted: readonly number[], q: number): number {
   return sorted[i] ?? Number.NaN;
 }
 
-interface Row { objects: number; frames: number; fusionCpuP50Ms: number; fusionCpuP99Ms: number; fusionP50Ms: number; fusionP99Ms: number; fusionMeanMs: number; baselineP50Ms: number; baselineP99Ms: number; baselineMeanMs: number; ratioMean: number; confirmedTracksAtEnd: number; meanCameraMatched: number; meanTracks: number; meanDetections: number }
+interface Row { objects: number; frames: number; fusionCpuP50Ms: number; fusionCpuP99Ms: number; framesWithGcShare: number; fusionCpuP99NoGcMs: number; framesOver5MsCpuShare: number; fusionP50Ms: number; fusionP99Ms: number; fusionMeanMs: number; baselineP50Ms: number; baselineP99Ms: number; baselineMeanMs: number; ratioMean: number; confirmedTracksAtEnd: number; meanCameraMatched: number; meanTracks: number; meanDetections: number }
 
 const rows: Row[] = [];
 let sink = 0;
+// Garbage-collection pauses (main thread), to tell which slow frames are GC and which are the algorithm.
+const gcEntries: PerformanceEntry[] = [];
+const gcObserver = new PerformanceObserver((list) => { gcEntries.push(...list.getEntries()); });
+gcObserver.observe({ entryTypes: ['gc'] });
 for (const n of sizes) {
   const frames = scene(n);
   const fusion: number[] = [];
   const fusionCpu: number[] = [];
   const base: number[] = [];
+  const windows: [number, number, number][] = []; // performance.now() start, end, CPU ms of each timed frame
   let confirmed = 0;
   let matched = 0;
   let trackSum = 0;
@@ -129,9 +135,11 @@ for (const n of sizes) {
     let state: FusionState = createFusionState('bench');
     for (const [i, frame] of frames.entries()) {
       const c0 = process.cpuUsage();
+      const p0 = performance.now();
       const t0 = process.hrtime.bigint();
       const res = update(frame, calibration, state, { params: DEFAULT_FUSION_PARAMS, nowUs: frame.pivotTimeUs });
       const t1 = process.hrtime.bigint();
+      const p1 = performance.now();
       const c1 = process.cpuUsage(c0);
       const tracks = passThrough(frame);
       const t2 = process.hrtime.bigint();
@@ -140,6 +148,7 @@ for (const n of sizes) {
       if (i >= warmup) {
         fusion.push(Number(t1 - t0) / 1e6);
         fusionCpu.push((c1.user + c1.system) / 1000);
+        windows.push([p0, p1, (c1.user + c1.system) / 1000]);
         base.push(Number(t2 - t1) / 1e6);
         matched += res.output.counts.cameraMatched;
         trackSum += res.output.tracks.length;
@@ -148,21 +157,31 @@ for (const n of sizes) {
       if (i === frames.length - 1) confirmed = res.output.tracks.filter((t) => t.state === 'confirmed').length;
     }
   }
+  await new Promise((resolve) => setImmediate(resolve)); // let the observer deliver this size's GC entries
+  const noGc: number[] = [];
+  let withGc = 0;
+  for (const [p0, p1, cpu] of windows) {
+    if (gcEntries.some((g) => g.startTime < p1 && g.startTime + g.duration > p0)) withGc++;
+    else noGc.push(cpu);
+  }
+  noGc.sort((a, b) => a - b);
   fusion.sort((a, b) => a - b);
   fusionCpu.sort((a, b) => a - b);
   base.sort((a, b) => a - b);
   const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
   rows.push({
     objects: n, frames: fusion.length, fusionCpuP50Ms: percentile(fusionCpu, 0.5), fusionCpuP99Ms: percentile(fusionCpu, 0.99),
+    framesWithGcShare: withGc / windows.length, fusionCpuP99NoGcMs: percentile(noGc, 0.99), framesOver5MsCpuShare: fusionCpu.filter((v) => v > 5).length / fusionCpu.length,
     fusionP50Ms: percentile(fusion, 0.5), fusionP99Ms: percentile(fusion, 0.99), fusionMeanMs: mean(fusion),
     baselineP50Ms: percentile(base, 0.5), baselineP99Ms: percentile(base, 0.99), baselineMeanMs: mean(base),
     ratioMean: mean(fusion) / mean(base), confirmedTracksAtEnd: confirmed, meanCameraMatched: matched / fusion.length, meanTracks: trackSum / fusion.length, meanDetections: detSum / fusion.length,
   });
-  console.log(`${n} objects: fusion CPU p50 ${percentile(fusionCpu, 0.5).toFixed(3)} p99 ${percentile(fusionCpu, 0.99).toFixed(3)} ms; wall p50 ${percentile(fusion, 0.5).toFixed(3)} ms p99 ${percentile(fusion, 0.99).toFixed(3)} ms; pass-through p50 ${percentile(base, 0.5).toFixed(4)} ms; tracks ${(trackSum / fusion.length).toFixed(1)} detections ${(detSum / fusion.length).toFixed(1)} matched ${(matched / fusion.length).toFixed(1)}`);
+  console.log(`${n} objects: fusion CPU p50 ${percentile(fusionCpu, 0.5).toFixed(3)} p99 ${percentile(fusionCpu, 0.99).toFixed(3)} ms (frames without a GC pause: p99 ${percentile(noGc, 0.99).toFixed(3)} ms; ${(100 * withGc / windows.length).toFixed(1)} % of frames had one); wall p50 ${percentile(fusion, 0.5).toFixed(3)} ms p99 ${percentile(fusion, 0.99).toFixed(3)} ms; pass-through p50 ${percentile(base, 0.5).toFixed(4)} ms; tracks ${(trackSum / fusion.length).toFixed(1)} detections ${(detSum / fusion.length).toFixed(1)} matched ${(matched / fusion.length).toFixed(1)}`);
 }
 
 const meta = { date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', loadavg1: loadavg()[0], framesPerScene, warmup, rounds, cameras: 2, sink };
 mkdirSync(resultsDir, { recursive: true });
+gcObserver.disconnect();
 writeFileSync(path.join(resultsDir, 'fusion.json'), `${JSON.stringify({ meta, rows }, null, 2)}\n`);
 const f = (v: number, d = 3) => v.toFixed(d);
 const md = [
@@ -170,9 +189,9 @@ const md = [
   '',
   `Fusion core \`update\` (LIDAR boxes into 2 cameras with occlusion, Hungarian IoU matching, late fusion, CV Kalman tracking) vs the same aligned frames passed through unchanged. ${framesPerScene} frames × ${rounds} rounds per size, first ${warmup} of each round not timed. Node ${process.version}, ${meta.cpus} CPUs (${meta.cpuModel}), load ${f(meta.loadavg1 ?? 0, 1)} (shared machine: wall time includes waiting for a core; process CPU time per frame, from process.cpuUsage, is the steadier figure).`,
   '',
-  '| objects | fusion CPU p50 ms | fusion CPU p99 ms | fusion wall p50 ms | fusion wall p99 ms | fusion mean ms | pass-through p50 ms | pass-through p99 ms | fusion / pass-through (mean) | fused objects / frame | tracks / frame | camera boxes matched / frame | confirmed tracks at end |',
-  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.objects} | ${f(r.fusionCpuP50Ms)} | ${f(r.fusionCpuP99Ms)} | ${f(r.fusionP50Ms)} | ${f(r.fusionP99Ms)} | ${f(r.fusionMeanMs)} | ${f(r.baselineP50Ms, 4)} | ${f(r.baselineP99Ms, 4)} | ${f(r.ratioMean, 0)} | ${f(r.meanDetections, 1)} | ${f(r.meanTracks, 1)} | ${f(r.meanCameraMatched, 1)} | ${r.confirmedTracksAtEnd} |`),
+  '| objects | fusion CPU p50 ms | fusion CPU p99 ms | CPU p99 of frames without a GC pause ms | frames with a GC pause | frames over 5 ms CPU | fusion wall p50 ms | fusion wall p99 ms | fusion mean ms | pass-through p50 ms | pass-through p99 ms | fusion / pass-through (mean) | fused objects / frame | tracks / frame | camera boxes matched / frame | confirmed tracks at end |',
+  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ...rows.map((r) => `| ${r.objects} | ${f(r.fusionCpuP50Ms)} | ${f(r.fusionCpuP99Ms)} | ${f(r.fusionCpuP99NoGcMs)} | ${f(100 * r.framesWithGcShare, 1)} % | ${f(100 * r.framesOver5MsCpuShare, 1)} % | ${f(r.fusionP50Ms)} | ${f(r.fusionP99Ms)} | ${f(r.fusionMeanMs)} | ${f(r.baselineP50Ms, 4)} | ${f(r.baselineP99Ms, 4)} | ${f(r.ratioMean, 0)} | ${f(r.meanDetections, 1)} | ${f(r.meanTracks, 1)} | ${f(r.meanCameraMatched, 1)} | ${r.confirmedTracksAtEnd} |`),
   '',
   'Command: `cd services/fusion-worker && npm run bench` (or `node --conditions=source --import tsx bench/fusion/index.ts` from the repo root).',
   '',

@@ -87,7 +87,14 @@ export function projectIntoCamera(objects: readonly BodyBox[], camera: ResolvedC
       const y = box.yMin + ((gy + 0.5) / GRID) * h;
       for (let gx = 0; gx < GRID; gx++) {
         const x = box.xMin + ((gx + 0.5) / GRID) * w;
-        if (!occluders.some((o) => x >= o.xMin && x <= o.xMax && y >= o.yMin && y <= o.yMax)) visible++;
+        let covered = false;
+        for (const o of occluders) {
+          if (x >= o.xMin && x <= o.xMax && y >= o.yMin && y <= o.yMax) {
+            covered = true;
+            break;
+          }
+        }
+        if (!covered) visible++;
       }
     }
     visibleFraction[ia] = visible / (GRID * GRID);

@@ -37,16 +37,26 @@ function gateFor(probability: number): number {
 const CLASS_DECAY = 0.8;
 const SHAPE_GAIN = 0.3;
 const INITIAL_SPEED_VAR = 25;
+/** Smoothed score a track needs (besides confirmHits updates) to be confirmed. */
+const CONFIRM_MIN_SCORE = 0.4;
+
+// The class of a track is read several times per frame (prediction, gating, output); its class scores object
+// is replaced on every update, so the answer is cached per object.
+const classCache = new WeakMap<object, ObjectClass>();
 
 export function trackClass(t: Pick<TrackRecord, 'classScores'>): ObjectClass {
+  const cached = classCache.get(t.classScores);
+  if (cached !== undefined) return cached;
   let best: ObjectClass = 'unknown';
   let bestScore = 0;
-  for (const [cls, s] of Object.entries(t.classScores) as [ObjectClass, number][]) {
+  for (const cls in t.classScores) {
+    const s = t.classScores[cls as ObjectClass] ?? 0;
     if (s > bestScore) {
-      best = cls;
+      best = cls as ObjectClass;
       bestScore = s;
     }
   }
+  classCache.set(t.classScores, best);
   return best;
 }
 
@@ -133,19 +143,36 @@ export function stepTracks(
   params: FusionParams,
 ): TrackStepResult {
   const gate = gateFor(params.gateProbability);
-  const costs = predicted.map((t) => {
+  const nd = detections.length;
+  const dx0 = new Float64Array(nd);
+  const dy0 = new Float64Array(nd);
+  const dTrace = new Float64Array(nd);
+  for (let j = 0; j < nd; j++) {
+    const d = detections[j]!;
+    dx0[j] = d.x;
+    dy0[j] = d.y;
+    dTrace[j] = d.covXX + d.covYY;
+  }
+  const costs: number[][] = new Array<number[]>(predicted.length);
+  for (let i = 0; i < predicted.length; i++) {
+    const t = predicted[i]!;
     const cls = trackClass(t);
+    const tx = t.x[0]!;
+    const ty = t.x[1]!;
     // Cheap bound first: d² ≥ |y|² / λmax(S) ≥ |y|² / trace(S), so a detection this far cannot pass the gate.
     const trackTrace = t.p[0]! + t.p[5]!;
-    return detections.map((d) => {
-      const dx = d.x - t.x[0]!;
-      const dy = d.y - t.x[1]!;
-      if (dx * dx + dy * dy > gate * (trackTrace + d.covXX + d.covYY)) return Number.POSITIVE_INFINITY;
-      if (!classesCompatible(cls, d.objectClass)) return Number.POSITIVE_INFINITY;
+    const row = new Array<number>(nd).fill(Number.POSITIVE_INFINITY);
+    for (let j = 0; j < nd; j++) {
+      const dx = dx0[j]! - tx;
+      const dy = dy0[j]! - ty;
+      if (dx * dx + dy * dy > gate * (trackTrace + dTrace[j]!)) continue;
+      const d = detections[j]!;
+      if (!classesCompatible(cls, d.objectClass)) continue;
       const m = mahalanobis2(t, d);
-      return m <= gate ? m : Number.POSITIVE_INFINITY;
-    });
-  });
+      if (m <= gate) row[j] = m;
+    }
+    costs[i] = row;
+  }
   const pairs = predicted.length > 0 && detections.length > 0 ? assignByComponents(costs) : [];
   const detOfTrack = new Int32Array(predicted.length).fill(-1);
   const trackOfDetection = new Int32Array(detections.length).fill(-1);
@@ -248,15 +275,18 @@ function kalmanPositionUpdate(x0: readonly number[], P: readonly number[], d: Wo
 function updateTrack(t: TrackRecord, d: WorldDetection, timeUs: number, params: FusionParams): TrackRecord {
   const { x, p } = kalmanPositionUpdate(t.x, t.p, d);
   const classScores: Partial<Record<ObjectClass, number>> = {};
-  for (const [cls, s] of Object.entries(t.classScores) as [ObjectClass, number][]) classScores[cls] = s * CLASS_DECAY;
+  for (const cls in t.classScores) classScores[cls as ObjectClass] = (t.classScores[cls as ObjectClass] ?? 0) * CLASS_DECAY;
   if (d.objectClass !== 'unknown') classScores[d.objectClass] = (classScores[d.objectClass] ?? 0) + d.score;
   const modalityHits = { ...t.modalityHits };
   for (const m of d.modalities) modalityHits[m] = (modalityHits[m] ?? 0) + 1;
   const hits = t.hits + 1;
+  const score = 0.6 * t.score + 0.4 * d.score;
   const yaw = d.yawMeasured ? alignYaw(t.yawRad, d.yawRad) : t.yawRad;
   return {
     ...t,
-    state: hits >= params.confirmHits ? 'confirmed' : t.state,
+    // Confirmed after confirmHits updates, and only once the evidence is convincing (a cluster the camera
+    // keeps contradicting stays tentative); a confirmed track stays confirmed.
+    state: t.state !== 'tentative' || (hits >= params.confirmHits && score >= CONFIRM_MIN_SCORE) ? 'confirmed' : t.state,
     x,
     p,
     z: t.z + SHAPE_GAIN * (d.z - t.z),
@@ -265,7 +295,7 @@ function updateTrack(t: TrackRecord, d: WorldDetection, timeUs: number, params: 
     height: t.height + SHAPE_GAIN * (d.height - t.height),
     yawRad: wrapAngle(t.yawRad + SHAPE_GAIN * wrapAngle(yaw - t.yawRad)),
     classScores,
-    score: 0.6 * t.score + 0.4 * d.score,
+    score,
     hits,
     lastUpdateUs: timeUs,
     modalityHits,

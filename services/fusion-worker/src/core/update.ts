@@ -2,7 +2,7 @@
 import type { AlignedFrame, FrameMember } from '@sensorfuse/align';
 import type { AudioEvent, CameraDetections, EgoState, LidarObjects, Modality, ObjectClass } from '@sensorfuse/schemas';
 import { matchAudioEvents, matchCameraBoxes, projectIntoCamera, type BodyBox, type EgoDelta } from './associate.js';
-import { audioSuggestedClass, CLASS_SIZE_M } from './classes.js';
+import { audioSuggestedClass, classesCompatible, CLASS_SIZE_M } from './classes.js';
 import { applyTransform, identityTransform, yawOf, wrapAngle } from './geometry.js';
 import { predictTracks, stepTracks, trackClass, type WorldDetection } from './tracker.js';
 import type {
@@ -23,6 +23,17 @@ export interface ObjectFusionInput {
   readonly rangeM: number;
   /** LIDAR cluster points (0 for camera-only objects). */
   readonly lidarPoints: number;
+  /**
+   * Cameras that should have seen this LIDAR object (projected box mostly unoccluded and large enough) and
+   * reported nothing there: negative evidence, as strong as the camera is reliable.
+   */
+  readonly unseenBy: readonly CameraMiss[];
+}
+
+export interface CameraMiss {
+  readonly sensorId: string;
+  readonly reliability: number;
+  readonly visibleFraction: number;
 }
 
 /** Per-object fusion rule: evidence → class and score. The default is `lateFusion` (reliability-weighted). */
@@ -101,6 +112,7 @@ interface WorkingObject {
   /** Body-frame position of the sensor that measured the box (the hidden side of a LIDAR box faces away from it). */
   sensorX: number;
   sensorY: number;
+  unseenBy: CameraMiss[];
 }
 
 const CLASS_WEIGHT: Readonly<Record<Modality, number>> = { camera: 1, lidar: 0.5, audio: 0.6, motion: 0, sensor: 0, unknown: 0 };
@@ -129,8 +141,25 @@ function fuseScore(evidence: readonly ModalityEvidence[]): number {
   return 1 - miss;
 }
 
-/** The rule-based late fusion: reliability-weighted class vote and noisy-OR score. */
-export const lateFusion: ObjectFusion = (input) => ({ objectClass: fuseClass(input.evidence, input.lidarClass), score: fuseScore(input.evidence) });
+/**
+ * Probability that the detector reports a clearly visible object (projected box ≥ UNSEEN_MIN_HEIGHT_PX high,
+ * ≥ UNSEEN_MIN_VISIBLE unoccluded) in a fully reliable frame: a LIDAR object such a camera did not report keeps
+ * 1 − reliability × this of its score. On the simulator, LIDAR clusters in a daylight camera's view that the
+ * camera never confirms are nearly all clutter (poles, bushes, facade pieces).
+ */
+const CAMERA_DETECTION_PROBABILITY = 0.95;
+const UNSEEN_MIN_VISIBLE = 0.5;
+const UNSEEN_MIN_HEIGHT_PX = 12;
+
+/**
+ * The rule-based late fusion: reliability-weighted class vote and noisy-OR score of the positive evidence,
+ * times the negative evidence of cameras that should have seen the object and did not.
+ */
+export const lateFusion: ObjectFusion = (input) => {
+  let keep = 1;
+  for (const miss of input.unseenBy) keep *= 1 - clamp01(miss.reliability) * CAMERA_DETECTION_PROBABILITY * miss.visibleFraction;
+  return { objectClass: fuseClass(input.evidence, input.lidarClass), score: fuseScore(input.evidence) * keep };
+};
 
 /**
  * One aligned frame → fused, tracked output and the next state. Pure: no I/O, no clock (the emit time
@@ -204,6 +233,7 @@ export function update(
         lidarClass: o.classHint,
         lidarPoints: o.pointCount,
         sensorX: toBody[3]!, sensorY: toBody[7]!,
+        unseenBy: [],
       });
     }
   }
@@ -229,15 +259,51 @@ export function update(
       const projection = projectIntoCamera(lidarBoxes, camera, dtS, egoDelta);
       const matches = matchCameraBoxes(projection, det.detections, params.minIou, params.minVisibleFraction);
       const matched = new Uint8Array(det.detections.length);
+      const objectMatched = new Uint8Array(lidarBoxes.length);
+      // A camera box on a LIDAR object far larger than its class (a cluster that merged several things) is an
+      // object of its own inside that cluster: placed along the box's ray where the ray enters the cluster.
+      const hostOf = new Int32Array(det.detections.length).fill(-1);
       for (const m of matches) {
         const d = det.detections[m.detectionIndex]!;
         matched[m.detectionIndex] = 1;
+        if (oversized(lidarBoxes[m.objectIndex]!, d.objectClass)) {
+          hostOf[m.detectionIndex] = m.objectIndex;
+          continue;
+        }
+        objectMatched[m.objectIndex] = 1;
         objects[m.objectIndex]!.evidence.push({ modality: 'camera', sensorId: det.sensorId, objectClass: d.objectClass, score: d.score, reliability: det.reliability });
       }
       cameraMatched += matches.length;
+      // Second chance for boxes the IoU test left: a camera box lying on a LIDAR object that no box matched
+      // (a partial or merged cluster projects to a box of another shape) is that object's evidence.
+      const covering = new Int32Array(det.detections.length).fill(-1);
       for (let j = 0; j < det.detections.length; j++) {
         if (matched[j] === 1) continue;
-        const o = cameraOnlyObject(det, j, camera, lidar !== undefined && !lidarCoversBox(projection, det.detections[j]!.box), params);
+        const d = det.detections[j]!;
+        const i = coveringObject(projection, d.box);
+        covering[j] = i;
+        if (i < 0) continue;
+        if (oversized(lidarBoxes[i]!, d.objectClass)) {
+          hostOf[j] = i;
+          matched[j] = 1;
+          continue;
+        }
+        if (objectMatched[i] === 1 || !classesCompatible(objects[i]!.lidarClass, d.objectClass)) continue;
+        objectMatched[i] = 1;
+        matched[j] = 1;
+        cameraMatched++;
+        objects[i]!.evidence.push({ modality: 'camera', sensorId: det.sensorId, objectClass: d.objectClass, score: d.score, reliability: det.reliability });
+      }
+      for (let i = 0; i < lidarBoxes.length; i++) {
+        const b = projection.boxes[i];
+        const visible = projection.visibleFraction[i]!;
+        if (objectMatched[i] === 1 || b === undefined || visible < UNSEEN_MIN_VISIBLE || b.yMax - b.yMin < UNSEEN_MIN_HEIGHT_PX) continue;
+        objects[i]!.unseenBy.push({ sensorId: det.sensorId, reliability: det.reliability, visibleFraction: visible });
+      }
+      for (let j = 0; j < det.detections.length; j++) {
+        const host = hostOf[j]!;
+        if (matched[j] === 1 && host < 0) continue;
+        const o = cameraOnlyObject(det, j, camera, lidar !== undefined && covering[j]! < 0, params, host < 0 ? undefined : objects[host]);
         if (o !== undefined) {
           objects.push(o);
           cameraOnly++;
@@ -282,7 +348,7 @@ export function update(
 
   // Late fusion per object.
   const detections: FusedObject[] = objects.map((o) => {
-    const fused = fuse({ evidence: o.evidence, origin: o.origin, lidarClass: o.lidarClass, rangeM: Math.hypot(o.box.x, o.box.y), lidarPoints: o.lidarPoints }, params);
+    const fused = fuse({ evidence: o.evidence, origin: o.origin, lidarClass: o.lidarClass, rangeM: Math.hypot(o.box.x, o.box.y), lidarPoints: o.lidarPoints, unseenBy: o.unseenBy }, params);
     // A "car" whose measured box is taller than any car is a truck (the detector rarely says truck).
     const objectClass = o.origin === 'lidar' && fused.objectClass === 'car' && o.box.height >= TRUCK_MIN_HEIGHT_M ? 'truck' : fused.objectClass;
     const box = o.origin === 'lidar' ? completeShape(o.box, objectClass, o.sensorX, o.sensorY) : o.box;
@@ -384,7 +450,7 @@ function sirenEvent(sensorId: string, event: AudioEvent, bearingRad: number | nu
  */
 function cameraOnlyObject(
   det: CameraDetections, index: number, camera: NonNullable<ReturnType<ResolvedCalibration['cameras']['get']>>,
-  lidarSaysEmpty: boolean, params: FusionParams,
+  lidarSaysEmpty: boolean, params: FusionParams, host?: WorkingObject,
 ): WorkingObject | undefined {
   const d = det.detections[index]!;
   const k = camera.intrinsics;
@@ -406,7 +472,11 @@ function cameraOnlyObject(
   const groundCentre = ground === undefined ? 0 : ground + (size[0] + size[1]) / 4;
   let depth: number;
   let depthVar: number;
-  if (!Number.isFinite(heightVar) && !Number.isFinite(groundVar)) {
+  const entry = host === undefined ? undefined : rayEntryDepth(camera, u, v, host.box);
+  if (entry !== undefined) {
+    depth = entry + (size[0] + size[1]) / 4;
+    depthVar = SPLIT_DEPTH_STD_M ** 2;
+  } else if (!Number.isFinite(heightVar) && !Number.isFinite(groundVar)) {
     depth = heightDepth;
     depthVar = (2 * params.cameraDepthRelStd * heightDepth) ** 2;
   } else {
@@ -418,23 +488,28 @@ function cameraOnlyObject(
   const p = new Float64Array(3);
   applyTransform(camera.cameraToBody, ((u - k.cx) / k.fx) * depth, ((v - k.cy) / k.fy) * depth, depth, p);
   const range = Math.hypot(p[0]!, p[1]!);
-  const weight = !lidarSaysEmpty || range > params.lidarMaxRangeM ? 1 : params.cameraOnlyInRangeWeight;
+  // Inside LIDAR range the LIDAR should have seen it, the more surely the nearer (its points thin out as
+  // 1/range², and far clusters fall under the clusterer's minimum size): the weight rises from
+  // cameraOnlyInRangeWeight at the sensor to 1 at lidarMaxRangeM.
+  const weight = !lidarSaysEmpty || range > params.lidarMaxRangeM ? 1 : params.cameraOnlyInRangeWeight + (1 - params.cameraOnlyInRangeWeight) * (range / params.lidarMaxRangeM);
   // Uncertainty: mostly along the ray (depth), little across it.
   const bearing = Math.atan2(p[1]! - camera.cameraToBody[7]!, p[0]! - camera.cameraToBody[3]!);
   const along = depthVar;
   const across = (0.3 + 0.01 * depth) ** 2;
   const c = Math.cos(bearing);
   const s = Math.sin(bearing);
+  const lidarEvidence = entry === undefined ? [] : host!.evidence.filter((e) => e.modality === 'lidar');
   return {
     box: { x: p[0]!, y: p[1]!, z: p[2]!, length: size[0], width: size[1], height: size[2], yawRad: bearing },
     origin: 'camera-only',
-    evidence: [{ modality: 'camera', sensorId: det.sensorId, objectClass: d.objectClass, score: d.score * weight, reliability: det.reliability }],
+    evidence: [{ modality: 'camera', sensorId: det.sensorId, objectClass: d.objectClass, score: d.score * weight, reliability: det.reliability }, ...lidarEvidence],
     covXX: c * c * along + s * s * across,
     covXY: c * s * (along - across),
     covYY: s * s * along + c * c * across,
     lidarClass: 'unknown',
     lidarPoints: 0,
     sensorX: camera.cameraToBody[3]!, sensorY: camera.cameraToBody[7]!,
+    unseenBy: [],
   };
 }
 
@@ -459,22 +534,25 @@ function groundDepth(camera: NonNullable<ReturnType<ResolvedCalibration['cameras
 }
 
 /**
- * Whether a camera box lies on something the LIDAR sees in this camera: its centre inside the projected box
- * of a LIDAR object, or a third of it covered by one. Then an unmatched camera box is an object the LIDAR
- * merged with something else or measured only in part, not free space.
+ * The nearest LIDAR object a camera box lies on in this camera (its centre inside the object's projected box,
+ * or a third of it covered by it), −1 for none. An unmatched camera box on a LIDAR object is that object
+ * measured in part, or an object the LIDAR merged with something else — not free space.
  */
-function lidarCoversBox(projection: ReturnType<typeof projectIntoCamera>, box: { readonly xMin: number; readonly yMin: number; readonly xMax: number; readonly yMax: number }): boolean {
+function coveringObject(projection: ReturnType<typeof projectIntoCamera>, box: { readonly xMin: number; readonly yMin: number; readonly xMax: number; readonly yMax: number }): number {
   const cx = (box.xMin + box.xMax) / 2;
   const cy = (box.yMin + box.yMax) / 2;
   const area = Math.max(1e-9, (box.xMax - box.xMin) * (box.yMax - box.yMin));
-  for (const b of projection.boxes) {
+  let best = -1;
+  for (let i = 0; i < projection.boxes.length; i++) {
+    const b = projection.boxes[i];
     if (b === undefined) continue;
-    if (cx >= b.xMin && cx <= b.xMax && cy >= b.yMin && cy <= b.yMax) return true;
     const w = Math.min(box.xMax, b.xMax) - Math.max(box.xMin, b.xMin);
     const h = Math.min(box.yMax, b.yMax) - Math.max(box.yMin, b.yMin);
-    if (w > 0 && h > 0 && (w * h) / area >= 1 / 3) return true;
+    const covers = (cx >= b.xMin && cx <= b.xMax && cy >= b.yMin && cy <= b.yMax) || (w > 0 && h > 0 && (w * h) / area >= 1 / 3);
+    // The nearest covering object: farther ones are hidden behind it in that part of the image.
+    if (covers && (best < 0 || projection.depthM[i]! < projection.depthM[best]!)) best = i;
   }
-  return false;
+  return best;
 }
 
 const TRUCK_MIN_HEIGHT_M = 2.4;
@@ -520,4 +598,47 @@ function completeShape(box: BodyBox, objectClass: ObjectClass, sensorX: number, 
   const length = grow(a, L, cy, sy);
   const width = grow(b, W, -sy, cy);
   return { ...box, x, y, length, width, height: Math.max(box.height, 0.8 * H), yawRad: yaw };
+}
+
+/** Depth uncertainty of an object placed where its camera ray enters a merged LIDAR cluster, metres. */
+const SPLIT_DEPTH_STD_M = 0.7;
+
+/** Whether a LIDAR box is far larger than an object of this class: a cluster that merged it with others. */
+function oversized(box: BodyBox, objectClass: ObjectClass): boolean {
+  const [L, W] = CLASS_SIZE_M[objectClass];
+  const long = Math.max(box.length, box.width);
+  const short = Math.min(box.length, box.width);
+  return long > 1.5 * L + 1.5 || short > 1.5 * W + 1.5;
+}
+
+/**
+ * Camera depth at which the ray through pixel (u, v) enters a body-frame box in the ground plane (slab test
+ * in the box's frame); undefined when the ray misses it.
+ */
+function rayEntryDepth(camera: NonNullable<ReturnType<ResolvedCalibration['cameras']['get']>>, u: number, v: number, box: BodyBox): number | undefined {
+  const k = camera.intrinsics;
+  const t = camera.cameraToBody;
+  const dx = (u - k.cx) / k.fx;
+  const dy = (v - k.cy) / k.fy;
+  const dirX = t[0]! * dx + t[1]! * dy + t[2]!;
+  const dirY = t[4]! * dx + t[5]! * dy + t[6]!;
+  const c = Math.cos(box.yawRad);
+  const s = Math.sin(box.yawRad);
+  const px = c * (t[3]! - box.x) + s * (t[7]! - box.y);
+  const py = -s * (t[3]! - box.x) + c * (t[7]! - box.y);
+  const qx = c * dirX + s * dirY;
+  const qy = -s * dirX + c * dirY;
+  let tMin = 0;
+  let tMax = Number.POSITIVE_INFINITY;
+  for (const [p, q, half] of [[px, qx, box.length / 2], [py, qy, box.width / 2]] as const) {
+    if (Math.abs(q) < 1e-9) {
+      if (Math.abs(p) > half) return undefined;
+      continue;
+    }
+    const a = (-half - p) / q;
+    const b = (half - p) / q;
+    tMin = Math.max(tMin, Math.min(a, b));
+    tMax = Math.min(tMax, Math.max(a, b));
+  }
+  return tMax >= tMin ? tMin : undefined;
 }

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { SCENE_FORMAT, sceneName, type Scene, type SceneKey } from './scene.js';
+import { SCENE_FORMAT, sceneName, type Scene, type SceneKey } from './scene-types.js';
 
 export const DEFAULT_CACHE_DIR = fileURLToPath(new URL('../../.cache/eval', import.meta.url));
 

@@ -10,16 +10,28 @@ import { defaultFusionParams } from '../config.js';
 import type { FusionParams } from '../core/types.js';
 import { DEFAULT_CACHE_DIR, loadCachedScene, saveScene } from './cache.js';
 import { alignScene, runStrategy } from './harness.js';
-import { generateScene, sceneName, type Scene, type SceneKey, type SweepTruth } from './scene.js';
+import { sceneName, type Scene, type SceneKey, type SweepTruth } from './scene-types.js';
 import { ALL_AROUND_50M, CAMERA_FOV_50M, scoreDetections, scoreTracking, type DetectionScore, type ScoredRun } from './score.js';
 import type { FusionStrategy } from './strategies.js';
 
 const GENERATOR = fileURLToPath(new URL('./generate-cli.ts', import.meta.url));
 
+let childCpuMs = 0;
+/** CPU time of the generator child processes so far, milliseconds. */
+export function generatorCpuMs(): number {
+  return childCpuMs;
+}
+
 function generateInChild(key: SceneKey, cacheDir: string, log: (line: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', GENERATOR, key.preset, String(key.seed), String(key.durationS), cacheDir], { stdio: ['ignore', 'pipe', 'inherit'] });
-    child.stdout.on('data', (d: Buffer) => { for (const l of d.toString().trim().split('\n')) log(`  ${l}`); });
+    child.stdout.on('data', (d: Buffer) => {
+      for (const l of d.toString().trim().split('\n')) {
+        const cpu = /^cpu-ms (\d+)$/.exec(l);
+        if (cpu === null) log(`  ${l}`);
+        else childCpuMs += Number(cpu[1]);
+      }
+    });
     child.on('error', reject);
     child.on('exit', (code) => { if (code === 0) resolve(); else reject(new Error(`scene ${sceneName(key)}: generator exited with ${String(code)}`)); });
   });
@@ -41,6 +53,8 @@ export async function loadScenes(keys: readonly SceneKey[], options: LoadOptions
   const missing = keys.filter((k) => options.fresh === true || loadCachedScene(k, dir) === undefined);
   const t0 = performance.now();
   if ((options.jobs ?? 2) === 0) {
+    // Loaded only when a scene has to be made: scoring cached scenes needs none of the workers.
+    const { generateScene } = await import('./scene.js');
     for (const k of missing) saveScene(await generateScene(k, log), dir);
   } else {
     const queue = [...missing];
@@ -93,7 +107,8 @@ export async function evaluateScenes(scenes: readonly Scene[], strategies: reado
         cpuMs += r.cpuMs;
         runs.push({ scene: a.scene, calibration: a.calibration, outputs: r.outputs });
       }
-      const outage = cameraOutageFilter(ofPreset[0]!);
+      const first = ofPreset[0];
+      const outage = first === undefined ? undefined : cameraOutageFilter(first);
       perStrategy[strategy.name] = {
         fov: scoreDetections(runs, CAMERA_FOV_50M),
         allAround: scoreDetections(runs, ALL_AROUND_50M),

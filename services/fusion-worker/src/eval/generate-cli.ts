@@ -10,3 +10,6 @@ if (preset === undefined || seed === undefined || durationS === undefined) {
 }
 const scene = await generateScene({ preset: preset as PresetName, seed: Number(seed), durationS: Number(durationS) }, (l) => { console.log(l); });
 saveScene(scene, dir);
+const cpu = process.cpuUsage();
+// The parent sums these: the evaluation's CPU time includes its generators'.
+console.log(`cpu-ms ${String(Math.round((cpu.user + cpu.system) / 1000))}`);

@@ -11,7 +11,7 @@ import { resolveCalibration } from '../core/calibration.js';
 import type { FusionOutput, FusionParams, FusionPayload, ResolvedCalibration } from '../core/types.js';
 import { rigAlignConfig } from '../worker.js';
 import { defaultFusionParams, loadFusionConfig } from '../config.js';
-import type { Scene } from './scene.js';
+import type { Scene } from './scene-types.js';
 import type { FusionStrategy } from './strategies.js';
 
 export interface AlignedScene {

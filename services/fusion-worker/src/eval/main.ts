@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { evaluateScenes, loadScenes, type PresetResult } from './evaluate.js';
+import { evaluateScenes, generatorCpuMs, loadScenes, type PresetResult } from './evaluate.js';
 import { HELD_OUT_SEEDS, TUNING_SEEDS, sceneKeys } from './scenes.js';
 import { STRATEGIES } from './strategies.js';
 import { CAMERA_FOV_50M, DISTANCE_THRESHOLD_M, MIN_CAMERA_VISIBLE, MIN_LIDAR_POINTS } from './score.js';
@@ -44,8 +44,10 @@ const get = (r: PresetResult, s: string) => r.strategies[s];
 interface Target { readonly what: string; readonly required: string; readonly measured: string; readonly met: boolean }
 const targets: Target[] = [];
 const bestSingle = (r: PresetResult, pick: (x: NonNullable<ReturnType<typeof get>>) => number | undefined) => {
-  const cam = pick(get(r, 'camera-only')!) ?? 0;
-  const lid = pick(get(r, 'lidar-only')!) ?? 0;
+  const camRun = get(r, 'camera-only');
+  const lidRun = get(r, 'lidar-only');
+  const cam = camRun === undefined ? 0 : (pick(camRun) ?? 0);
+  const lid = lidRun === undefined ? 0 : (pick(lidRun) ?? 0);
   return cam >= lid ? { name: 'camera-only', value: cam } : { name: 'lidar-only', value: lid };
 };
 for (const r of results) {
@@ -104,13 +106,13 @@ lines.push('', 'Targets (issue 9):', '', '| target | required | measured | met |
 for (const t of targets) lines.push(`| ${t.what} | ${t.required} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`);
 const totalMs = performance.now() - t0;
 lines.push('');
-lines.push(`Run: ${String(keys.length)} scenes (${String(generated)} generated in ${(generatedMs / 1000).toFixed(0)} s wall with ${String(jobs)} parallel generators, the rest from the cache), fusion and scoring ${(fusionMs / 1000).toFixed(1)} s; total ${(totalMs / 1000).toFixed(0)} s wall, this process ${((cpu.user + cpu.system) / 1e6).toFixed(0)} s CPU; ${String(cpus().length)} CPUs, load ${(loadavg()[0] ?? 0).toFixed(1)}, node ${process.version}.`);
+lines.push(`Run: ${String(keys.length)} scenes (${String(generated)} generated in ${(generatedMs / 1000).toFixed(0)} s wall with ${String(jobs)} parallel generators, the rest from the cache), fusion and scoring ${(fusionMs / 1000).toFixed(1)} s; total ${(totalMs / 1000).toFixed(0)} s wall; CPU: generators ${(generatorCpuMs() / 1000).toFixed(0)} s + this process ${((cpu.user + cpu.system) / 1e6).toFixed(0)} s (on 2 idle cores ≈ ${((generatorCpuMs() / 2 + (cpu.user + cpu.system) / 1000) / 60000).toFixed(1)} min); ${String(cpus().length)} CPUs, load ${(loadavg()[0] ?? 0).toFixed(1)}, node ${process.version}.`);
 lines.push('', `Command: \`npm run eval -w @sensorfuse/fusion-worker${mode === 'quick' ? ' -- --quick' : ''}${tuning ? ' -- --tuning' : ''}\``, '');
 const md = lines.join('\n');
 console.log(md);
 mkdirSync(resultsDir, { recursive: true });
 const base = tuning ? 'fusion-eval-tuning' : mode === 'quick' ? 'fusion-eval-quick' : 'fusion-eval';
 if (presetFilter !== undefined) process.exit(0); // a partial run (development) does not overwrite the results
-const meta = { date: new Date().toISOString(), mode, seeds, tuningSeeds: TUNING_SEEDS, heldOutSeeds: HELD_OUT_SEEDS, generated, generatedMs, fusionMs, totalMs, cpuMs: (cpu.user + cpu.system) / 1000, node: process.version, cpus: cpus().length, loadavg1: loadavg()[0] };
+const meta = { date: new Date().toISOString(), mode, seeds, tuningSeeds: TUNING_SEEDS, heldOutSeeds: HELD_OUT_SEEDS, generated, generatedMs, generatorCpuMs: generatorCpuMs(), fusionMs, totalMs, cpuMs: (cpu.user + cpu.system) / 1000, node: process.version, cpus: cpus().length, loadavg1: loadavg()[0] };
 writeFileSync(path.join(resultsDir, `${base}.json`), `${JSON.stringify({ meta, targets, results }, null, 2)}\n`);
 writeFileSync(path.join(resultsDir, `${base}.md`), md);

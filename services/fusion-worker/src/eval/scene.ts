@@ -12,15 +12,15 @@ import { AudioCore, loadAudioConfig } from '@sensorfuse/audio-worker';
 import { CameraCore, loadCameraConfig, newCameraCounters, openDetector } from '@sensorfuse/camera-worker';
 import { LidarCore, lidarParams, loadLidarConfig } from '@sensorfuse/lidar-worker';
 import { MotionCore, loadMotionConfig, motionCoreOptions } from '@sensorfuse/motion-worker';
-import type { AudioEvents, CameraDetections, EgoState, LidarObjects, ObjectClass, RigCalibration } from '@sensorfuse/schemas';
+import type { AudioEvents, CameraDetections, EgoState, LidarObjects } from '@sensorfuse/schemas';
 import {
   CoreSimulation, presetScenario, toAudioChunk, toCameraFrame, toLidarScan, toMotionSample, toRigCalibration,
-  type PresetName, type TruthRecord,
+  type TruthRecord,
 } from '@sensorfuse/simulator';
 import type { FusionPayload } from '../core/types.js';
+import { SCENE_FORMAT, sceneName, type Scene, type SceneKey, type SceneObservation, type SweepTruth, type TruthObject } from './scene-types.js';
 
-/** Bump when the scene content or the workers' configuration used to make it changes (invalidates the cache). */
-export const SCENE_FORMAT = 3;
+export { SCENE_FORMAT, sceneName, type Scene, type SceneKey, type SceneObservation, type SweepTruth, type TruthObject };
 
 /**
  * Processing latency added to a raw record's delivery time to get its observation's delivery time
@@ -28,64 +28,6 @@ export const SCENE_FORMAT = 3;
  * cost on this machine; they decide in which order the aligner sees records, not the fused result.
  */
 export const OBSERVATION_LATENCY_US: Readonly<Record<FusionPayload['kind'], number>> = { camera: 40_000, lidar: 30_000, audio: 10_000, motion: 1_000 };
-
-/** An observation as the fusion worker would consume it, with the time it would be delivered. */
-export interface SceneObservation {
-  /** Delivery (processing) time on the fusion worker's input, µs. */
-  readonly deliveryUs: number;
-  readonly payload: FusionPayload;
-}
-
-/** A truth object at a LIDAR sweep, in the ego (body) frame at the sweep's true time. */
-export interface TruthObject {
-  readonly id: number;
-  readonly objectClass: ObjectClass;
-  readonly x: number;
-  readonly y: number;
-  readonly z: number;
-  readonly length: number;
-  readonly width: number;
-  readonly height: number;
-  readonly yawRad: number;
-  /** Velocity in the ego frame, m/s. */
-  readonly vx: number;
-  readonly vy: number;
-  /** LIDAR points on the object in this sweep. */
-  readonly lidarPoints: number;
-  /** Visible fraction in the camera frame captured with the sweep; 0 when that frame was not delivered (outage, drop). */
-  readonly cameraVisible: number;
-}
-
-export interface SweepTruth {
-  readonly seq: number;
-  /** The sweep's captureTimeUs as the LIDAR record carries it (clock faults included): the fused frame's key. */
-  readonly captureTimeUs: number;
-  readonly trueTimeUs: number;
-  /** Whether the camera frame captured with this sweep reached the camera worker. */
-  readonly cameraDelivered: boolean;
-  readonly objects: readonly TruthObject[];
-}
-
-export interface SceneKey {
-  readonly preset: PresetName;
-  readonly seed: number;
-  readonly durationS: number;
-}
-
-export interface Scene extends SceneKey {
-  readonly format: number;
-  readonly startTimeUs: number;
-  readonly calibration: RigCalibration;
-  readonly observations: readonly SceneObservation[];
-  readonly truth: readonly SweepTruth[];
-  /** Milliseconds of wall time spent making the scene, per stage. */
-  readonly costMs: Readonly<Record<string, number>>;
-  readonly detectorModelId: string;
-}
-
-export function sceneName(k: SceneKey): string {
-  return `${k.preset}-seed${String(k.seed)}-${String(k.durationS)}s`;
-}
 
 function truthObjects(t: TruthRecord, cameraTruth: TruthRecord | undefined, cameraDelivered: boolean): TruthObject[] {
   const cam = new Map<number, number>();

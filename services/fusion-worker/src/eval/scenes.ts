@@ -4,7 +4,7 @@
  * and measured on 101–103: both sets here are disjoint from those.)
  */
 import type { PresetName } from '@sensorfuse/simulator';
-import type { SceneKey } from './scene.js';
+import type { SceneKey } from './scene-types.js';
 
 export const TUNING_SEEDS: readonly number[] = [11, 12];
 export const HELD_OUT_SEEDS: readonly number[] = [201, 202];

@@ -10,8 +10,8 @@
  */
 import { evaluateDetections, evaluateTracking, type EvalBox, type MotMetrics, type PredictedBox } from '@sensorfuse/eval';
 import type { FusionOutput, ResolvedCalibration } from '../core/types.js';
-import type { Scene, SweepTruth, TruthObject } from './scene.js';
-import { sceneName } from './scene.js';
+import type { Scene, SweepTruth, TruthObject } from './scene-types.js';
+import { sceneName } from './scene-types.js';
 
 export const MIN_LIDAR_POINTS = 5;
 export const MIN_CAMERA_VISIBLE = 0.25;
@@ -31,8 +31,9 @@ export function regionTest(calibration: ResolvedCalibration, region: EvalRegion)
     if (Math.hypot(x, y) > region.maxRangeM) return false;
     if (region.name === 'all-around' || camera === undefined) return true;
     const t = camera.bodyToCamera;
-    const xc = t[0]! * x + t[1]! * y + t[2]! * z + t[3]!;
-    const zc = t[8]! * x + t[9]! * y + t[10]! * z + t[11]!;
+    const m = (i: number) => t[i] ?? 0;
+    const xc = m(0) * x + m(1) * y + m(2) * z + m(3);
+    const zc = m(8) * x + m(9) * y + m(10) * z + m(11);
     if (zc <= 0) return false;
     const u = (xc / zc) * camera.intrinsics.fx + camera.intrinsics.cx;
     return u >= 0 && u <= camera.intrinsics.width;

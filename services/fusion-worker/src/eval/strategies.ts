@@ -17,7 +17,7 @@ import type { AlignedFrame } from '@sensorfuse/align';
 import type { Modality } from '@sensorfuse/schemas';
 import { createFusionState, update, type ObjectFusion } from '../core/update.js';
 import type { FusionOutput, FusionParams, FusionPayload, FusionState, ResolvedCalibration } from '../core/types.js';
-import type { Scene } from './scene.js';
+import type { Scene } from './scene-types.js';
 
 /** One scene's run of a strategy: frames in pivot order, one output each. */
 export interface StrategyRunner {
