@@ -611,11 +611,7 @@ async function main(): Promise<void> {
     machine();
     const t0 = Date.now();
     const source = startSource('source-memory', Array.from({ length: nominal }, (_, i) => i), `${runId}.`);
-    const forget = setInterval(() => {
-      observer.forget(Date.now() - 30_000);
-    }, 10_000);
     await sleep(PLAN.memoryS * 1000);
-    clearInterval(forget);
     const t1 = Date.now();
     const busy = machine();
     await stopChild(source.child);
