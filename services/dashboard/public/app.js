@@ -293,14 +293,20 @@
       ctx.fillText(`−${(spanUs / 1e6).toFixed(1)} s`, 2, h - 3);
       ctx.fillText("now", w - 22, h - 3);
       let shown = 0;
+      const rowEnd = [-1, -1, -1];
       for (const e of audio.events) {
         if (e.offsetUs < startUs) continue;
         const x0 = Math.max(0, x(e.onsetUs));
         const x1 = Math.max(x0 + 2, Math.min(w, x(e.offsetUs)));
+        const row = shown % 3;
         const colour = EVENT_COLOURS[e.eventClass] ?? "#b0bec5";
         ctx.fillStyle = colour;
-        ctx.fillRect(x0, 4 + shown % 3 * 14, x1 - x0, 3);
-        ctx.fillText(`${e.eventClass} ${e.score.toFixed(2)} · ${bearingText(e.bearingRad)}`, x0, 16 + shown % 3 * 14);
+        ctx.fillRect(x0, 4 + row * 14, x1 - x0, 3);
+        const label = `${e.eventClass} ${e.score.toFixed(2)} · ${bearingText(e.bearingRad)}`;
+        if (x0 > (rowEnd[row] ?? -1)) {
+          ctx.fillText(label, x0, 16 + row * 14);
+          rowEnd[row] = x0 + ctx.measureText(label).width + 4;
+        }
         shown++;
       }
     }
@@ -330,7 +336,8 @@
     ctx.fillText("left", 2, cy + 3);
     let rays = 0;
     const newestUs = s.audio?.endTimeUs ?? 0;
-    for (const e of s.audio?.events ?? []) {
+    const labelled = /* @__PURE__ */ new Set();
+    for (const e of [...s.audio?.events ?? []].reverse()) {
       if (e.bearingRad === null || newestUs - e.offsetUs > 1e7) continue;
       const px = cx - Math.sin(e.bearingRad) * r;
       const py = cy - Math.cos(e.bearingRad) * r;
@@ -341,9 +348,12 @@
       ctx.moveTo(cx, cy);
       ctx.lineTo(px, py);
       ctx.stroke();
-      const label = `${e.eventClass} ${bearingText(e.bearingRad)}`;
-      const textX = px < cx ? px + 4 : px - ctx.measureText(label).width - 4;
-      ctx.fillText(label, Math.max(2, Math.min(w - 2 - ctx.measureText(label).width, textX)), py + (py < cy ? 12 : -4));
+      if (!labelled.has(e.eventClass)) {
+        labelled.add(e.eventClass);
+        const label = `${e.eventClass} ${bearingText(e.bearingRad)}`;
+        const textX = px < cx ? px + 4 : px - ctx.measureText(label).width - 4;
+        ctx.fillText(label, Math.max(2, Math.min(w - 2 - ctx.measureText(label).width, textX)), py + (py < cy ? 12 : -4));
+      }
       rays++;
     }
     ctx.lineWidth = 1;

@@ -286,14 +286,21 @@ function drawSpectrogram(s: StateMessage): void {
     ctx.fillText(`−${(spanUs / 1e6).toFixed(1)} s`, 2, h - 3);
     ctx.fillText('now', w - 22, h - 3);
     let shown = 0;
+    // Three label rows; a label is written only where it does not overwrite the previous one of its row.
+    const rowEnd = [-1, -1, -1];
     for (const e of audio.events) {
       if (e.offsetUs < startUs) continue;
       const x0 = Math.max(0, x(e.onsetUs));
       const x1 = Math.max(x0 + 2, Math.min(w, x(e.offsetUs)));
+      const row = shown % 3;
       const colour = EVENT_COLOURS[e.eventClass] ?? '#b0bec5';
       ctx.fillStyle = colour;
-      ctx.fillRect(x0, 4 + (shown % 3) * 14, x1 - x0, 3);
-      ctx.fillText(`${e.eventClass} ${e.score.toFixed(2)} · ${bearingText(e.bearingRad)}`, x0, 16 + (shown % 3) * 14);
+      ctx.fillRect(x0, 4 + row * 14, x1 - x0, 3);
+      const label = `${e.eventClass} ${e.score.toFixed(2)} · ${bearingText(e.bearingRad)}`;
+      if (x0 > (rowEnd[row] ?? -1)) {
+        ctx.fillText(label, x0, 16 + row * 14);
+        rowEnd[row] = x0 + ctx.measureText(label).width + 4;
+      }
       shown++;
     }
   }
@@ -324,7 +331,9 @@ function drawBearings(s: StateMessage): void {
   ctx.fillText('left', 2, cy + 3);
   let rays = 0;
   const newestUs = s.audio?.endTimeUs ?? 0;
-  for (const e of s.audio?.events ?? []) {
+  // Rays for every event, a label for the newest of each class only (older ones would pile up).
+  const labelled = new Set<string>();
+  for (const e of [...(s.audio?.events ?? [])].reverse()) {
     if (e.bearingRad === null || newestUs - e.offsetUs > 10_000_000) continue;
     // Bearing counter-clockwise from +x (forward); forward is up, left is left on the page.
     const px = cx - Math.sin(e.bearingRad) * r;
@@ -336,9 +345,12 @@ function drawBearings(s: StateMessage): void {
     ctx.moveTo(cx, cy);
     ctx.lineTo(px, py);
     ctx.stroke();
-    const label = `${e.eventClass} ${bearingText(e.bearingRad)}`;
-    const textX = px < cx ? px + 4 : px - ctx.measureText(label).width - 4;
-    ctx.fillText(label, Math.max(2, Math.min(w - 2 - ctx.measureText(label).width, textX)), py + (py < cy ? 12 : -4));
+    if (!labelled.has(e.eventClass)) {
+      labelled.add(e.eventClass);
+      const label = `${e.eventClass} ${bearingText(e.bearingRad)}`;
+      const textX = px < cx ? px + 4 : px - ctx.measureText(label).width - 4;
+      ctx.fillText(label, Math.max(2, Math.min(w - 2 - ctx.measureText(label).width, textX)), py + (py < cy ? 12 : -4));
+    }
     rays++;
   }
   ctx.lineWidth = 1;

@@ -1,31 +1,13 @@
 import { Command, Option } from 'commander';
-import { kittiRecords, nuscenesRecords, publishImported, px4Records, writeImported, type ImportedRecord } from '@sensorfuse/recorder';
+import { DATASET_KINDS, datasetRecords, publishImported, writeImported, type DatasetKind, type ImportedRecord } from '@sensorfuse/recorder';
 import { KafkaBus } from '@sensorfuse/transport';
 import { brokersOf } from '../config.js';
 import { EXIT, UserError } from '../errors.js';
 import { brokerText, settingsOf, shared, withExamples } from '../options.js';
 import { progressCounter } from '../progress.js';
 
-export const DATASETS = ['kitti', 'nuscenes', 'px4', 'ouster'] as const;
-export type Dataset = (typeof DATASETS)[number];
-
-/** The records of a dataset in capture order, from the recorder's importers. */
-async function* datasetRecords(dataset: Dataset, input: string, options: { rigId?: string; metadata?: string }): AsyncGenerator<ImportedRecord> {
-  const rig = options.rigId === undefined ? {} : { rigId: options.rigId };
-  switch (dataset) {
-    case 'kitti':
-      yield* kittiRecords({ dir: input, ...rig });
-      return;
-    case 'nuscenes':
-      yield* nuscenesRecords({ dir: input, ...rig });
-      return;
-    case 'px4':
-      yield* await px4Records({ file: input, ...rig });
-      return;
-    case 'ouster':
-      throw new UserError('this build of @sensorfuse/recorder has no Ouster importer', EXIT.usage, 'import kitti, nuscenes or px4');
-  }
-}
+export const DATASETS = DATASET_KINDS;
+export type Dataset = DatasetKind;
 
 async function* counted(records: AsyncIterable<ImportedRecord>, onRecord: (n: number, topic: string) => void): AsyncGenerator<ImportedRecord> {
   let n = 0;
@@ -51,7 +33,7 @@ export function importCommand(): Command {
       if (options.out === undefined && brokers === undefined) throw new UserError('import needs a destination', EXIT.usage, 'pass --out <file.mcap> or --kafka host:port');
       const bar = progressCounter(`import ${dataset}`, 'records');
       const records = counted(
-        datasetRecords(dataset, input, { ...(options.rig === undefined ? {} : { rigId: options.rig }), ...(options.metadata === undefined ? {} : { metadata: options.metadata }) }),
+        datasetRecords(dataset, { path: input, ...(options.rig === undefined ? {} : { rigId: options.rig }), ...(options.metadata === undefined ? {} : { metadata: options.metadata }) }),
         (n, topic) => {
           bar.update(n, topic);
         },
@@ -79,6 +61,6 @@ export function importCommand(): Command {
     'sensorfuse import kitti ../shared/data/kitti --out kitti.mcap',
     'sensorfuse import nuscenes ../shared/data/nuscenes-sample --out nuscenes.mcap',
     'sensorfuse import px4 ../shared/data/px4/sample_log_small.ulg --kafka 127.0.0.1:9092',
-    'sensorfuse import ouster capture.pcap --metadata sensor.json --out ouster.mcap',
+    'sensorfuse import ouster ../shared/data/ouster/OS-1-64_1024x10_fw20.pcap --out ouster.mcap',
   ]);
 }
