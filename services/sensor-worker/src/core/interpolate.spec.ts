@@ -83,4 +83,38 @@ describe('interpolateSensorState', () => {
       [1_500_000, expect.closeTo(14, 9), expect.closeTo(0.2, 9)],
     ]);
   });
+  it('lets alignByPivot carry every sensor of a rig on one input (groupBy sensor), each interpolated at the pivot', async () => {
+    type P = SensorState | null;
+    const lidar = (seq: number, timeUs: number): InputRecord<P> => ({ input: 'lidar', record: { sensorId: 'lidar_top', seq, captureTimeUs: timeUs, payload: null } });
+    const dev = (s: SensorState): InputRecord<P> => ({ input: 'sensor', record: { sensorId: s.sensorId, seq: s.seq, captureTimeUs: s.captureTimeUs, payload: s } });
+    const records: InputRecord<P>[] = [
+      dev(state(T0, 10, 0.1)),
+      dev({ ...state(T0 + 200_000, 1013, 0.5, { sensorType: 'pressure', unit: 'hPa' }), sensorId: 'baro' }),
+      lidar(0, T0 + 500_000),
+      dev({ ...state(T0 + 1_000_000, 12, 0.3), seq: 1 }),
+      dev({ ...state(T0 + 1_200_000, 1003, 0.5, { sensorType: 'pressure', unit: 'hPa' }), sensorId: 'baro', seq: 1 }),
+    ];
+    const frames = await lastValueFrom(
+      from(records).pipe(
+        alignByPivot<P>(
+          {
+            pivot: { name: 'lidar' },
+            inputs: [{
+              name: 'sensor', select: 'interpolate', groupBy: 'sensor', matchWindowUs: 1_000_000,
+              interpolate: (a, b, f) => (a.payload !== null && b.payload !== null ? interpolateSensorState(a.payload, b.payload, f) : null),
+            }],
+          },
+          new VirtualTimeScheduler(),
+        ),
+        toArray(),
+      ),
+    );
+    const m = frames[0]?.members['sensor'];
+    const got = m?.select === 'interpolate' ? (m.sensors ?? []).map((x) => [x.sensorId, x.fraction, x.value?.values[0], x.value?.unit]) : [];
+    // cabin: 0.5 s between 0 s (10) and 1 s (12) → 11; baro: (0.5 − 0.2)/1.0 = 0.3 between 1013 and 1003 → 1010.
+    expect(got).toEqual([
+      ['baro', expect.closeTo(0.3, 12), expect.closeTo(1010, 9), 'hPa'],
+      ['cabin', 0.5, expect.closeTo(11, 12), 'degC'],
+    ]);
+  });
 });
