@@ -1,15 +1,13 @@
 /**
  * bench/recorder: record and replay throughput next to baselines measured in the same run.
  *   node --conditions=source --import tsx bench/recorder/index.ts
- * Env: BENCH_ROUNDS (default 3), BENCH_PACED_SECONDS (default 10; the issue's figure is 60).
+ * Env: BENCH_ROUNDS (default 3), BENCH_WORKLOADS (comma list of label words, e.g. imu,lidar; default all). Paced (1×) timing is bench/recorder/timing.ts.
  *
  * Workloads: 2 MB LIDAR sweeps (real KITTI points when ../shared/data/kitti exists, else synthetic)
- * and 1 KB camera-like records. Each case runs in alternating rounds; medians are reported.
+ * 1 KB camera-like records and ~100 B IMU-like records. Each case runs in alternating rounds; medians are reported.
  *  - record: RecordingWriter (MCAP, zstd or none) vs writing the same value bytes with fs.writeSync.
  *  - record via MemoryBus: publish → recorder → file, the whole record path.
  *  - replay 'max' into a MemoryBus vs the MCAP indexed reader alone vs fs reads of the file's bytes.
- *  - paced replay at 1× on the system clock: send-time error against the schedule (replay stats)
- *    and inter-arrival error measured on the Bus side by a subscriber.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { McapIndexedReader } from '@mcap/core';
 import { loadDecompressHandlers } from '@mcap/support';
 import { createCodec, SchemaRegistry } from '@sensorfuse/codec';
-import { record, RecordingWriter, replay, SchemaCatalog, type ChunkCompression } from '@sensorfuse/recorder';
+import { record, Recording, RecordingWriter, replay, SchemaCatalog, type ChunkCompression } from '@sensorfuse/recorder';
 import { cameraFrameSchema, lidarScanSchema, type CameraFrame, type LidarScan } from '@sensorfuse/schemas';
 import { MemoryBus } from '@sensorfuse/transport';
 
@@ -26,7 +24,6 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../..');
 const outDir = path.join(repoRoot, 'bench/results');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 10);
 const T0 = 1_700_000_000_000_000;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-recorder-'));
 
@@ -61,7 +58,19 @@ function workloads(): { list: Workload[]; lidarSource: string } {
     for (let j = 0; j < px.length; j++) px[j] = (i * 31 + j * 7) & 255;
     small.push(cameraCodec.encode({ rigId: 'rig', sensorId: 'cam', seq: i, captureTimeUs: T0 + i * 1_000, publishTimeUs: T0 + i * 1_000, frameId: 'cam', width: 30, height: 30, encoding: 'gray8', stride: 30, data: px }));
   }
-  return { list: [{ label: '2 MB LIDAR sweeps', values: sweeps, topic: 'raw.lidar' }, { label: '1 KB records', values: small, topic: 'raw.camera' }], lidarSource: source };
+  // IMU-heavy: many ~100-byte records (a MotionSample-sized value)
+  const imu: Buffer[] = [];
+  for (let i = 0; i < 200_000; i++) {
+    imu.push(cameraCodec.encode({ rigId: 'rig', sensorId: 'imu', seq: i, captureTimeUs: T0 + i * 5_000, publishTimeUs: T0 + i * 5_000, frameId: 'imu', width: 6, height: 8, encoding: 'gray8', stride: 6, data: Buffer.alloc(48, i & 255) }));
+  }
+  return {
+    list: [
+      { label: '2 MB LIDAR sweeps', values: sweeps, topic: 'raw.lidar' },
+      { label: '1 KB records', values: small, topic: 'raw.camera' },
+      { label: `${String(imu[0]?.length ?? 0)} B IMU-like records`, values: imu, topic: 'raw.motion' },
+    ],
+    lidarSource: source,
+  };
 }
 
 function median(xs: number[]): number {
@@ -140,6 +149,17 @@ async function readMcap(file: string): Promise<number> {
   return (performance.now() - t) / 1000;
 }
 
+/** The recorder's own reader alone: Recording.batches (chunk batches, envelope split), no Bus. */
+async function readRecording(file: string): Promise<number> {
+  const t = performance.now();
+  const rec = await Recording.open(file);
+  let n = 0;
+  for await (const batch of rec.batches()) for (const m of batch) n += m.value.length;
+  await rec.close();
+  if (n === 0) throw new Error('empty');
+  return (performance.now() - t) / 1000;
+}
+
 function readPlain(file: string): number {
   const t = performance.now();
   const fd = fs.openSync(file, 'r');
@@ -156,7 +176,7 @@ async function throughput(list: Workload[]): Promise<Row[]> {
   for (const w of list) {
     const mb = totalBytes(w) / 1e6;
     for (const compression of ['zstd', 'none'] as const) {
-      const t: Record<string, number[]> = { plainWrite: [], mcapWrite: [], busRecord: [], plainRead: [], mcapRead: [], replay: [], publish: [] };
+      const t: Record<string, number[]> = { plainWrite: [], mcapWrite: [], busRecord: [], plainRead: [], mcapRead: [], ownRead: [], replay: [], publish: [] };
       const file = path.join(tmp, `w-${compression}.mcap`);
       for (let r = 0; r < ROUNDS; r++) {
         t.plainWrite?.push(writePlain(w, path.join(tmp, 'plain.bin')));
@@ -164,6 +184,7 @@ async function throughput(list: Workload[]): Promise<Row[]> {
         if (compression === 'zstd') t.busRecord?.push(await recordViaBus(w, path.join(tmp, 'bus.mcap')));
         t.plainRead?.push(readPlain(file));
         t.mcapRead?.push(await readMcap(file));
+        t.ownRead?.push(await readRecording(file));
         t.replay?.push(await replayToBus(file, w.topic));
         t.publish?.push(await publishOnly(w));
       }
@@ -174,75 +195,23 @@ async function throughput(list: Workload[]): Promise<Row[]> {
       if (compression === 'zstd') rows.push({ workload: w.label, compression, case: 'record(): MemoryBus publish → recorder → MCAP', mbPerS: rate('busRecord'), vsBaseline: rate('busRecord') / rate('plainWrite'), baseline: 'fs.writeSync' });
       rows.push({ workload: w.label, compression, case: 'baseline: fs.readSync of the MCAP file bytes', mbPerS: mb / median(t.plainRead ?? []), vsBaseline: 1, baseline: '-' });
       rows.push({ workload: w.label, compression, case: 'baseline: McapIndexedReader.readMessages alone', mbPerS: rate('mcapRead'), vsBaseline: 1, baseline: '-' });
+      rows.push({ workload: w.label, compression, case: 'Recording.batches alone (the replay reader, no Bus)', mbPerS: rate('ownRead'), vsBaseline: rate('ownRead') / rate('mcapRead'), baseline: 'MCAP reader alone' });
       rows.push({ workload: w.label, compression, case: 'baseline: MemoryBus.publish of the values alone (256 per call)', mbPerS: rate('publish'), vsBaseline: 1, baseline: '-' });
       rows.push({ workload: w.label, compression, case: "replay({ rate: 'max' }) → MemoryBus", mbPerS: rate('replay'), vsBaseline: rate('replay') / rate('mcapRead'), baseline: 'MCAP reader alone' });
       rows.push({ workload: w.label, compression, case: "replay time / (reader alone + publish alone)", mbPerS: mb / (median(t.mcapRead ?? []) + median(t.publish ?? [])), vsBaseline: (median(t.mcapRead ?? []) + median(t.publish ?? [])) / median(t.replay ?? []), baseline: 'sum of the two baselines' });
-      console.log(rows.slice(-8).map((r) => `${r.workload} ${r.compression} ${r.case}: ${r.mbPerS.toFixed(1)} MB/s (${r.vsBaseline.toFixed(2)}×)`).join('\n'));
+      console.log(rows.slice(-9).map((r) => `${r.workload} ${r.compression} ${r.case}: ${r.mbPerS.toFixed(1)} MB/s (${r.vsBaseline.toFixed(2)}×)`).join('\n'));
     }
   }
   return rows;
 }
 
-/** A mixed 1× recording: LIDAR 10 Hz (2 MB), camera 30 Hz, IMU-like 200 Hz; replayed on the system clock. */
-async function pacing(lidar: Buffer, compression: ChunkCompression, withLidar: boolean): Promise<Record<string, number>> {
-  const file = path.join(tmp, 'paced.mcap');
-  const writer = new RecordingWriter({ path: file, catalog: new SchemaCatalog(), compression });
-  const events: { t: number; topic: string; value: Buffer }[] = [];
-  if (withLidar) for (let t = 0; t < PACED_SECONDS * 1e6; t += 100_000) events.push({ t, topic: 'raw.lidar', value: lidarCodec.encode({ ...lidarCodec.decode(lidar), captureTimeUs: T0 + t }) });
-  for (let t = 0; t < PACED_SECONDS * 1e6; t += 33_333) events.push({ t, topic: 'raw.camera', value: cameraCodec.encode({ rigId: 'rig', sensorId: 'cam', seq: t, captureTimeUs: T0 + t, publishTimeUs: T0 + t, frameId: 'cam', width: 2, height: 2, encoding: 'gray8', stride: 2, data: Buffer.alloc(4) }) });
-  for (let t = 0; t < PACED_SECONDS * 1e6; t += 5_000) events.push({ t, topic: 'raw.motion', value: cameraCodec.encode({ rigId: 'rig', sensorId: 'imu', seq: t, captureTimeUs: T0 + t, publishTimeUs: T0 + t, frameId: 'imu', width: 1, height: 1, encoding: 'gray8', stride: 1, data: Buffer.alloc(1) }) });
-  events.sort((a, b) => a.t - b.t);
-  for (const e of events) await writer.add({ topic: e.topic, key: Buffer.from('rig'), headers, value: e.value, timestampUs: 0 });
-  await writer.close();
-  const bus = new MemoryBus();
-  await bus.admin.createTopics(['raw.lidar', 'raw.camera', 'raw.motion'].map((topic) => ({ topic, partitions: 1 })));
-  const arrivals: { atUs: number; captureUs: number }[] = [];
-  const catalog = new SchemaCatalog();
-  // never commits: no backpressure limits, or the bus would pause it after 64 MiB
-  const sub = bus.subscribe({ groupId: 'timing', topics: ['raw.lidar', 'raw.camera', 'raw.motion'], highWaterMark: Infinity, highWaterMarkBytes: Infinity }).subscribe((r) => {
-    const at = performance.now() * 1000;
-    // the capture time without decoding the payload (Avro resolution skips the bytes)
-    const cap = catalog.lookupValue(r.value)?.timeOf(r.value) ?? NaN;
-    arrivals.push({ atUs: at, captureUs: cap });
-  });
-  await new Promise((r) => setTimeout(r, 50));
-  const stats = await replay({ bus, files: file, rate: 1 }).done;
-  await new Promise((r) => setTimeout(r, 50));
-  sub.unsubscribe();
-  await bus.close();
-  // Bus side: error of each arrival against the first arrival + capture offset (absolute schedule)
-  arrivals.sort((a, b) => a.captureUs - b.captureUs);
-  const first = arrivals[0];
-  const errs = arrivals.map((a) => Math.abs(a.atUs - (first?.atUs ?? 0) - (a.captureUs - (first?.captureUs ?? 0))));
-  const gapErrs = arrivals.slice(1).map((a, i) => Math.abs(a.atUs - (arrivals[i]?.atUs ?? 0) - (a.captureUs - (arrivals[i]?.captureUs ?? 0))));
-  const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.floor(p * (xs.length - 1))] ?? NaN;
-  return {
-    seconds: PACED_SECONDS,
-    messages: events.length,
-    received: arrivals.length,
-    drops: events.length - arrivals.length,
-    schedulerLagP50Us: stats.lagP50Us,
-    schedulerLagP99Us: stats.lagP99Us,
-    reanchors: stats.reanchors,
-    busInterArrivalErrorP50Us: pct(gapErrs, 0.5),
-    busInterArrivalErrorP99Us: pct(gapErrs, 0.99),
-    busAbsoluteErrorP99Us: pct(errs, 0.99),
-    busAbsoluteErrorMaxUs: Math.max(...errs),
-  };
-}
-
 const { list, lidarSource } = workloads();
-const rows = await throughput(list);
-const sweep = list[0]?.values[0] ?? Buffer.alloc(0);
-const pacedCases = [
-  { label: 'LIDAR 10 Hz 2 MB + camera 30 Hz + 200 Hz small, zstd chunks', result: await pacing(sweep, 'zstd', true) },
-  { label: 'same, uncompressed chunks', result: await pacing(sweep, 'none', true) },
-  { label: 'camera 30 Hz + 200 Hz small only, zstd chunks', result: await pacing(sweep, 'zstd', false) },
-];
+const only = process.env.BENCH_WORKLOADS?.split(',');
+const rows = await throughput(only ? list.filter((w) => only.some((o) => w.label.toLowerCase().includes(o.toLowerCase()))) : list);
 fs.rmSync(tmp, { recursive: true, force: true });
 const meta = { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model ?? '?', cores: os.cpus().length, load1: os.loadavg()[0], rounds: ROUNDS, lidarSource };
 fs.mkdirSync(outDir, { recursive: true });
-fs.writeFileSync(path.join(outDir, 'recorder.json'), `${JSON.stringify({ meta, throughput: rows, paced: pacedCases }, null, 2)}\n`);
+fs.writeFileSync(path.join(outDir, 'recorder.json'), `${JSON.stringify({ meta, throughput: rows }, null, 2)}\n`);
 const md = [
   '# bench/recorder',
   '',
@@ -254,13 +223,7 @@ const md = [
   '|---|---|---|---:|---:|---|',
   ...rows.map((r) => `| ${r.workload} | ${r.compression} | ${r.case} | ${r.mbPerS.toFixed(1)} | ${r.baseline === '-' ? '' : `${r.vsBaseline.toFixed(2)}×`} | ${r.baseline} |`),
   '',
-  `## Paced replay at 1× (${String(PACED_SECONDS)} s recordings, MemoryBus, system clock)`,
-  '',
-  'Scheduler lag: send time minus due time inside replay. Bus side: a subscriber in the same process stamps each arrival; inter-arrival error = |arrival gap − capture gap| of consecutive records; absolute error includes the timeline shifts of re-anchoring. µs.',
-  '',
-  `| figure | ${pacedCases.map((c) => c.label).join(' | ')} |`,
-  `|---|${pacedCases.map(() => '---:').join('|')}|`,
-  ...Object.keys(pacedCases[0]?.result ?? {}).map((k) => `| ${k} | ${pacedCases.map((c) => String(Math.round(c.result[k] ?? NaN))).join(' | ')} |`),
+  'Paced replay timing: bench/recorder/timing.ts → recorder-timing.md.',
   '',
 ].join('\n');
 fs.writeFileSync(path.join(outDir, 'recorder.md'), md);

@@ -8,7 +8,10 @@ export interface ChunkMessage {
   readonly channelId: number;
   readonly logTimeUs: number;
   readonly publishTimeUs: number;
-  readonly data: Buffer;
+  /** The decompressed chunk and the message data's [start, end) in it (no view per message). */
+  readonly chunk: Buffer;
+  readonly start: number;
+  readonly end: number;
   /** Offset of its chunk in the file, then its position inside the chunk: the tie order. */
   readonly chunkOffset: number;
   readonly index: number;
@@ -93,7 +96,7 @@ export async function* readChunkBatches(
       if (logTimeUs < options.startTimeUs || logTimeUs > options.endTimeUs) continue;
       if (logTimeUs < last) sorted = false;
       last = logTimeUs;
-      fresh.push({ channelId, logTimeUs, publishTimeUs: u64(records, body + 14), data: records.subarray(body + 22, p), chunkOffset, index: index++ });
+      fresh.push({ channelId, logTimeUs, publishTimeUs: u64(records, body + 14), chunk: records, start: body + 22, end: p, chunkOffset, index: index++ });
     }
     if (!sorted) fresh.sort(byOrder);
     // merge with what earlier chunks left pending (both sorted)

@@ -45,45 +45,76 @@ export function encodeEnvelope(record: RecordedRecord): Buffer {
   return Buffer.concat([head, record.value], size + record.value.length);
 }
 
-function need(bytes: Uint8Array, at: number, n: number, what: string): void {
-  if (at + n > bytes.length) {
-    throw new RecordingFormatError(`recorded message truncated: expected ${n} bytes of ${what} at offset ${at}, found ${Math.max(0, bytes.length - at)}`);
-  }
-}
 
 /** Splits a recorded message back into key, headers and value; the value is a view, no copy. */
 export function decodeEnvelope(data: Uint8Array): RecordedRecord {
   const b = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  need(b, 0, 7, 'envelope header');
-  const version = b.readUInt8(0);
+  return decodeEnvelopeAt(b, 0, b.length);
+}
+
+/** decodeEnvelope of the bytes [start, end) of `buffer` (a message inside a chunk), without a view of the whole message. */
+/**
+ * Per-channel memory of the previous message's key and header bytes: consecutive records of one
+ * producer usually repeat them (rig id, content type), and then share one key view and one headers
+ * object instead of allocating new ones per record.
+ */
+export interface EnvelopeCache {
+  key: Buffer | null;
+  headerBytes: Buffer | undefined;
+  headers: Readonly<Record<string, Buffer>>;
+}
+
+export function newEnvelopeCache(): EnvelopeCache {
+  return { key: null, headerBytes: undefined, headers: {} };
+}
+
+export function decodeEnvelopeAt(b: Buffer, start: number, end: number, cache?: EnvelopeCache): RecordedRecord {
+  const need = (at: number, n: number, what: string): void => {
+    if (at + n > end) {
+      throw new RecordingFormatError(`recorded message truncated: expected ${n} bytes of ${what} at offset ${at - start}, found ${Math.max(0, end - at)}`);
+    }
+  };
+  need(start, 7, 'envelope header');
+  const version = b[start];
   if (version !== ENVELOPE_VERSION) {
-    throw new RecordingFormatError(`recorded message has envelope version ${version}, expected ${ENVELOPE_VERSION}`);
+    throw new RecordingFormatError(`recorded message has envelope version ${String(version)}, expected ${ENVELOPE_VERSION}`);
   }
-  let o = 1;
+  let o = start + 1;
   const keyLength = b.readUInt32LE(o);
   o += 4;
   let key: Buffer | null = null;
   if (keyLength !== NULL_KEY) {
-    need(b, o, keyLength, 'key');
-    key = b.subarray(o, o + keyLength);
+    need(o, keyLength, 'key');
+    const prev = cache?.key;
+    key = prev?.length === keyLength && b.compare(prev, 0, keyLength, o, o + keyLength) === 0 ? prev : b.subarray(o, o + keyLength);
+    if (cache) cache.key = key;
     o += keyLength;
   }
-  need(b, o, 2, 'header count');
+  const prevHeaders = cache?.headerBytes;
+  if (cache && prevHeaders && o + prevHeaders.length <= end && b.compare(prevHeaders, 0, prevHeaders.length, o, o + prevHeaders.length) === 0) {
+    return { key, headers: cache.headers, value: b.subarray(o + prevHeaders.length, end) };
+  }
+  const headerStart = o;
+  need(o, 2, 'header count');
   const count = b.readUInt16LE(o);
   o += 2;
   const headers: Record<string, Buffer> = {};
   for (let i = 0; i < count; i++) {
-    need(b, o, 2, 'header name length');
+    need(o, 2, 'header name length');
     const nl = b.readUInt16LE(o);
     o += 2;
-    need(b, o, nl + 4, 'header name');
+    need(o, nl + 4, 'header name');
     const name = b.toString('utf8', o, o + nl);
     o += nl;
     const vl = b.readUInt32LE(o);
     o += 4;
-    need(b, o, vl, `header ${name}`);
+    need(o, vl, `header ${name}`);
     headers[name] = b.subarray(o, o + vl);
     o += vl;
   }
-  return { key, headers, value: b.subarray(o) };
+  if (cache) {
+    cache.headerBytes = b.subarray(headerStart, o);
+    cache.headers = headers;
+  }
+  return { key, headers, value: b.subarray(o, end) };
 }

@@ -3,7 +3,7 @@ import { McapIndexedReader, type McapTypes } from '@mcap/core';
 import { loadDecompressHandlers } from '@mcap/support';
 import { AVRO_SCHEMA_ENCODING } from './catalog.js';
 import { readChunkBatches } from './chunk-batches.js';
-import { decodeEnvelope } from './envelope.js';
+import { decodeEnvelopeAt, newEnvelopeCache, type EnvelopeCache } from './envelope.js';
 import { RecordingFormatError, RecordingIoError } from './errors.js';
 
 /** One recorded Bus record, as read back. `value` and `headers` are views into the read chunk. */
@@ -72,6 +72,7 @@ interface ChannelView {
   readonly topic: string;
   readonly static: boolean;
   readonly schemaJson: string | undefined;
+  readonly envelope: EnvelopeCache;
 }
 
 /** Messages per yielded batch when several files are merged. */
@@ -163,6 +164,7 @@ export class Recording {
         topic: ch.topic,
         static: ch.metadata.get('static') === 'true',
         schemaJson: s && s.encoding === AVRO_SCHEMA_ENCODING ? Buffer.from(s.data).toString('utf8') : undefined,
+        envelope: newEnvelopeCache(),
       });
     }
     if (views.size === 0) return;
@@ -178,7 +180,7 @@ export class Recording {
         if (!m) continue;
         const view = views.get(m.channelId);
         if (!view) throw new RecordingFormatError(`${file.path}: message on unknown channel ${m.channelId}`);
-        const rec = decodeEnvelope(m.data);
+        const rec = decodeEnvelopeAt(m.chunk, m.start, m.end, view.envelope);
         out[i] = {
           topic: view.topic,
           key: rec.key,

@@ -125,7 +125,8 @@ export function replay(options: ReplayOptions): ReplayController {
     let loop = 0;
     let shiftUs = 0;
 
-    const toRecord = (m: RecordedMessage): OutgoingRecord => ({
+    // Without re-timing the recorded message is the outgoing record (key, value, headers as recorded).
+    const toRecord = (m: RecordedMessage): OutgoingRecord => (shiftUs === 0 ? m : {
       key: m.key,
       value: retimer.retime(m.value, m.schemaJson, shiftUs),
       headers: m.headers,
