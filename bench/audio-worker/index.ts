@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AudioProcessor, openSileroPool, type ModelRunner } from '@sensorfuse/audio';
+import { AudioProcessor, openSileroPool, openSoundEventPool, type ModelRunner } from '@sensorfuse/audio';
 import { AudioCore, audioProcessorParams, createAudioWorker, loadAudioConfig, microphoneArray, type AudioConfig } from '@sensorfuse/audio-worker';
 import { SchemaRegistry, createCodec } from '@sensorfuse/codec';
 import { audioChunkSchema, type AudioChunk } from '@sensorfuse/schemas';
@@ -38,8 +38,11 @@ const bytes = chunks.map((c) => codec.encode(c));
 const audioSeconds = Math.round(chunks.reduce((s, c) => s + (c.frames * 1e6) / c.sampleRateHz, 0)) / 1e6;
 
 const pool = await openSileroPool();
+const eventPool = await openSoundEventPool();
 const withVad = loadAudioConfig({});
-const noVad = loadAudioConfig({ SENSORFUSE_AUDIO_AUDIO_VAD_MODE: 'off' });
+const noVad = loadAudioConfig({ SENSORFUSE_AUDIO_AUDIO_VAD_MODE: 'off', SENSORFUSE_AUDIO_AUDIO_EVENTS_MODE: 'off' });
+/** The classifier runner when the config has events on (the VAD runner is passed separately). */
+const eventsFor = (config: AudioConfig): { eventRunner?: ModelRunner } => (config.audio.events.mode === 'on' ? { eventRunner: eventPool } : {});
 
 async function bareProcessor(config: AudioConfig, runner: ModelRunner | undefined): Promise<number> {
   const first = chunks[0];
@@ -48,6 +51,7 @@ async function bareProcessor(config: AudioConfig, runner: ModelRunner | undefine
   const t0 = performance.now();
   const proc = new AudioProcessor(audioProcessorParams(config.audio, first.sampleRateHz, first.channels), {
     ...(runner === undefined ? {} : { vadRunner: runner }),
+    ...eventsFor(config),
     ...(array === undefined ? {} : { array }),
   });
   for (const c of chunks) await proc.process(c);
@@ -56,7 +60,7 @@ async function bareProcessor(config: AudioConfig, runner: ModelRunner | undefine
 
 async function decodeAndCore(config: AudioConfig, runner: ModelRunner | undefined): Promise<number> {
   const t0 = performance.now();
-  const core = new AudioCore({ params: config.audio, nowUs: () => T0, ...(runner === undefined ? {} : { vadRunner: runner }) });
+  const core = new AudioCore({ params: config.audio, nowUs: () => T0, ...(runner === undefined ? {} : { vadRunner: runner }), ...eventsFor(config) });
   for (const b of bytes) await core.update(codec.decode(b));
   return performance.now() - t0;
 }
@@ -122,17 +126,17 @@ interface Row {
   readonly cpuMs: number[];
 }
 const rows: Row[] = [
-  { run: 'bare AudioProcessor, VAD on (decoded chunks)', ms: [], cpuMs: [] },
-  { run: 'decode + AudioCore, VAD on', ms: [], cpuMs: [] },
-  { run: 'worker on MemoryBus, VAD on', ms: [], cpuMs: [] },
-  { run: 'bare AudioProcessor, VAD off', ms: [], cpuMs: [] },
-  { run: 'worker on MemoryBus, VAD off', ms: [], cpuMs: [] },
+  { run: 'bare AudioProcessor, VAD + classifier on (decoded chunks)', ms: [], cpuMs: [] },
+  { run: 'decode + AudioCore, VAD + classifier on', ms: [], cpuMs: [] },
+  { run: 'worker on MemoryBus, VAD + classifier on', ms: [], cpuMs: [] },
+  { run: 'bare AudioProcessor, models off', ms: [], cpuMs: [] },
+  { run: 'worker on MemoryBus, models off', ms: [], cpuMs: [] },
   { run: 'transport floor: MemoryBus pass-through, no core', ms: [], cpuMs: [] },
 ];
 const contenders: (() => Promise<number>)[] = [
   () => bareProcessor(withVad, pool),
   () => decodeAndCore(withVad, pool),
-  () => onWorker((bus) => createAudioWorker(bus, withVad, { vadRunner: pool, nowUs: () => T0, registry })),
+  () => onWorker((bus) => createAudioWorker(bus, withVad, { vadRunner: pool, eventRunner: eventPool, nowUs: () => T0, registry })),
   () => bareProcessor(noVad, undefined),
   () => onWorker((bus) => createAudioWorker(bus, noVad, { nowUs: () => T0, registry })),
   passThrough,
@@ -150,6 +154,7 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 await pool.close();
+await eventPool.close();
 
 /** The least disturbed round: on a machine shared at a load average above 10 every disturbance only adds time. */
 const best = (xs: readonly number[]): number => Math.min(...xs);
@@ -189,13 +194,13 @@ const result = {
 };
 const md = `# bench/audio-worker
 
-${String(chunks.length)} AudioChunk records (${String(audioSeconds)} s of the simulator's default scene: 4 mics, 16 kHz, 50 ms s16le chunks; horn, speech, siren), best of ${String(rounds)} interleaved rounds (order rotated; every round in the JSON), Node ${result.node}, ${result.cpu}, 1-min load average ${String(result.loadavg1)} (shared 2-core machine). Wall time and process CPU time (all threads: the VAD runs in one inference worker thread); at this load the CPU column is the steadier one.
+${String(chunks.length)} AudioChunk records (${String(audioSeconds)} s of the simulator's default scene: 4 mics, 16 kHz, 50 ms s16le chunks; horn, speech, siren), best of ${String(rounds)} interleaved rounds (order rotated; every round in the JSON), Node ${result.node}, ${result.cpu}, 1-min load average ${String(result.loadavg1)} (shared 2-core machine). Wall time and process CPU time (all threads: the VAD and the classifier each run in an inference worker thread); at this load the CPU column is the steadier one.
 
 | run | wall (ms) | chunks/s (wall) | × real time (wall) | wall ÷ bare | CPU (ms) | chunks per CPU-s | CPU ÷ bare |
 |---|---:|---:|---:|---:|---:|---:|---:|
 ${runs.map((r) => `| ${r.run} | ${String(r.bestMs)} | ${String(r.chunksPerS)} | ${String(r.realTimeMultiple)} | ${String(r.vsBare)} | ${String(r.bestCpuMs)} | ${String(r.chunksPerCpuS)} | ${String(r.cpuVsBare)} |`).join('\n')}
 
-"÷ bare" compares with the bare AudioProcessor of the same VAD setting (the transport floor with the VAD-on one).
+"÷ bare" compares with the bare AudioProcessor of the same model setting (the transport floor with the models-on one).
 "worker on MemoryBus" = subscribe, Avro decode, validation, AudioCore (AudioProcessor + toAudioEvents), Avro encode, publish,
 commit, a span and the metrics per chunk, timed from \`worker.start()\` until every chunk is committed.
 

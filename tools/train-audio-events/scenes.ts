@@ -12,7 +12,7 @@ export const CLASSES = ['background', 'siren', 'horn', 'dog_bark', 'impact', 'sp
 export const KIND_TO_CLASS: Readonly<Record<SoundKind, number>> = { siren: 1, horn: 2, bark: 3, impact: 4, speech: 5 };
 
 export const TRAIN_SEEDS: readonly number[] = Array.from({ length: 40 }, (_, i) => i + 1);
-export const HELD_OUT_SEEDS: readonly number[] = [101, 102, 103, 104, 105, 106, 107, 108];
+export const HELD_OUT_SEEDS: readonly number[] = Array.from({ length: 16 }, (_, i) => i + 101);
 
 export interface SceneEvent {
   readonly kind: SoundKind;
@@ -173,11 +173,11 @@ export function patchLabel(truth: readonly RowTruth[], start: number): number {
   return loud.length >= MIN_EVENT_ROWS ? (loud[0]?.cls ?? -1) : -1;
 }
 
-/** Truth events at the array: runs of rows whose loudest event (SNR ≥ MIN_EVENT_SNR_DB) is the same. */
-export function truthEvents(f: SceneFeatures): { eventId: number; cls: number; onsetUs: number; offsetUs: number; snrDb: number }[] {
+/** Truth events at the array: runs of rows whose loudest event (SNR ≥ minSnrDb) is the same. */
+export function truthEvents(f: SceneFeatures, minSnrDb = MIN_EVENT_SNR_DB): { eventId: number; cls: number; onsetUs: number; offsetUs: number; snrDb: number }[] {
   const out = new Map<number, { eventId: number; cls: number; onsetUs: number; offsetUs: number; snrDb: number }>();
   f.truth.forEach((t, r) => {
-    if (t.cls === 0 || t.eventSnrDb < MIN_EVENT_SNR_DB) return;
+    if (t.cls === 0 || t.eventSnrDb < minSnrDb) return;
     const centre = f.firstRowUs + r * f.hopUs + 16_000;
     const e = out.get(t.eventId);
     if (e === undefined) out.set(t.eventId, { eventId: t.eventId, cls: t.cls, onsetUs: centre, offsetUs: centre, snrDb: t.eventSnrDb });

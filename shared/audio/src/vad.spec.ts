@@ -123,8 +123,15 @@ describe('Silero VAD on real speech (espeak-ng) in white noise', () => {
       const onsetUs = T0 + Math.round(((lead + first) * 1e6) / rate);
       const offsetUs = T0 + Math.round(((lead + last) * 1e6) / rate);
 
-      const segments = segmentsOf(await runVad(mixed, rate, 20));
+      const results = await runVad(mixed, rate, 20);
+      const segments = segmentsOf(results);
       expect(segments.length).toBeGreaterThan(0);
+      // the activity gate lets (nearly) every window inside the spoken span through to Silero
+      const inSpan = results.filter((r) => r.captureTimeUs >= onsetUs && r.captureTimeUs + r.windowDurationUs <= offsetUs);
+      const spanWindows = inSpan.reduce((a, r) => a + (r.vad?.probabilities.length ?? 0), 0);
+      const spanSkipped = inSpan.reduce((a, r) => a + (r.vad?.skipped ?? 0), 0);
+      expect(spanWindows).toBeGreaterThan(50);
+      expect(spanSkipped / spanWindows).toBeLessThan(0.1);
       // every segment lies in the spoken span, give or take Silero's 32 ms windows and its hang-over
       // (measured here: the end is 160 ms late at 10 dB and 340 ms late at 0 dB)
       for (const s of segments) {
@@ -142,6 +149,10 @@ describe('Silero VAD on real speech (espeak-ng) in white noise', () => {
     const results = await runVad(whiteNoise(5 * rate, 0.05, 123), rate, 100);
     expect(segmentsOf(results)).toEqual([]);
     expect(Math.max(...results.map((r) => r.voiceProbability))).toBeLessThan(0.5);
+    // stationary noise stays at the tracked floor: the activity gate skips Silero on most windows
+    const windows = results.reduce((a, r) => a + (r.vad?.probabilities.length ?? 0), 0);
+    const skipped = results.reduce((a, r) => a + (r.vad?.skipped ?? 0), 0);
+    expect(skipped / windows).toBeGreaterThan(0.8);
   });
 
   it('serialises overlapping process() calls: firing all chunks at once gives the sequential result', async () => {
