@@ -43,7 +43,7 @@ import { REPO_ROOT, cpuWindow, logTail, machineCpuReader, profileOf, spawnChild,
 import { renderMarkdown } from './report.js';
 import type { ProbeSample } from './probe.js';
 import type { SourceReport } from './source.js';
-import { RAW_TOPICS, audioWorkerFallbackEnv, recordWorkload, type RecordedWorkload } from './workload.js';
+import { RAW_TOPICS, audioWorkerFallbackEnv, fusionWorkerExtraEnv, recordWorkload, type RecordedWorkload } from './workload.js';
 
 const QUICK = process.argv.includes('--quick');
 /** Development aid: BENCH_PIPELINE_PHASES=scan,overload runs only those phases (default: all). */
@@ -344,6 +344,7 @@ async function main(): Promise<void> {
           [`${F}TRANSACTIONAL_ID`]: `${runId}-fusion`,
           [`${F}STATE_STORE_URL`]: infra.redisUrl,
           [`${F}STATE_STORE_KEY_PREFIX`]: `${runId}:`,
+          ...fusionWorkerExtraEnv(),
         },
       ],
     ];

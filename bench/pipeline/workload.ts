@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadAudioConfig } from '@sensorfuse/audio-worker';
+import { loadFusionConfig } from '@sensorfuse/fusion-worker';
 import { Recording, record } from '@sensorfuse/recorder';
 import { createSimulation, publishSimulation, resolveScenario, toRigCalibration, type Scenario } from '@sensorfuse/simulator';
 import { MemoryBus } from '@sensorfuse/transport';
@@ -126,4 +127,9 @@ export function audioWorkerFallbackEnv(): Record<string, string> {
   // Only an audio worker that has the classifier knows the switch (unknown keys are rejected).
   const hasClassifier = 'events' in (loadAudioConfig({}) as object);
   return !hasClassifier || fs.existsSync(model) ? {} : { SENSORFUSE_AUDIO_EVENTS_MODE: 'off' };
+}
+
+/** Extra fusion-worker environment: the optional device-sensor input off (the rig has no device sensors), where the worker has it. */
+export function fusionWorkerExtraEnv(): Record<string, string> {
+  return 'sensor' in (loadFusionConfig({}).topics as object) ? { SENSORFUSE_FUSION_TOPICS_SENSOR: '' } : {};
 }

@@ -49,8 +49,10 @@ describe('judgeLag', () => {
     expect(verdict.maxLagS).toBeCloseTo(1.5, 10);
   });
 
-  it('cannot judge without input', () => {
-    expect(judgeLag([{ tS: 3, lag: 0 }], 0, criterion).bounded).toBe(false);
+  it('without input: bounded when nothing waits, stuck when records wait', () => {
+    expect(judgeLag([{ tS: 3, lag: 0 }], 0, criterion).bounded).toBe(true);
+    expect(judgeLag([{ tS: 3, lag: 7 }], 0, criterion).bounded).toBe(false);
+    expect(judgeLag([{ tS: 1, lag: 0 }], 100, criterion).bounded).toBe(false);
   });
 });
 

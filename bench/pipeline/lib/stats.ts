@@ -65,8 +65,13 @@ export interface LagCriterion {
  */
 export function judgeLag(samples: readonly LagSample[], inputRatePerS: number, criterion: LagCriterion): LagVerdict {
   const window = samples.filter((s) => s.tS >= criterion.warmUpS);
-  if (window.length === 0 || inputRatePerS <= 0) {
-    return { bounded: false, maxLagS: Number.NaN, growthSPerS: Number.NaN, reason: 'no lag samples or no input after warm-up' };
+  if (window.length === 0) return { bounded: false, maxLagS: Number.NaN, growthSPerS: Number.NaN, reason: 'no lag samples after warm-up' };
+  if (inputRatePerS <= 0) {
+    // Nothing arrived: bounded only if nothing is waiting either (a stalled producer is the source's problem, judged apart).
+    const waiting = Math.max(...window.map((s) => s.lag));
+    return waiting === 0
+      ? { bounded: true, maxLagS: 0, growthSPerS: 0, reason: 'no input' }
+      : { bounded: false, maxLagS: Number.POSITIVE_INFINITY, growthSPerS: Number.NaN, reason: `no input while ${String(waiting)} records wait (the consumer is stuck)` };
   }
   const maxLagS = Math.max(...window.map((s) => s.lag)) / inputRatePerS;
   const growthSPerS = slope(window.map((s) => ({ x: s.tS, y: s.lag }))) / inputRatePerS;
