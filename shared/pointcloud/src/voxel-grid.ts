@@ -1,6 +1,6 @@
-import { createCloud, withLength, type PointCloud } from './cloud.js';
+import { createCloud, withLength, type Float32Source, type PointCloud } from './cloud.js';
 import { InvalidPointCloudParamsError } from './errors.js';
-import type { Bounds } from './filters.js';
+import type { Bounds, PrefilterParams, PrefilterStats } from './filters.js';
 import { Scratch } from './scratch.js';
 
 export interface VoxelGridParams {
@@ -217,4 +217,197 @@ export function voxelGrid(cloud: PointCloud, params: VoxelGridParams, options: V
     }
   }
   return { cloud: withLength(out, o), pointsPerVoxel, voxelOfPoint, indexOverflow: false };
+}
+
+/**
+ * The chain's prefilter and voxel grid in one pass over the sweep, with exactly the result of
+ * prefilterInto followed by voxelGrid (voxel of a point = floor(p · (1/leaf)) per axis in float32,
+ * voxels numbered in first-occurrence order, float64 sums in point order): the kept points are never
+ * written out and read back. The hash key is anchored at the crop box / range limits instead of the
+ * kept points' minimum (not known until the pass ends); that changes no voxel, only the key.
+ * Returns null when that key space would pass 2^31 or PCL's overflow guard trips on the kept points'
+ * bounds: the caller then runs the two steps.
+ */
+export function prefilterVoxelGrid(
+  src: Float32Source,
+  pre: PrefilterParams,
+  params: VoxelGridParams,
+  scratch: Scratch,
+  out: PointCloud,
+): { stats: PrefilterStats; voxels: PointCloud; keptPoints: number } | null {
+  const { leafX, leafY, leafZ } = params;
+  if (!(leafX > 0 && leafY > 0 && leafZ > 0)) {
+    throw new InvalidPointCloudParamsError(`voxel leaf sizes must be > 0, got ${leafX}, ${leafY}, ${leafZ}`);
+  }
+  if ((params.minPointsPerVoxel ?? 0) > 1) return null;
+  const f = Math.fround;
+  const invX = f(1 / f(leafX));
+  const invY = f(1 / f(leafY));
+  const invZ = f(1 / f(leafZ));
+  const crop = pre.cropBox;
+  const R = pre.maxRange;
+  // Every kept point lies in [lo, hi] per axis: the crop box and the range limit.
+  const loX = Math.max(crop ? crop.minX : -Infinity, -R);
+  const hiX = Math.min(crop ? crop.maxX : Infinity, R);
+  const loY = Math.max(crop ? crop.minY : -Infinity, -R);
+  const hiY = Math.min(crop ? crop.maxY : Infinity, R);
+  const loZ = Math.max(crop ? crop.minZ : -Infinity, -R);
+  const hiZ = Math.min(crop ? crop.maxZ : Infinity, R);
+  if (![loX, hiX, loY, hiY, loZ, hiZ].every(Number.isFinite)) return null;
+  const ax = Math.floor(f(f(loX) * invX)) - 1;
+  const ay = Math.floor(f(f(loY) * invY)) - 1;
+  const az = Math.floor(f(f(loZ) * invZ)) - 1;
+  const DX = Math.floor(f(f(hiX) * invX)) - ax + 2;
+  const DY = Math.floor(f(f(hiY) * invY)) - ay + 2;
+  const DZ = Math.floor(f(f(hiZ) * invZ)) - az + 2;
+  if (!(DX > 0 && DY > 0 && DZ > 0) || DX * DY * DZ > INT32_MAX) return null;
+  const DXY = DX * DY;
+
+  const n = src.count;
+  const { stride, x, y, z, ox, oy, oz, oi } = src;
+  const it = src.intensity;
+  const minR2 = pre.minRange * pre.minRange;
+  const maxR2 = pre.maxRange * pre.maxRange;
+  const cx0 = crop ? crop.minX : -Infinity;
+  const cx1 = crop ? crop.maxX : Infinity;
+  const cy0 = crop ? crop.minY : -Infinity;
+  const cy1 = crop ? crop.maxY : Infinity;
+  const cz0 = crop ? crop.minZ : -Infinity;
+  const cz1 = crop ? crop.maxZ : Infinity;
+  const ego = pre.egoBox;
+  const ex0 = ego ? ego.minX : Infinity;
+  const ex1 = ego ? ego.maxX : -Infinity;
+  const ey0 = ego ? ego.minY : Infinity;
+  const ey1 = ego ? ego.maxY : -Infinity;
+  const ez0 = ego ? ego.minZ : Infinity;
+  const ez1 = ego ? ego.maxZ : -Infinity;
+
+  let bits = 10;
+  const hint = Math.min(Math.max(1, n), Math.max(1024, lastVoxelCount * 1.25));
+  while (1 << bits < hint * 2) bits++;
+  let table = scratch.i32('voxel.table', 2 << bits);
+  table.fill(-1);
+  let shift = 32 - bits;
+  let mask = (1 << bits) - 1;
+  let limit = 1 << (bits - 1);
+  const keyOfSlot = scratch.i32('voxel.keys', n);
+  const sx = scratch.f64('voxel.sx', n);
+  const sy = scratch.f64('voxel.sy', n);
+  const sz = scratch.f64('voxel.sz', n);
+  const si = scratch.f64('voxel.si', n);
+  const cnt = scratch.u32('voxel.cnt', n);
+  let voxels = 0;
+  let lastIdx = -1;
+  let lastSlot = 0;
+  let invalid = 0;
+  let outOfRange = 0;
+  let cropped = 0;
+  let egoCount = 0;
+  let kept = 0;
+  let minX = Infinity;
+  let minY = Infinity;
+  let minZ = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  let maxZ = -Infinity;
+  for (let i = 0, b = 0; i < n; i++, b += stride) {
+    const px = x[b + ox] as number;
+    const py = y[b + oy] as number;
+    const pz = z[b + oz] as number;
+    if (!(px - px === 0 && py - py === 0 && pz - pz === 0) || (px === 0 && py === 0 && pz === 0)) {
+      invalid++;
+      continue;
+    }
+    const r2 = px * px + py * py + pz * pz;
+    if (r2 < minR2 || r2 > maxR2) {
+      outOfRange++;
+      continue;
+    }
+    if (px < cx0 || px > cx1 || py < cy0 || py > cy1 || pz < cz0 || pz > cz1) {
+      cropped++;
+      continue;
+    }
+    if (px >= ex0 && px <= ex1 && py >= ey0 && py <= ey1 && pz >= ez0 && pz <= ez1) {
+      egoCount++;
+      continue;
+    }
+    kept++;
+    if (px < minX) minX = px;
+    if (px > maxX) maxX = px;
+    if (py < minY) minY = py;
+    if (py > maxY) maxY = py;
+    if (pz < minZ) minZ = pz;
+    if (pz > maxZ) maxZ = pz;
+    const v = it ? (it[b + oi] as number) : 0;
+    const pi = v - v === 0 ? v : 0;
+    const idx = Math.floor(f(px * invX)) - ax + (Math.floor(f(py * invY)) - ay) * DX + (Math.floor(f(pz * invZ)) - az) * DXY;
+    let slot: number;
+    if (idx === lastIdx) {
+      slot = lastSlot;
+    } else {
+      let h = Math.imul(idx, 0x9e3779b1) >>> shift;
+      for (;;) {
+        const k = table[2 * h] as number;
+        if (k === idx) {
+          slot = table[2 * h + 1] as number;
+          break;
+        }
+        if (k === -1) {
+          table[2 * h] = idx;
+          slot = voxels++;
+          table[2 * h + 1] = slot;
+          keyOfSlot[slot] = idx;
+          sx[slot] = 0;
+          sy[slot] = 0;
+          sz[slot] = 0;
+          si[slot] = 0;
+          cnt[slot] = 0;
+          if (voxels > limit) {
+            bits++;
+            shift = 32 - bits;
+            mask = (1 << bits) - 1;
+            limit = 1 << (bits - 1);
+            table = scratch.i32('voxel.table', 2 << bits);
+            table.fill(-1);
+            for (let w = 0; w < voxels; w++) {
+              const key = keyOfSlot[w] as number;
+              let g = Math.imul(key, 0x9e3779b1) >>> shift;
+              while ((table[2 * g] as number) !== -1) g = (g + 1) & mask;
+              table[2 * g] = key;
+              table[2 * g + 1] = w;
+            }
+          }
+          break;
+        }
+        h = (h + 1) & mask;
+      }
+      lastIdx = idx;
+      lastSlot = slot;
+    }
+    sx[slot] = (sx[slot] as number) + px;
+    sy[slot] = (sy[slot] as number) + py;
+    sz[slot] = (sz[slot] as number) + pz;
+    si[slot] = (si[slot] as number) + pi;
+    cnt[slot] = (cnt[slot] as number) + 1;
+  }
+  // PCL's guard on the kept points' own bounds: when it trips, the two-step path reproduces PCL.
+  if (kept > 0) {
+    const gx = Math.trunc(f(f(maxX - minX) * invX)) + 1;
+    const gy = Math.trunc(f(f(maxY - minY) * invY)) + 1;
+    const gz = Math.trunc(f(f(maxZ - minZ) * invZ)) + 1;
+    if (gx * gy * gz > INT32_MAX) return null;
+  }
+  lastVoxelCount = voxels;
+  for (let s = 0; s < voxels; s++) {
+    const c = cnt[s] as number;
+    out.x[s] = (sx[s] as number) / c;
+    out.y[s] = (sy[s] as number) / c;
+    out.z[s] = (sz[s] as number) / c;
+    out.intensity[s] = (si[s] as number) / c;
+  }
+  return {
+    stats: { input: n, invalid, outOfRange, cropped, ego: egoCount, output: kept },
+    voxels: withLength(out, voxels),
+    keptPoints: kept,
+  };
 }
