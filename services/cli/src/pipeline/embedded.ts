@@ -4,7 +4,9 @@ import { loadCameraConfig, openCameraWorker } from '@sensorfuse/camera-worker';
 import { createFusionWorker, loadFusionConfig, type FusionWorker } from '@sensorfuse/fusion-worker';
 import { createLidarWorker, loadLidarConfig } from '@sensorfuse/lidar-worker';
 import { createMotionWorker, loadMotionConfig } from '@sensorfuse/motion-worker';
-import { egoStateSchema, fusedDetectionsSchema, lidarObjectsSchema, type EgoState, type FusedDetections, type LidarObjects } from '@sensorfuse/schemas';
+import {
+  egoStateSchema, fusedDetectionsSchema, groundTruthSchema, lidarObjectsSchema, type EgoState, type FusedDetections, type GroundTruth, type LidarObjects,
+} from '@sensorfuse/schemas';
 import { createSensorWorker, loadSensorConfig } from '@sensorfuse/sensor-worker';
 import { createSimulation, presetScenario, publishCalibration, publishSimulation, toRigCalibration, PRESET_NAMES } from '@sensorfuse/simulator';
 import type { StateStore } from '@sensorfuse/state';
@@ -125,6 +127,7 @@ export class Pipeline {
     const lidar = createCodec<LidarObjects>(registry, lidarObjectsSchema);
     const ego = createCodec<EgoState>(registry, egoStateSchema);
     const fused = createCodec<FusedDetections>(registry, fusedDetectionsSchema);
+    const truth = createCodec<GroundTruth>(registry, groundTruthSchema);
     const topics = [...SOURCE_TOPICS, ...OBSERVATION_TOPICS];
     this.statusSubscription = this.bus
       .subscribe({ groupId: `sensorfuse-status-${String(process.pid)}`, topics: [...topics, ...topics.map((t) => `${t}.dlq`)], highWaterMark: Number.POSITIVE_INFINITY })
@@ -138,7 +141,14 @@ export class Pipeline {
               this.status.latency(objects.publishTimeUs - objects.captureTimeUs);
             } else if (record.topic === 'fused.detections') {
               const frame = fused.decode(record.value);
-              this.status.fused(frame.tracks.filter((t) => t.state === 'confirmed').length, frame.missingModalities, frame.publishTimeUs - frame.captureTimeUs);
+              const confirmed = frame.tracks.filter((t) => t.state === 'confirmed').map((t) => ({ x: t.position.x, y: t.position.y }));
+              this.status.fused(confirmed, frame.missingModalities, frame.publishTimeUs - frame.captureTimeUs, frame.captureTimeUs);
+            } else if (record.topic === 'sim.truth') {
+              const t = truth.decode(record.value);
+              // The truth of a LIDAR sweep: the objects that LIDAR saw (≥ 5 points: findable), in base_link.
+              if (t.objects.some((o) => o.lidar !== null)) {
+                this.status.truth(t.captureTimeUs, t.objects.filter((o) => (o.lidar?.points ?? 0) >= 5).map((o) => ({ x: o.boxEgo.center.x, y: o.boxEgo.center.y })));
+              }
             } else if (record.topic === 'obs.motion') {
               const state = ego.decode(record.value);
               this.status.ego(state.position.x, state.position.y, Math.hypot(state.velocity.x, state.velocity.y));

@@ -6,6 +6,40 @@ interface TopicCounters {
   windowRecords: number;
 }
 
+/** A ground-plane position (base_link, metres). */
+export interface PlanePoint {
+  readonly x: number;
+  readonly y: number;
+}
+
+/** Truth and fused frame describe the same sweep when their capture times differ by less than this. */
+const SAME_SWEEP_US = 5_000;
+/** A confirmed track within this distance of a truth object (greedy, nearest first) detects it. */
+export const MATCH_DISTANCE_M = 2;
+
+/**
+ * Greedy nearest-first one-to-one matching within `maxDistanceM`: the number of truth objects a
+ * track is close enough to. Cheap enough for a live status line (tens of objects per frame).
+ */
+export function countMatches(truth: readonly PlanePoint[], tracks: readonly PlanePoint[], maxDistanceM: number): number {
+  const pairs: [number, number, number][] = [];
+  truth.forEach((t, i) => {
+    tracks.forEach((k, j) => {
+      const d = Math.hypot(t.x - k.x, t.y - k.y);
+      if (d <= maxDistanceM) pairs.push([d, i, j]);
+    });
+  });
+  pairs.sort((a, b) => a[0] - b[0]);
+  const usedTruth = new Set<number>();
+  const usedTrack = new Set<number>();
+  for (const [, i, j] of pairs) {
+    if (usedTruth.has(i) || usedTrack.has(j)) continue;
+    usedTruth.add(i);
+    usedTrack.add(j);
+  }
+  return usedTruth.size;
+}
+
 /** Running counters of one run, rendered as the live status line and the final summary. */
 export class RunStatus {
   private readonly startedMs = Date.now();
@@ -21,6 +55,11 @@ export class RunStatus {
   private confirmedTracks = 0;
   private readonly missing = new Map<string, number>();
   private readonly fusedLatencyUs: number[] = [];
+  /** Simulator truth of recent LIDAR sweeps by capture time (bounded: the last 100). */
+  private readonly truthBySweep = new Map<number, readonly PlanePoint[]>();
+  private matched = 0;
+  private truthObjects = 0;
+  private trackObjects = 0;
 
   count(topic: string, bytes: number): void {
     const entry = this.perTopic.get(topic) ?? { records: 0, bytes: 0, windowRecords: 0 };
@@ -49,10 +88,31 @@ export class RunStatus {
     this.lastEgo = { x, y, speed };
   }
 
-  /** One fused frame: confirmed tracks, the modalities it lacked, capture → fused output latency. */
-  fused(confirmedTracks: number, missing: readonly string[], latencyUs: number): void {
+  /** The simulator's truth of one LIDAR sweep: the objects the LIDAR saw, in base_link. */
+  truth(captureTimeUs: number, objects: readonly PlanePoint[]): void {
+    this.truthBySweep.set(captureTimeUs, objects);
+    if (this.truthBySweep.size > 100) {
+      const oldest = this.truthBySweep.keys().next().value;
+      if (oldest !== undefined) this.truthBySweep.delete(oldest);
+    }
+  }
+
+  /**
+   * One fused frame: confirmed tracks (their base_link positions), the modalities it lacked,
+   * capture → fused output latency. Frames with the truth of their sweep count toward precision/recall.
+   */
+  fused(confirmedTracks: readonly PlanePoint[], missing: readonly string[], latencyUs: number, captureTimeUs?: number): void {
     this.fusedFrames++;
-    this.confirmedTracks = confirmedTracks;
+    this.confirmedTracks = confirmedTracks.length;
+    if (captureTimeUs !== undefined) {
+      for (const [timeUs, objects] of this.truthBySweep) {
+        if (Math.abs(timeUs - captureTimeUs) >= SAME_SWEEP_US) continue;
+        this.matched += countMatches(objects, confirmedTracks, MATCH_DISTANCE_M);
+        this.truthObjects += objects.length;
+        this.trackObjects += confirmedTracks.length;
+        break;
+      }
+    }
     for (const modality of missing) this.missing.set(modality, (this.missing.get(modality) ?? 0) + 1);
     if (Number.isFinite(latencyUs) && latencyUs >= 0) {
       this.fusedLatencyUs.push(latencyUs);
@@ -65,7 +125,15 @@ export class RunStatus {
     const missing = [...this.missing.entries()].map(([m, n]) => `${m} missing ${((100 * n) / this.fusedFrames).toFixed(0)}%`).join(', ');
     const lat = this.fusedLatencyUs.length > 0 ? summarizeLatency(this.fusedLatencyUs) : undefined;
     const latency = lat === undefined ? '' : ` e2e p50 ${(lat.p50Us / 1000).toFixed(0)} ms p99 ${(lat.p99Us / 1000).toFixed(0)} ms`;
-    return `tracks ${this.confirmedTracks}${latency}${missing === '' ? '' : ` (${missing})`}`;
+    return `tracks ${this.confirmedTracks}${latency}${this.accuracy()}${missing === '' ? '' : ` (${missing})`}`;
+  }
+
+  /** Running precision and recall of the confirmed tracks against the simulator truth. */
+  private accuracy(): string {
+    if (this.truthObjects === 0 && this.trackObjects === 0) return '';
+    const p = this.trackObjects === 0 ? '–' : `${((100 * this.matched) / this.trackObjects).toFixed(0)}%`;
+    const r = this.truthObjects === 0 ? '–' : `${((100 * this.matched) / this.truthObjects).toFixed(0)}%`;
+    return ` precision ${p} recall ${r}`;
   }
 
   get records(): number {
