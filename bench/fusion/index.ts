@@ -157,7 +157,7 @@ for (const n of sizes) {
       if (i === frames.length - 1) confirmed = res.output.tracks.filter((t) => t.state === 'confirmed').length;
     }
   }
-  await new Promise((resolve) => setImmediate(resolve)); // let the observer deliver this size's GC entries
+  await new Promise((resolve) => setTimeout(resolve, 250)); // let the observer deliver this size's GC entries
   const noGc: number[] = [];
   let withGc = 0;
   for (const [p0, p1, cpu] of windows) {

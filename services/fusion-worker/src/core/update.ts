@@ -115,7 +115,7 @@ interface WorkingObject {
   unseenBy: CameraMiss[];
 }
 
-const CLASS_WEIGHT: Readonly<Record<Modality, number>> = { camera: 1, lidar: 0.5, audio: 0.6, motion: 0, sensor: 0, unknown: 0 };
+const CLASS_WEIGHT: Readonly<Record<Modality, number>> = { camera: 1, lidar: 0.1, audio: 0.6, motion: 0, sensor: 0, unknown: 0 };
 
 function fuseClass(evidence: readonly ModalityEvidence[], fallback: ObjectClass): ObjectClass {
   const votes = new Map<ObjectClass, number>();
