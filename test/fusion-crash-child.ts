@@ -9,9 +9,16 @@ import { RedisStateStore } from '@sensorfuse/state';
 import { KafkaBus } from '@sensorfuse/transport';
 import type { ChildOptions } from './fusion-crash-support.js';
 
+/**
+ * Processing time a frame waits for a lagging input (align.timeoutUs): after a restart the backlog of each
+ * input topic arrives in its own batches, seconds of LIDAR sweeps before the motion that goes with them;
+ * the default 200 ms would emit those frames without motion.
+ */
+const CATCH_UP_TIMEOUT_US = 2_000_000;
+
 const options = JSON.parse(process.argv[2] ?? '{}') as ChildOptions;
 const base = loadFusionConfig({});
-const config = { ...base, topics: options.topics, groupId: options.groupId };
+const config = { ...base, topics: options.topics, groupId: options.groupId, align: { ...base.align, timeoutUs: CATCH_UP_TIMEOUT_US } };
 const bus = new KafkaBus({ brokers: options.brokers, logLevel: 'error', transactionalId: options.transactionalId, sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000 });
 const store = await RedisStateStore.connect(options.redisUrl, { keyPrefix: options.keyPrefix });
 const log = (level: string) => (fields: object, message: string) => {

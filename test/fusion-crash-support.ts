@@ -117,13 +117,14 @@ export function simulateRig(rigId: string, seed: number, sweeps: number): RigSwe
   return out;
 }
 
-export interface FusionTopics {
+// A type alias (not an interface) so Object.values() sees string values.
+export type FusionTopics = {
   readonly lidar: string;
   readonly camera: string;
   readonly audio: string;
   readonly motion: string;
   readonly output: string;
-}
+};
 
 export function uniqueTopics(): FusionTopics {
   return {

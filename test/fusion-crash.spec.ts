@@ -63,13 +63,13 @@ describe('fusion worker crash test over real Kafka and Redis', () => {
         await child.whenPublished(Math.max(1, threshold - committedBefore));
         await new Promise((resolve) => setTimeout(resolve, killDelayMs[k]));
         child.process.kill('SIGKILL');
-        console.info(`kill ${String(k)} after ${String(child.published())} frames of this incarnation, ${String(((performance.now() - started) / 1000).toFixed(1))} s`);
+        console.info(`kill ${String(k)} after ${String(child.published())} frames of this incarnation, ${((performance.now() - started) / 1000).toFixed(1)} s`);
         await child.exited;
         expect(child.process.signalCode).toBe('SIGKILL');
         committedBefore += child.published();
       }
       await live;
-      console.info(`published all at ${String(((performance.now() - started) / 1000).toFixed(1))} s`);
+      console.info(`published all at ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
       const { frames, extra } = await readOutput(admin, topics.output, total, 150_000);
       expect(extra).toBe(0);
