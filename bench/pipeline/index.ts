@@ -379,6 +379,20 @@ async function main(): Promise<void> {
     return { child, reports };
   }
 
+  /**
+   * Resolves once the source has published its first records: the step's clock starts then, so the
+   * source's own start-up (module loading, connecting) is never counted as the pipeline falling behind.
+   */
+  async function publishing(source: { child: Child; reports: SourceReport[] }): Promise<void> {
+    const deadline = Date.now() + 180_000;
+    const total = (r: SourceReport | undefined): number => Object.values(r?.publishedByTopic ?? {}).reduce((a, n) => a + n, 0);
+    while (total(source.reports.at(-1)) === 0) {
+      if (source.child.process.exitCode !== null) throw new Error(`${source.child.name} exited: ${logTail(source.child)}`);
+      if (Date.now() > deadline) throw new Error(`${source.child.name} published nothing in 180 s: ${logTail(source.child)}`);
+      await sleep(200);
+    }
+  }
+
   function rig(): RecordedWorkload {
     if (rigWorkload === undefined) throw new Error('no workload recorded');
     return rigWorkload;
@@ -458,8 +472,10 @@ async function main(): Promise<void> {
     machine();
     const rawObserver = o.observeRaw ? observer.observe([...RAW_TOPICS], `${runId}-raw-observer-${o.label.replace(/\W/g, '')}`) : undefined;
     if (rawObserver !== undefined) await sleep(3000);
-    const t0 = Date.now();
     const source = startSource(`source-${o.label.replace(/\W/g, '')}`, Array.from({ length: o.rigs }, (_, i) => i), `${runId}.`);
+    await publishing(source);
+    machine();
+    const t0 = Date.now();
     await sleep(o.seconds * 1000);
     const t1 = Date.now();
     const busy = machine();
@@ -525,9 +541,10 @@ async function main(): Promise<void> {
     const history: StepOutcome[] = [];
     for (let k = nextRigCount(history, PLAN.maxBareRigs); k !== undefined; k = nextRigCount(history, PLAN.maxBareRigs)) {
       log(`bare kafkajs: ${String(k)} rig(s) for ${String(PLAN.bareStepS)} s`);
+      const source = startSource(`source-bare-${String(k)}`, Array.from({ length: k }, (_, i) => i), prefix);
+      await publishing(source);
       machine();
       const t0 = Date.now();
-      const source = startSource(`source-bare-${String(k)}`, Array.from({ length: k }, (_, i) => i), prefix);
       await sleep(PLAN.bareStepS * 1000);
       const t1 = Date.now();
       const busy = machine();
@@ -555,9 +572,10 @@ async function main(): Promise<void> {
   async function runOverload(pipeline: Pipeline, nominal: number, overloadRigs: number, nominalStep: StepResult | undefined): Promise<unknown> {
     log(`overload: ${String(overloadRigs)} rigs for ${String(PLAN.overloadS)} s, then ${String(nominal)} for ${String(PLAN.recoverS)} s`);
     lag.watch(pipeline.groups);
-    const t0 = Date.now();
     const base = startSource('source-overload-nominal', Array.from({ length: nominal }, (_, i) => i), `${runId}.`);
     const extra = startSource('source-overload-extra', Array.from({ length: overloadRigs - nominal }, (_, i) => nominal + i), `${runId}.`);
+    await Promise.all([publishing(base), publishing(extra)]);
+    const t0 = Date.now();
     await sleep(PLAN.overloadS * 1000);
     await stopChild(extra.child);
     const tOverEnd = Date.now();
@@ -609,9 +627,10 @@ async function main(): Promise<void> {
 
   async function runMemory(pipeline: Pipeline, nominal: number): Promise<unknown> {
     log(`memory: ${String(nominal)} rig(s) for ${String(PLAN.memoryS)} s`);
+    const source = startSource('source-memory', Array.from({ length: nominal }, (_, i) => i), `${runId}.`);
+    await publishing(source);
     machine();
     const t0 = Date.now();
-    const source = startSource('source-memory', Array.from({ length: nominal }, (_, i) => i), `${runId}.`);
     await sleep(PLAN.memoryS * 1000);
     const t1 = Date.now();
     const busy = machine();
