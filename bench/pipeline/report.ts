@@ -189,8 +189,8 @@ export function renderMarkdown(r: Report): string {
     if (worstHeap) rows.push([`5. memory: largest heap growth (${worstHeap[0]})`, pct(worstHeap[1].heapGrowth), '< 10 %', worstHeap[1].heapGrowth < 0.1]);
   }
   if (r.embedded?.fusedLatencyMs && one) {
-    rows.push(['6. embedded (MemoryBus), 1 rig: fused frames/s | Kafka', `${f(r.embedded.fusedPerS, 1)} | ${f(one.fusedPerS, 1)}`, `of ${f(r.embedded.sweepsPerS, 1)} sweeps/s`, undefined]);
-    rows.push(['6. embedded, 1 rig: capture → fused p50/p99 (ms) | Kafka', `${f(r.embedded.fusedLatencyMs.p50)}/${f(r.embedded.fusedLatencyMs.p99)} | ${f(one.fusedLatencyMs.p50)}/${f(one.fusedLatencyMs.p99)}`, 'cost of Kafka', undefined]);
+    rows.push(['6. 1 rig, fused frames/s: embedded (MemoryBus) vs Kafka', `${f(r.embedded.fusedPerS, 1)} vs ${f(one.fusedPerS, 1)}`, `sweeps/s published: ${f(r.embedded.sweepsPerS, 1)} vs ${f(one.sweepsPerS, 1)}`, undefined]);
+    rows.push(['6. 1 rig, capture → fused p50/p99 (ms): embedded vs Kafka', `${f(r.embedded.fusedLatencyMs.p50)}/${f(r.embedded.fusedLatencyMs.p99)} vs ${f(one.fusedLatencyMs.p50)}/${f(one.fusedLatencyMs.p99)}`, 'the cost of Kafka', undefined]);
   }
   out.push('## Summary', '', '| figure | measured | target / baseline | status |', '| --- | ---: | --- | --- |', ...rows.map(([a, b, c, d]) => `| ${a} | ${b} | ${c} | ${ok(d)} |`), '');
 
