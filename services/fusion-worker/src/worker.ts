@@ -44,6 +44,8 @@ export interface FusionWorkerOptions {
    * takes it as aborted (default 75 000: kafkajs's 60 s transaction timeout plus the broker's abort scan).
    */
   readonly pendingTransactionWaitMs?: number;
+  /** Most frames published in one transaction (default 64): frames ready together share a commit. */
+  readonly maxFramesPerTransaction?: number;
 }
 
 /** Output header naming the instance that produced the frame (`FusionWorkerOptions.instanceId`). */
@@ -205,8 +207,6 @@ export function decodeCheckpoint(bytes: Uint8Array): DecodedCheckpoint {
 }
 
 const tpKey = (r: TopicPartition) => `${r.topic}:${String(r.partition)}`;
-/** Most frames published in one transaction. */
-const MAX_BATCH = 64;
 /** Frames waiting for a transaction beyond which consumption waits for the committer. */
 const MAX_QUEUED = 256;
 
@@ -251,6 +251,7 @@ export function createFusionWorker(
   const logger = options.logger;
   const fencingId = options.fencingId ?? `unfenced-${randomUUID()}`;
   const pendingWaitMs = options.pendingTransactionWaitMs ?? 75_000;
+  const maxBatch = options.maxFramesPerTransaction ?? 64;
   const outputHeaders = options.instanceId === undefined ? undefined : { [INSTANCE_HEADER]: options.instanceId };
   const calibration = new CalibrationRegistry(stateStore, {
     onChange: (c: CalibrationChange) => logger?.info({ ...c }, 'calibration version in use changed'),
@@ -350,13 +351,13 @@ export function createFusionWorker(
   };
 
   /**
-   * Publishes what is queued, up to MAX_BATCH frames per transaction: first each rig's checkpoint is
+   * Publishes what is queued, up to maxFramesPerTransaction frames per transaction: first each rig's checkpoint is
    * prepared (compareAndSet, generation + 1, previous body kept), then the frames, the consumed offsets they
    * make unnecessary and each rig's generation marker go in one transaction.
    */
   const commitQueued = async () => {
     while (queue.length > 0 && state !== 'failed') {
-      const batch = queue.splice(0, MAX_BATCH).filter((r) => !r.rig.dropped);
+      const batch = queue.splice(0, maxBatch).filter((r) => !r.rig.dropped);
       const lastOf = new Map<Rig, Ready>();
       for (const r of batch) lastOf.set(r.rig, r);
       const prepared = await Promise.all([...lastOf].map(async ([rig, r]) => {
