@@ -243,11 +243,12 @@ export function seededRandom(seed: number): () => number {
 /**
  * Track-id retention across an instance change of one rig: each confirmed track of the last frame before
  * the change is matched to the truth object within 2 m of it; if that object is still within LIDAR range
- * at the first frame after the change, the track kept its id when a confirmed track with the same id lies
- * within 2 m of the object there.
+ * at the first frame after the change, the track `kept` its id when a confirmed track with the same id is
+ * in that frame, and is also `onObject` when that track lies within 2 m of the object there.
  */
-export function idRetention(before: FusedDetections, after: FusedDetections, truthBefore: readonly TruthInSweep[], truthAfter: readonly TruthInSweep[]): { kept: number; total: number } {
+export function idRetention(before: FusedDetections, after: FusedDetections, truthBefore: readonly TruthInSweep[], truthAfter: readonly TruthInSweep[]): { kept: number; onObject: number; total: number } {
   let kept = 0;
+  let onObject = 0;
   let total = 0;
   const near = (t: FusedDetections['tracks'][number], o: TruthInSweep) => Math.hypot(t.position.x - o.x, t.position.y - o.y) <= 2;
   for (const track of before.tracks) {
@@ -257,7 +258,9 @@ export function idRetention(before: FusedDetections, after: FusedDetections, tru
     const later = truthAfter.find((o) => o.id === object.id);
     if (later === undefined || Math.hypot(later.x, later.y) > LIDAR_RANGE_M - 5) continue;
     total++;
-    if (after.tracks.some((t) => t.trackId === track.trackId && t.state === 'confirmed' && near(t, later))) kept++;
+    const same = after.tracks.find((t) => t.trackId === track.trackId && t.state === 'confirmed');
+    if (same !== undefined) kept++;
+    if (same !== undefined && near(same, later)) onObject++;
   }
-  return { kept, total };
+  return { kept, onObject, total };
 }

@@ -74,6 +74,7 @@ describe('fusion worker crash test over real Kafka and Redis', () => {
       const { frames, extra } = await readOutput(admin, topics.output, total, 150_000);
       expect(extra).toBe(0);
       let kept = 0;
+      let onObject = 0;
       let considered = 0;
       let changes = 0;
       for (const [rigId, sweeps] of rigs) {
@@ -89,21 +90,24 @@ describe('fusion worker crash test over real Kafka and Redis', () => {
           changes++;
           const r = idRetention(before.value, after.value, sweeps[i - 1]?.truth ?? [], sweeps[i]?.truth ?? []);
           kept += r.kept;
+          onObject += r.onObject;
           considered += r.total;
         }
       }
       const instances = new Set(frames.map((f) => f.instance));
       console.info(`fusion crash test: ${String(KILLS)} SIGKILLs after ${killAt.join(', ')} frames; ${String(frames.length)} records read (${String(total)} sweeps), ${String(extra)} extra; ` +
-        `${String(instances.size)} incarnations produced output; ${String(changes)} rig hand-overs; confirmed tracks keeping their id ${String(kept)}/${String(considered)}`);
+        `${String(instances.size)} incarnations produced output; ${String(changes)} rig hand-overs; confirmed tracks keeping their id ${String(kept)}/${String(considered)}, of them still on their object ${String(onObject)}`);
       // Every incarnation that ran long enough committed frames (the kills really interrupted the run).
       expect(instances.size).toBe(KILLS + 1);
       expect(considered).toBeGreaterThanOrEqual(RIGS.length * KILLS);
       expect(kept / considered).toBeGreaterThanOrEqual(0.95);
+      // And the kept track is still the same object: within 2 m of it in the first frame after the kill.
+      expect(onObject / considered).toBeGreaterThanOrEqual(0.95);
     } finally {
       for (const child of children) if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
       await Promise.all(children.map((c) => c.exited));
       await store.close().catch(() => undefined);
       await admin.close();
     }
-  }, 300_000);
+  }, 480_000);
 });

@@ -81,6 +81,8 @@ async function restartRun(stop: Stop): Promise<void> {
   const keyPrefix = `${uniqueName('fusion-eo')}:`;
   // Stable per instance, as in deployment: the restarted instance fences its predecessor's open transaction.
   const transactionalId = uniqueName('fusion-txn');
+  // One frame per transaction (the kill lands between frames), fenced by the transactional id as main.ts does.
+  const instance = { fencingId: transactionalId, maxFramesPerTransaction: 1 };
   const admin = new KafkaBus({ brokers: kafkaBrokers(), logLevel: 'error' });
   const storeA = await RedisStateStore.connect(redisUrl(), { keyPrefix });
   let busB: KafkaBus | undefined;
@@ -114,7 +116,7 @@ async function restartRun(stop: Stop): Promise<void> {
     if (stop === 'in-process') {
       // First instance: dropped without drain once 20 of its frames are committed, while more are in flight.
       const busA = new KafkaBus({ brokers: kafkaBrokers(), logLevel: 'nothing', transactionalId });
-      const workerA = createFusionWorker(busA, config, storeA);
+      const workerA = createFusionWorker(busA, config, storeA, instance);
       workerA.start(() => undefined);
       while (workerA.stats().published < KILL_AFTER_FRAMES) await new Promise((resolve) => setTimeout(resolve, 5));
       await busA.close(); // no drain: the consumer leaves, the open transaction and the aligner buffers are lost
@@ -153,7 +155,7 @@ async function restartRun(stop: Stop): Promise<void> {
     // Second instance: same group, same transactional id, a new connection to the same Redis.
     busB = new KafkaBus({ brokers: kafkaBrokers(), logLevel: 'nothing', transactionalId });
     storeB = await RedisStateStore.connect(redisUrl(), { keyPrefix });
-    workerB = createFusionWorker(busB, config, storeB);
+    workerB = createFusionWorker(busB, config, storeB, instance);
     workerB.start();
 
     const total = RIGS.length * (SWEEPS_BEFORE + SWEEPS_AFTER);

@@ -13,7 +13,7 @@ const base = loadFusionConfig({});
 const config = { ...base, topics: overrides.topics, groupId: overrides.groupId, align: { ...base.align, timeoutUs: overrides.timeoutUs } };
 const bus = new KafkaBus({ brokers: brokers.split(','), logLevel: 'nothing', transactionalId, sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000 });
 const store = await RedisStateStore.connect(redisUrl, { keyPrefix });
-const worker = createFusionWorker(bus, config, store);
+const worker = createFusionWorker(bus, config, store, { fencingId: transactionalId, maxFramesPerTransaction: 1 });
 worker.start((err) => {
   process.stderr.write(`fatal ${String(err)}\n`);
 });
