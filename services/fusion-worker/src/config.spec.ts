@@ -15,7 +15,9 @@ const rig = (validFromUs: number, x: number) => ({
 describe('fusion config', () => {
   it('has the core defaults the benchmarks and specs use', () => {
     expect(defaultFusionParams()).toEqual(DEFAULT_FUSION_PARAMS);
-    expect(loadFusionConfig({}).fusion).toEqual(DEFAULT_FUSION_PARAMS);
+    const { strategy, ...params } = loadFusionConfig({}).fusion;
+    expect(params).toEqual(DEFAULT_FUSION_PARAMS);
+    expect(strategy).toBe('late');
   });
 
   it('README Parameters section is the one generated from the schema (npm run readme -w @sensorfuse/fusion-worker)', () => {

@@ -3,6 +3,7 @@ import { telemetryConfigSchema } from '@sensorfuse/telemetry';
 import { busConfigSchema } from '@sensorfuse/worker';
 import { z } from 'zod';
 import type { FusionParams } from './core/types.js';
+import { FUSION_STRATEGIES } from './strategies/index.js';
 
 export const FUSION_ENV_PREFIX = 'SENSORFUSE_FUSION_';
 
@@ -50,7 +51,9 @@ export const fusionConfigSchema = z.strictObject({
     timeoutUs: us(1000, 60_000_000, 200_000, 'Processing time a frame waits for a slow input before it is emitted without it, microseconds'),
     idleTimeoutUs: us(1000, 600_000_000, 2_000_000, 'Silence after which an input stops holding frames back, microseconds'),
   }),
-  fusion: fusionParamsSchema,
+  fusion: fusionParamsSchema.extend({
+    strategy: z.enum(FUSION_STRATEGIES).default('late').describe('Fusion strategy: late (rule-based, reliability-weighted), early (painted LIDAR points; offline evaluation only) or learned (attention model); see README "Fusion strategies"'),
+  }),
   stateStore: z.strictObject({
     kind: z.enum(['redis', 'memory']).default('redis').describe('Calibration registry and tracker checkpoints: Redis (deployed) or in process'),
     url: z.string().min(1).max(4096).default('redis://127.0.0.1:6379').describe('Redis URL redis://host:port[/db]'),

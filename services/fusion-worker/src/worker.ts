@@ -16,6 +16,7 @@ import { fusionConfigSchema, type FusionConfig } from './config.js';
 import { toFusedDetections, serializeFusionState, deserializeFusionState } from './core/output.js';
 import type { FusionOutput, FusionParams, FusionPayload, FusionState } from './core/types.js';
 import { createFusionState, update } from './core/update.js';
+import { objectFusionFor } from './strategies/index.js';
 import { DEVICE_INPUT, coreFrameOf, deviceAlignInput, deviceStatesOf, type WorkerPayload } from './device-state.js';
 
 export const FUSION_SERVICE = 'fusion-worker';
@@ -246,6 +247,7 @@ export function createFusionWorker(
   };
   const outCodec = createCodec<FusedDetections>(registry, fusedDetectionsSchema);
   const params: FusionParams = config.fusion;
+  const fuse = objectFusionFor(config.fusion.strategy);
   const clock = options.nowUs ?? nowUs;
   const scheduler = options.scheduler ?? asyncScheduler;
   const logger = options.logger;
@@ -421,7 +423,7 @@ export function createFusionWorker(
     let record: Buffer | undefined;
     try {
       const resolved = calibration.at(rigId, frame.pivotTimeUs);
-      const result = update(coreFrameOf(frame), resolved, rig.state, { params, nowUs: clock() });
+      const result = update(coreFrameOf(frame), resolved, rig.state, { params, nowUs: clock(), fuse });
       rig.state = result.state;
       counts.frames++;
       options.onOutput?.(result.output);
@@ -524,14 +526,18 @@ export function createFusionWorker(
     deadLetterReasons[name] = (deadLetterReasons[name] ?? 0) + 1;
   };
 
-  /** How far ahead of the newest fed sweep a non-pivot record can still be needed by a later sweep's window. */
-  const aheadUs = Math.max(retainUs, sensorRetainUs);
+  /**
+   * How far ahead of the newest fed sweep a non-pivot record may be fed: the allowed out-of-orderness. Fed
+   * further ahead, it would move its input's watermark past the sweep's window and the aligner would
+   * prune the samples that bracket the sweep before the sweep arrives.
+   */
+  const aheadUs = config.align.maxOutOfOrderUs;
   /**
    * Feeds the aligner in event time. Kafka delivers each input partition in its own batches, so after a
    * backlog (a restart, a rebalance) seconds of motion or camera records can arrive before the sweep they
    * belong to; fed first, they would push the aligner's watermarks and bounded buffers past that sweep.
-   * Records further ahead of the newest fed sweep than any match window are held, and released (in
-   * capture order) just before the sweep that catches up with them.
+   * Records further ahead of the newest fed sweep than the allowed out-of-orderness are held, and released
+   * (in capture order) just before the sweep that catches up with them.
    */
   const feed = (rig: Rig, item: InputRecord<WorkerPayload>) => {
     if (item.input !== 'lidar') {
