@@ -65,10 +65,27 @@ export async function runEmbedded(options: RunOptions): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   let dashboard: Awaited<ReturnType<typeof startDashboard>> | undefined;
   const finished = new AbortController();
+  // Ctrl-C drains. A terminal sends SIGINT to the whole process group and `npm start` forwards it to
+  // its script as well, so one key press can arrive twice: signals within a second of the first count
+  // as the same press; a later one (pressed again while draining) stops at once.
+  let firstSignalMs: number | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    const now = Date.now();
+    if (firstSignalMs === undefined) {
+      firstSignalMs = now;
+      finished.abort();
+    } else if (now - firstSignalMs > 1_000) {
+      process.stderr.write(`sensorfuse: ${signal} again, stopping without draining\n`);
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const outcome = await runService({
     name: 'sensorfuse',
     graceMs: 8_000,
     signal: finished.signal,
+    signals: [],
     exit: 'none',
     start: async (context) => {
       const fail = (error: unknown): void => {
@@ -96,6 +113,8 @@ export async function runEmbedded(options: RunOptions): Promise<void> {
       process.stdout.write(`${pipeline.status.summary()}\n`);
     },
   });
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
   // A start failure (e.g. the dashboard port is taken) arrives wrapped; the user needs the cause.
   if (outcome.error !== undefined) throw outcome.error.cause instanceof Error ? outcome.error.cause : outcome.error;
 }
