@@ -223,7 +223,7 @@ function newTrack(id: number, d: WorldDetection, timeUs: number, params: FusionP
     width: d.width,
     height: d.height,
     yawRad: d.yawRad,
-    classScores: d.objectClass === 'unknown' ? {} : { [d.objectClass]: d.score },
+    classScores: { [d.objectClass]: d.score },
     score: d.score,
     hits: 1,
     createdUs: timeUs,
@@ -276,7 +276,9 @@ function updateTrack(t: TrackRecord, d: WorldDetection, timeUs: number, params: 
   const { x, p } = kalmanPositionUpdate(t.x, t.p, d);
   const classScores: Partial<Record<ObjectClass, number>> = {};
   for (const cls in t.classScores) classScores[cls as ObjectClass] = (t.classScores[cls as ObjectClass] ?? 0) * CLASS_DECAY;
-  if (d.objectClass !== 'unknown') classScores[d.objectClass] = (classScores[d.objectClass] ?? 0) + d.score;
+  // 'unknown' votes too: a track whose class came from a camera that no longer sees it (outage, clutter the
+  // camera once mistook) falls back to what the LIDAR says instead of keeping a stale class for ever.
+  classScores[d.objectClass] = (classScores[d.objectClass] ?? 0) + d.score;
   const modalityHits = { ...t.modalityHits };
   for (const m of d.modalities) modalityHits[m] = (modalityHits[m] ?? 0) + 1;
   const hits = t.hits + 1;
