@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { createCloud, float32SourceOf, kittiLayout, sourceOfCloud, type PointCloud } from './cloud.js';
+import { createCloud, type PointCloud } from './cloud.js';
 import { fitBox, classHint } from './box.js';
 import { euclideanClusters } from './cluster.js';
 import { prefilter } from './filters.js';
@@ -11,10 +10,8 @@ import { GridIndex } from './grid-index.js';
 import { KdTree } from './kdtree.js';
 import { removeWeatherNoise } from './noise.js';
 import { makeRng } from './plane.js';
-import { prefilterVoxelGrid, voxelGrid } from './voxel-grid.js';
-import { readKittiBin } from './readers.js';
-import { Scratch } from './scratch.js';
-import { KITTI_FRAMES, hasKitti, hasPcl, kittiFile, loadPcd, runPcl, savePcd, scratchDir } from './pcl-peer.testutil.js';
+import { voxelGrid } from './voxel-grid.js';
+import { hasPcl, loadPcd, runPcl, savePcd, scratchDir } from './pcl-peer.testutil.js';
 import { DEFAULT_LIDAR_PARAMS, processScan } from './chain.js';
 
 function cloudOf(points: readonly (readonly number[])[]): PointCloud {
@@ -126,39 +123,6 @@ function roadScene(slopeDeg: number): { cloud: PointCloud; isObject: Uint8Array 
     }
   return { cloud: cloudOf(pts), isObject: Uint8Array.from(obj) };
 }
-
-describe("the chain's one-pass prefilter + voxel grid", () => {
-  it('gives the same voxels, in the same order, as prefilter then voxelGrid (the PCL-checked step) on KITTI', () => {
-    if (!hasKitti) {
-      console.warn('skipped: ../shared/data/kitti absent');
-      return;
-    }
-    for (const frame of KITTI_FRAMES) {
-      const bytes = new Uint8Array(readFileSync(kittiFile('velodyne', frame)));
-      const raw = readKittiBin(bytes);
-      const two = voxelGrid(prefilter(raw, DEFAULT_LIDAR_PARAMS.prefilter).cloud, DEFAULT_LIDAR_PARAMS.voxel);
-      const src = float32SourceOf(bytes, kittiLayout(raw.length));
-      if (!src) throw new Error('KITTI layout should be read in place');
-      const one = prefilterVoxelGrid(src, DEFAULT_LIDAR_PARAMS.prefilter, DEFAULT_LIDAR_PARAMS.voxel, new Scratch(), createCloud(raw.length));
-      if (!one) throw new Error('the one-pass path should apply with the default crop box');
-      expect(one.voxels.length).toBe(two.cloud.length);
-      for (let i = 0; i < two.cloud.length; i++) {
-        if (one.voxels.x[i] !== two.cloud.x[i] || one.voxels.z[i] !== two.cloud.z[i] || one.voxels.intensity[i] !== two.cloud.intensity[i]) {
-          throw new Error(`voxel ${i} differs`);
-        }
-      }
-    }
-  });
-
-  it("declines (the chain then runs the two steps) when PCL's 32-bit voxel index would overflow", () => {
-    const c = cloudOf([[-50, -50, -2, 0.1], [50, 50, 2, 0.1]]); // both within 80 m: kept by the prefilter
-    const src = sourceOfCloud(c);
-    expect(prefilterVoxelGrid(src, DEFAULT_LIDAR_PARAMS.prefilter, { leafX: 0.001, leafY: 0.001, leafZ: 0.001 }, new Scratch(), createCloud(2))).toBeNull();
-    const r = processScan(c, { ...DEFAULT_LIDAR_PARAMS, voxel: { leafX: 0.001, leafY: 0.001, leafZ: 0.001 } });
-    expect(r.voxelIndexOverflow).toBe(true);
-    expect(r.counts.voxels).toBe(2);
-  });
-});
 
 describe('ground segmentation', () => {
   for (const slope of [0, 4, 7]) {
