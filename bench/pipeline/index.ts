@@ -3,6 +3,7 @@
  * baseline measured in the same run (issue 12).
  *
  *   node --conditions=source --import tsx bench/pipeline/index.ts [--quick]
+ *   (--render-only: rewrite pipeline.md from pipeline.json)
  *
  * Starts its own Kafka and Redis on free loopback ports unless KAFKA_BROKERS / REDIS_URL are set,
  * and stops what it started. Writes bench/results/pipeline.json and bench/results/pipeline.md.
@@ -691,4 +692,11 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (process.argv.includes('--render-only')) {
+  // Re-renders bench/results/pipeline.md from pipeline.json (after a change to the report layout).
+  const dir = path.join(REPO_ROOT, 'bench/results');
+  const json = JSON.parse(fs.readFileSync(path.join(dir, 'pipeline.json'), 'utf8')) as Parameters<typeof renderMarkdown>[0];
+  fs.writeFileSync(path.join(dir, 'pipeline.md'), renderMarkdown(json));
+} else {
+  await main();
+}
