@@ -245,6 +245,8 @@
     engine: "#9aa5b1",
     footsteps: "#aed581",
     alarm: "#f06292",
+    dog_bark: "#a1887f",
+    impact: "#ffd54f",
     other: "#b0bec5",
     unknown: "#b0bec5"
   };

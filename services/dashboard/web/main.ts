@@ -235,7 +235,7 @@ const HEAT: readonly [number, number, number][] = Array.from({ length: 256 }, (_
   return [Math.round(255 * Math.min(1, 1.6 * t)), Math.round(255 * Math.max(0, t * t * 1.1 - 0.1)), Math.round(255 * Math.max(0, Math.sin(Math.PI * Math.min(1, t * 1.4)) * 0.8 + 0.08))];
 });
 const EVENT_COLOURS: Readonly<Record<string, string>> = {
-  speech: '#6fcf7f', siren: '#e05050', horn: '#ffb74d', engine: '#9aa5b1', footsteps: '#aed581', alarm: '#f06292', other: '#b0bec5', unknown: '#b0bec5',
+  speech: '#6fcf7f', siren: '#e05050', horn: '#ffb74d', engine: '#9aa5b1', footsteps: '#aed581', alarm: '#f06292', dog_bark: '#a1887f', impact: '#ffd54f', other: '#b0bec5', unknown: '#b0bec5',
 };
 
 function bearingText(rad: number | null): string {

@@ -49,8 +49,8 @@ describe('toAudioEvents', () => {
       reliability: 0.625,
       events: [
         { eventClass: 'speech', score: 0.85, onsetUs: 700_000, offsetUs: 1_096_000, bearingRad: 0.5, bearingStdRad: 0.05, snrDb: 12.5 },
-        // the bark travels as `other` (no schema symbol yet); the classifier's speech gives way to the VAD's
-        { eventClass: 'other', score: 0.8, onsetUs: 400_000, offsetUs: 900_000, bearingRad: 0.5, bearingStdRad: 0.05, snrDb: 12.5 },
+        // the bark keeps its own class on the wire; the classifier's speech gives way to the VAD's
+        { eventClass: 'dog_bark', score: 0.8, onsetUs: 400_000, offsetUs: 900_000, bearingRad: 0.5, bearingStdRad: 0.05, snrDb: 12.5 },
         { eventClass: 'siren', score: 0.95, onsetUs: 600_000, offsetUs: 1_050_000, bearingRad: 0.5, bearingStdRad: 0.05, snrDb: 12.5 },
         { eventClass: 'unknown', score: 0.7, onsetUs: 1_000_000, offsetUs: 1_100_000, bearingRad: 0.5, bearingStdRad: 0.05, snrDb: 12.5 },
         { eventClass: 'unknown', score: 0.4, onsetUs: 1_000_000, offsetUs: 1_100_000, bearingRad: -2, bearingStdRad: 0.1, snrDb: 12.5 },

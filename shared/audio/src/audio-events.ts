@@ -11,15 +11,15 @@ export interface AudioEventsHeader {
 }
 
 /**
- * The AudioEvents class symbol of each classifier class. The schema's AudioEventClass has no
- * `dog_bark` or `impact` symbol yet, so both travel as `other` (the fine class is lost on the wire
- * until the schema gains them).
+ * The AudioEvents class symbol of each classifier class. `dog_bark` and `impact` were appended to
+ * AudioEventClass after the first release: readers on the older schema resolve them to `unknown`
+ * (the enum default).
  */
 export const SCHEMA_EVENT_CLASS: Readonly<Record<Exclude<SoundEventClass, 'background'>, AudioEventClass>> = Object.freeze({
   siren: 'siren',
   horn: 'horn',
-  dog_bark: 'other',
-  impact: 'other',
+  dog_bark: 'dog_bark',
+  impact: 'impact',
   speech: 'speech',
 });
 

@@ -48,6 +48,8 @@ const AUDIO_CLASSES: Readonly<Record<AudioEventClass, readonly ObjectClass[]>> =
   speech: ['pedestrian', 'cyclist'],
   footsteps: ['pedestrian'],
   alarm: [],
+  dog_bark: ['animal'],
+  impact: [],
   other: [],
   unknown: [],
 };

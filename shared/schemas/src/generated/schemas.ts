@@ -150,7 +150,9 @@ export const audioEventsSchema = {
                   "engine",
                   "footsteps",
                   "alarm",
-                  "other"
+                  "other",
+                  "dog_bark",
+                  "impact"
                 ],
                 "default": "unknown"
               },

@@ -74,7 +74,7 @@ export interface AudioEvent {
 }
 
 /** Sound-event taxonomy; readers map symbols they do not know to "unknown". */
-export type AudioEventClass = 'unknown' | 'speech' | 'siren' | 'horn' | 'engine' | 'footsteps' | 'alarm' | 'other';
+export type AudioEventClass = 'unknown' | 'speech' | 'siren' | 'horn' | 'engine' | 'footsteps' | 'alarm' | 'other' | 'dog_bark' | 'impact';
 
 /** Detections in one camera frame plus the image quality the camera worker measured (obs.camera). */
 export interface CameraDetections {
