@@ -55,7 +55,7 @@ const COMMAND = `node --conditions=source --import tsx bench/pipeline/index.ts${
 /** Durations (s) and limits of one run; quick is for development, full for the README. */
 export const PLAN = QUICK
   ? { recordS: 12, kittiRecordS: 6, transportRounds: 1, scanStepS: 20, scanWarmUpS: 7, maxRigs: 4, bareStepS: 14, bareWarmUpS: 5, maxBareRigs: 4, halfS: 20, overloadS: 20, recoverS: 20, memoryS: 45, memoryWarmUpS: 15, embeddedS: 20, embeddedWarmUpS: 6, drainS: 20 }
-  : { recordS: 60, kittiRecordS: 20, transportRounds: 3, scanStepS: 45, scanWarmUpS: 10, maxRigs: 16, bareStepS: 30, bareWarmUpS: 8, maxBareRigs: 24, halfS: 60, overloadS: 60, recoverS: 60, memoryS: 600, memoryWarmUpS: 60, embeddedS: 60, embeddedWarmUpS: 10, drainS: 60 };
+  : { recordS: 60, kittiRecordS: 20, transportRounds: 3, scanStepS: 45, scanWarmUpS: 10, maxRigs: 8, bareStepS: 25, bareWarmUpS: 8, maxBareRigs: 12, halfS: 60, overloadS: 60, recoverS: 60, memoryS: 600, memoryWarmUpS: 60, embeddedS: 60, embeddedWarmUpS: 10, drainS: 60 };
 export type Plan = typeof PLAN;
 
 /** Lag criterion: at most 2 s of input behind, and not falling further behind by more than 0.05 s per s. */
