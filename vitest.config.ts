@@ -16,7 +16,7 @@ export default defineConfig({
         ssr: { resolve: { conditions: ['source', 'node', 'import', 'default'], externalConditions: ['source'] } },
         test: {
           name: 'unit',
-          include: ['shared/*/src/**/*.spec.ts', 'services/*/src/**/*.spec.ts', 'schemas/**/*.spec.ts'],
+          include: ['shared/*/src/**/*.spec.ts', 'services/*/src/**/*.spec.ts', 'schemas/**/*.spec.ts', 'bench/*/lib/**/*.spec.ts'],
           testTimeout: 60_000,
         },
       },
