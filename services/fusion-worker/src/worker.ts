@@ -81,6 +81,9 @@ function interpolateEgo(before: SensorRecord<FusionPayload>, after: SensorRecord
   };
 }
 
+/** Frames a rig's aligner keeps open at once (about 7 minutes of 10 Hz sweeps). */
+const MAX_OPEN_FRAMES = 4096;
+
 /** The aligner configuration of one rig: LIDAR pivot, one nearest input per camera, audio overlapping, motion interpolated. */
 export function rigAlignConfig(align: FusionConfig['align'], cameraIds: readonly string[]): PivotAlignConfig<FusionPayload> {
   const common = { maxOutOfOrderUs: align.maxOutOfOrderUs, timeoutUs: align.timeoutUs, idleTimeoutUs: align.idleTimeoutUs };
@@ -89,7 +92,9 @@ export function rigAlignConfig(align: FusionConfig['align'], cameraIds: readonly
     { ...common, name: 'audio', select: 'overlapping', matchWindowUs: align.audioWindowUs },
     { ...common, name: 'motion', select: 'interpolate', matchWindowUs: align.motionWindowUs, interpolate: interpolateEgo },
   ];
-  return { pivot: { name: 'lidar', maxOutOfOrderUs: align.maxOutOfOrderUs, idleTimeoutUs: align.idleTimeoutUs }, inputs };
+  // A restart or a rebalance can deliver seconds of sweeps before their motion (each topic in its own Kafka
+  // batches); the aligner's default of 64 open frames would close the oldest ones without it.
+  return { pivot: { name: 'lidar', maxOutOfOrderUs: align.maxOutOfOrderUs, idleTimeoutUs: align.idleTimeoutUs }, inputs, maxOpenCollectors: MAX_OPEN_FRAMES };
 }
 
 /** rigAlignConfig plus the optional obs.sensor input: device states interpolated per sensor at the pivot. */
