@@ -99,7 +99,9 @@ describe('fusion worker crash test over real Kafka and Redis', () => {
         `${String(instances.size)} incarnations produced output; ${String(changes)} rig hand-overs; confirmed tracks keeping their id ${String(kept)}/${String(considered)}, of them still on their object ${String(onObject)}`);
       // Every incarnation that ran long enough committed frames (the kills really interrupted the run).
       expect(instances.size).toBe(KILLS + 1);
-      expect(considered).toBeGreaterThanOrEqual(RIGS.length * KILLS);
+      // Enough tracks to score: at least two per kill (a rig whose frames all came from one side of a kill
+      // has no hand-over there).
+      expect(considered).toBeGreaterThanOrEqual(2 * KILLS);
       expect(kept / considered).toBeGreaterThanOrEqual(0.95);
       // And the kept track is still the same object: within 2 m of it in the first frame after the kill.
       expect(onObject / considered).toBeGreaterThanOrEqual(0.95);
