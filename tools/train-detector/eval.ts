@@ -5,6 +5,11 @@
  *
  *   node --conditions=source --import tsx tools/train-detector/eval.ts [model.onnx] [seeds=101,102] [durationS=15] [stride=4]
  *
+ * mAP@0.5: the same matching on every detection down to score 0.01 (the worker's 0.25 threshold
+ * applies to the recall/precision table only), per class the 101-point interpolated average
+ * precision (COCO / Ultralytics mAP50 style: mean over recall 0, 0.01, …, 1 of the best precision at
+ * that recall or above), averaged over the classes with truth; per preset and over all frames.
+ *
  * Ground truth = objects with camera visible fraction ≥ 0.3 and a clipped 2D box ≥ 8 px on both sides
  * (as in training). A detection overlapping (IoU ≥ 0.5) a truth object that is not counted (less visible,
  * smaller) is ignored: neither true nor false positive.
@@ -50,8 +55,38 @@ function tallyOf(tallies: readonly Tally[], cls: number): Tally {
   return t;
 }
 
-/** Greedy matching by score, per class, IoU ≥ 0.5. */
-export function matchFrame(dets: readonly Detection2d[], gts: readonly LabelledBox[], ignored: readonly LabelledBox[], tallies: Tally[]): void {
+/** One scored detection after matching: a true or a false positive (ignored ones are not recorded). */
+export interface ScoredMatch {
+  readonly cls: number;
+  readonly score: number;
+  readonly tp: boolean;
+}
+
+/** 101-point interpolated AP of one class from its matches (any order) and its number of truth boxes. */
+export function averagePrecision101(matches: readonly ScoredMatch[], numTruth: number): number {
+  if (numTruth === 0) return Number.NaN;
+  const sorted = [...matches].sort((a, b) => b.score - a.score);
+  const recall: number[] = [];
+  const precision: number[] = [];
+  let tp = 0;
+  sorted.forEach((m, i) => {
+    if (m.tp) tp++;
+    recall.push(tp / numTruth);
+    precision.push(tp / (i + 1));
+  });
+  // Precision envelope: the best precision at this recall or any higher one.
+  for (let i = precision.length - 2; i >= 0; i--) precision[i] = Math.max(precision[i] ?? 0, precision[i + 1] ?? 0);
+  let sum = 0;
+  for (let k = 0; k <= 100; k++) {
+    const r = k / 100;
+    const i = recall.findIndex((v) => v >= r - 1e-12);
+    sum += i < 0 ? 0 : (precision[i] ?? 0);
+  }
+  return sum / 101;
+}
+
+/** Greedy matching by score, per class, IoU ≥ 0.5; with `matches`, every true/false positive is recorded with its score. */
+export function matchFrame(dets: readonly Detection2d[], gts: readonly LabelledBox[], ignored: readonly LabelledBox[], tallies: Tally[], matches?: ScoredMatch[]): void {
   const used = new Set<number>();
   for (const g of gts) tallyOf(tallies, g.cls).gt++;
   for (const d of [...dets].sort((a, b) => b.score - a.score)) {
@@ -70,13 +105,24 @@ export function matchFrame(dets: readonly Detection2d[], gts: readonly LabelledB
     });
     if (best >= 0) {
       used.add(best);
+      matches?.push({ cls, score: d.score, tp: true });
       tallyOf(tallies, cls).tp++;
       tallyOf(tallies, cls).det++;
     } else if (!ignored.some((g) => iou(g, db) >= 0.5)) {
+      matches?.push({ cls, score: d.score, tp: false });
       tallyOf(tallies, cls).fp++;
       tallyOf(tallies, cls).det++;
     }
   }
+}
+
+/** Per-class AP and their mean over the classes with truth. */
+function classAps(matches: readonly ScoredMatch[], tallies: readonly Tally[]): number[] {
+  return CLASSES.map((_, c) => averagePrecision101(matches.filter((m) => m.cls === c), tallyOf(tallies, c).gt));
+}
+function meanAp(matches: readonly ScoredMatch[], tallies: readonly Tally[]): number {
+  const aps = classAps(matches, tallies).filter((v) => !Number.isNaN(v));
+  return aps.length === 0 ? Number.NaN : aps.reduce((a, b) => a + b, 0) / aps.length;
 }
 
 async function main(): Promise<void> {
@@ -87,13 +133,20 @@ async function main(): Promise<void> {
   const stride = Number(strideArg ?? 4);
   const config = loadCameraConfig({});
   const opened = await openDetector({ ...config.model, path: modelPath, cardPath: '' });
-  const params = { ...config.camera, maxQueueDelayUs: 0 };
+  // Detections down to 0.01 for the AP curves; the table keeps the worker's own threshold.
+  const reportThreshold = config.camera.scoreThreshold;
+  const params = { ...config.camera, maxQueueDelayUs: 0, scoreThreshold: Math.min(0.01, reportThreshold) };
+  const apTallies: Tally[] = CLASSES.map(() => ({ gt: 0, tp: 0, det: 0, fp: 0 }));
+  const allMatches: ScoredMatch[] = [];
+  const presetMap = new Map<string, number>();
   const tallies: Tally[] = CLASSES.map(() => ({ gt: 0, tp: 0, det: 0, fp: 0 }));
   const perPreset = new Map<string, Tally>();
   let frames = 0;
   try {
     for (const preset of PRESETS) {
       const presetTally: Tally[] = CLASSES.map(() => ({ gt: 0, tp: 0, det: 0, fp: 0 }));
+      const presetApTally: Tally[] = CLASSES.map(() => ({ gt: 0, tp: 0, det: 0, fp: 0 }));
+      const presetMatches: ScoredMatch[] = [];
       for (const seed of seeds) {
         const core = new CameraCore({ detector: opened.detector, spec: opened.spec, params, counters: newCameraCounters(), nowUs: () => 0 });
         const cams = new Map<string, CameraRecord>();
@@ -114,11 +167,15 @@ async function main(): Promise<void> {
           if (out === undefined) continue;
           const gts = visibleBoxes(t, c.width, c.height);
           const ignored = ignoredBoxes(t, gts, c.width, c.height);
-          matchFrame(out.detections, gts, ignored, tallies);
-          matchFrame(out.detections, gts, ignored, presetTally);
+          const reported = out.detections.filter((d) => d.score >= reportThreshold);
+          matchFrame(reported, gts, ignored, tallies);
+          matchFrame(reported, gts, ignored, presetTally);
+          matchFrame(out.detections, gts, ignored, apTallies, allMatches);
+          matchFrame(out.detections, gts, ignored, presetApTally, presetMatches);
           frames++;
         }
       }
+      presetMap.set(preset, meanAp(presetMatches, presetApTally));
       perPreset.set(preset, presetTally.reduce((a, b) => ({ gt: a.gt + b.gt, tp: a.tp + b.tp, det: a.det + b.det, fp: a.fp + b.fp })));
     }
   } finally {
@@ -127,7 +184,7 @@ async function main(): Promise<void> {
   const pct = (a: number, b: number): string => (b === 0 ? 'n/a' : `${((100 * a) / b).toFixed(1)} %`);
   const row = (name: string, t: Tally): string => `| ${name} | ${String(t.gt)} | ${String(t.det)} | ${String(t.tp)} | ${pct(t.tp, t.gt)} | ${pct(t.tp, t.det)} |`;
   const all = tallies.reduce((a, b) => ({ gt: a.gt + b.gt, tp: a.tp + b.tp, det: a.det + b.det, fp: a.fp + b.fp }));
-  console.log(`${String(frames)} frames, presets ${PRESETS.join(', ')}, seeds ${seeds.join(', ')}, ${String(durationS)} s each, every ${String(stride)}th frame; score ≥ ${String(params.scoreThreshold)}, NMS IoU ${String(params.iouThreshold)}\n`);
+  console.log(`${String(frames)} frames, presets ${PRESETS.join(', ')}, seeds ${seeds.join(', ')}, ${String(durationS)} s each, every ${String(stride)}th frame; score ≥ ${String(reportThreshold)}, NMS IoU ${String(params.iouThreshold)}\n`);
   console.log('| class | truth | detections | true positives | recall @ IoU 0.5 | precision @ IoU 0.5 |');
   console.log('|---|---|---|---|---|---|');
   CLASSES.forEach((c, i) => {
@@ -135,6 +192,13 @@ async function main(): Promise<void> {
   });
   console.log(row('**all**', all));
   for (const [p, t] of perPreset) console.log(row(`all, ${p}`, t));
+  const aps = classAps(allMatches, apTallies);
+  console.log(`\nmAP@IoU0.5 (101-point, detections ≥ ${String(params.scoreThreshold)}):\n`);
+  console.log(`| ${['all frames', ...CLASSES.map((c) => `AP ${c}`)].join(' | ')} |`);
+  console.log(`|${' --- |'.repeat(CLASSES.length + 1)}`);
+  console.log(`| ${[meanAp(allMatches, apTallies), ...aps].map((v) => v.toFixed(3)).join(' | ')} |\n`);
+  console.log('| preset | mAP@0.5 |\n|---|---|');
+  for (const [p, v] of presetMap) console.log(`| ${p} | ${v.toFixed(3)} |`);
 }
 
 await main();

@@ -5,7 +5,7 @@ export type { CameraConfig, CameraModelConfig, CameraParamsConfig } from './conf
 export { openDetector, detectorSpecFromCard } from './detector.js';
 export type { OpenedDetector } from './detector.js';
 export { CameraCore, newCameraCounters } from './core/camera-core.js';
-export type { CameraCoreOptions, CameraCounters, CameraParams, Detector, DetectorSpec } from './core/camera-core.js';
+export type { CameraCoreOptions, CameraCounters, CameraParams, Detector, DetectorSpec, FramePreprocessor } from './core/camera-core.js';
 export { decodeDetections, checkOutputShape, nmsByClass, iou } from './core/decode-detections.js';
 export type { DecodeDetectionsOptions, DetectorOutputLayout, OutputTensor, RawDetection } from './core/decode-detections.js';
 export { buildClassMap } from './core/class-map.js';

@@ -6,7 +6,8 @@ import { nowUs } from '@sensorfuse/time';
 import type { Bus } from '@sensorfuse/transport';
 import { createWorker, type Worker, type WorkerLogger } from '@sensorfuse/worker';
 import type { CameraConfig } from './config.js';
-import { CameraCore, newCameraCounters, type CameraCounters, type Detector, type DetectorSpec } from './core/camera-core.js';
+import { ImagePreprocessor } from '@sensorfuse/image';
+import { CameraCore, newCameraCounters, type CameraCounters, type Detector, type DetectorSpec, type FramePreprocessor } from './core/camera-core.js';
 import { openDetector } from './detector.js';
 
 export const CAMERA_SERVICE = 'camera-worker';
@@ -18,6 +19,8 @@ export interface CameraWorkerOptions {
   readonly logger?: WorkerLogger;
   /** Wall clock for staleness and publishTimeUs; default the system clock. */
   readonly nowUs?: () => number;
+  /** Where pre-processing runs (openCameraWorker: an ImagePreprocessor thread); default the event loop's thread. */
+  readonly preprocessor?: FramePreprocessor;
 }
 
 export type CameraWorkerConfig = Pick<CameraConfig, 'inputTopic' | 'outputTopic' | 'groupId' | 'maxCaptureAheadUs' | 'camera'>;
@@ -44,7 +47,16 @@ export function createCameraWorker(bus: Bus, config: CameraWorkerConfig, detecto
     bus,
     input: { topic: config.inputTopic, groupId: config.groupId, codec: createCodec<CameraFrame>(registry, cameraFrameSchema) },
     output: { topic: config.outputTopic, codec: createCodec<CameraDetections>(registry, cameraDetectionsSchema) },
-    createCore: () => new CameraCore({ detector, spec, params: config.camera, counters, nowUs: clock, onDrop }),
+    createCore: () =>
+      new CameraCore({
+        detector,
+        spec,
+        params: config.camera,
+        counters,
+        nowUs: clock,
+        onDrop,
+        ...(options.preprocessor === undefined ? {} : { preprocessor: options.preprocessor }),
+      }),
     maxCaptureAheadUs: config.maxCaptureAheadUs,
     ...(options.tracer === undefined ? {} : { tracer: options.tracer }),
     metrics,
@@ -74,9 +86,27 @@ function withCounters(worker: Worker, counters: CameraCounters, afterDrain: () =
   };
 }
 
-/** Open the configured model in an inference pool and build the worker; draining the worker closes the pool. */
+/**
+ * Open the configured model in an inference pool and the pre-processing thread, and build the
+ * worker: the event loop only schedules, decodes the detector output and publishes. Draining the
+ * worker closes both threads.
+ */
 export async function openCameraWorker(bus: Bus, config: Pick<CameraConfig, 'model'> & CameraWorkerConfig, options: CameraWorkerOptions = {}): Promise<CameraWorker> {
   const opened = await openDetector(config.model);
-  const worker = createCameraWorker(bus, config, opened.detector, opened.spec, options);
-  return withCounters(worker, worker.counters, () => opened.close());
+  let preprocessor: FramePreprocessor | undefined = options.preprocessor;
+  let owned: ImagePreprocessor | undefined;
+  if (preprocessor === undefined) {
+    try {
+      owned = await ImagePreprocessor.open();
+    } catch (error) {
+      await opened.close();
+      throw error;
+    }
+    preprocessor = owned;
+  }
+  const worker = createCameraWorker(bus, config, opened.detector, opened.spec, { ...options, preprocessor });
+  return withCounters(worker, worker.counters, async () => {
+    await opened.close();
+    await owned?.close();
+  });
 }

@@ -9,3 +9,6 @@ export type { ImageQualityReport, QualityOptions } from './quality.js';
 export { denoiseIfNoisy } from './denoise.js';
 export type { DenoiseOptions } from './denoise.js';
 export { ImageDecodeError, ImageDimensionError, ImageTooLargeError } from './errors.js';
+export { preprocessFrame } from './preprocess.js';
+export type { PreprocessOptions, PreprocessResult } from './preprocess.js';
+export { ImagePreprocessor } from './preprocessor.js';

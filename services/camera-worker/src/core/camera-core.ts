@@ -1,12 +1,10 @@
 import {
   boxFromLetterbox,
-  decodeImage,
-  denoiseIfNoisy,
-  letterbox,
-  measureQuality,
-  normaliseToTensor,
-  toGray,
+  preprocessFrame,
+  type EncodedImage,
   type NormaliseOptions,
+  type PreprocessOptions,
+  type PreprocessResult,
   type QualityOptions,
 } from '@sensorfuse/image';
 import type { CameraDetections, CameraFrame, Detection2d, ObjectClass } from '@sensorfuse/schemas';
@@ -32,6 +30,19 @@ export interface DetectorSpec {
   /** The shared-taxonomy class of each label. */
   readonly classes: readonly ObjectClass[];
 }
+
+/**
+ * Where decode → quality → denoise → letterbox → normalise runs: an ImagePreprocessor worker
+ * thread in production (none of that CPU time on the event loop), `preprocessFrame` on the
+ * caller's thread by default.
+ */
+export interface FramePreprocessor {
+  run(image: EncodedImage, options: PreprocessOptions): Promise<PreprocessResult>;
+  /** Take a result's tensor back for reuse once inference has copied it. */
+  recycle?(tensor: Float32Array): void;
+}
+
+const inThread: FramePreprocessor = { run: (image, options) => preprocessFrame(image, options) };
 
 export interface CameraParams {
   readonly maxPixels: number;
@@ -61,6 +72,8 @@ export function newCameraCounters(): CameraCounters {
 
 export interface CameraCoreOptions {
   readonly detector: Detector;
+  /** Default: pre-processing on the caller's thread. */
+  readonly preprocessor?: FramePreprocessor;
   readonly spec: DetectorSpec;
   readonly params: CameraParams;
   readonly counters: CameraCounters;
@@ -79,10 +92,19 @@ export interface CameraCoreOptions {
  */
 export class CameraCore implements WorkerCore<CameraFrame, CameraDetections> {
   private lastCaptureUs = -Infinity;
-  private readonly tensor: Float32Array;
+  private readonly preprocessOptions: PreprocessOptions;
 
   constructor(private readonly o: CameraCoreOptions) {
-    this.tensor = new Float32Array(3 * o.spec.inputWidth * o.spec.inputHeight);
+    const { spec, params } = o;
+    this.preprocessOptions = {
+      maxPixels: params.maxPixels,
+      width: spec.inputWidth,
+      height: spec.inputHeight,
+      padValue: spec.padValue,
+      normalise: spec.normalise,
+      quality: params.quality,
+      denoise: params.denoise,
+    };
   }
 
   async update(frame: CameraFrame, context: CoreContext): Promise<readonly CameraDetections[]> {
@@ -102,17 +124,16 @@ export class CameraCore implements WorkerCore<CameraFrame, CameraDetections> {
       this.o.onDrop?.('interval', frame);
       return [];
     }
-    const decoded = await decodeImage(frame, { maxPixels: params.maxPixels });
-    const quality = measureQuality(toGray(decoded), decoded.width, decoded.height, params.quality);
-    let image = decoded;
-    if (params.denoise.mode === 'auto') {
-      const d = await denoiseIfNoisy(decoded, quality.noiseSigma, params.denoise);
-      if (d.applied) counters.denoised++;
-      image = d.image;
+    const preprocessor = this.o.preprocessor ?? inThread;
+    const pre = await preprocessor.run(frame, this.preprocessOptions);
+    const { quality, geometry } = pre;
+    if (pre.denoised) counters.denoised++;
+    let output: OutputTensor;
+    try {
+      output = await this.o.detector.run(pre.tensor, [1, 3, spec.inputHeight, spec.inputWidth]);
+    } finally {
+      preprocessor.recycle?.(pre.tensor);
     }
-    const { image: boxed, geometry } = await letterbox(image, { width: spec.inputWidth, height: spec.inputHeight, padValue: spec.padValue });
-    normaliseToTensor(boxed, spec.normalise, this.tensor);
-    const output = await this.o.detector.run(this.tensor, [1, 3, spec.inputHeight, spec.inputWidth]);
     const raw = decodeDetections(output, {
       layout: spec.layout,
       numClasses: spec.labels.length,
@@ -136,8 +157,8 @@ export class CameraCore implements WorkerCore<CameraFrame, CameraDetections> {
         captureTimeUs: frame.captureTimeUs,
         publishTimeUs: this.o.nowUs(),
         frameId: frame.frameId,
-        imageWidth: decoded.width,
-        imageHeight: decoded.height,
+        imageWidth: pre.sourceWidth,
+        imageHeight: pre.sourceHeight,
         detections,
         quality: { blur: quality.blur, exposure: quality.exposure, blockage: quality.blockage },
         reliability: quality.reliability,
