@@ -125,6 +125,35 @@ describe('camera worker on MemoryBus', () => {
     }
   });
 
+  it('decodes the post-NMS [N, 6] layout through the real pool and maps it back through the letterbox', async () => {
+    // Rows x1 y1 x2 y2 score class in model-input pixels (320x192; a 1242x375 frame is drawn 320x97 at row 47).
+    const rows = [
+      [10, 100, 30, 140, 0.6, 2], // pedestrian
+      [140, 86, 180, 106, 0.9, 1], // truck
+      [50, 60, 90, 80, 0.2, 0], // car below the 0.25 score threshold → dropped
+      [100, 0, 200, 40, 0.95, 0], // entirely in the top padding → dropped
+    ];
+    const opened = await openDetector({ path: constantModel({ name: 'output0', dims: [4, 6], data: Float32Array.from(rows.flat()) }, 'nms-n6', ['N', 6]), cardPath: '', layout: 'card', workers: 1, intraOpThreads: 1 });
+    try {
+      const params = loadCameraConfig({}).camera;
+      const core = new CameraCore({ ...opened, params: { ...params, maxQueueDelayUs: 0 }, counters: newCameraCounters(), nowUs: () => 0 });
+      const png = await sharp({ create: { width: 1242, height: 375, channels: 3, background: { r: 90, g: 90, b: 90 } } }).png().toBuffer();
+      const [out] = await core.update(frame(1, png, { width: 1242, height: 375, encoding: 'png' }), { receivedAtUs: 0, topic: 't', partition: 0, offset: '0' });
+      expect(out?.detections.map((d) => [d.objectClass, d.score])).toEqual([
+        ['truck', expect.closeTo(0.9, 6) as number],
+        ['pedestrian', expect.closeTo(0.6, 6) as number],
+      ]);
+      // Hand calculation: x * 1242 / 320, (y − 47) * 375 / 97.
+      const ped = out?.detections[1]?.box;
+      expect(ped?.xMin).toBeCloseTo((10 * 1242) / 320, 6);
+      expect(ped?.yMin).toBeCloseTo((53 * 375) / 97, 6);
+      expect(ped?.xMax).toBeCloseTo((30 * 1242) / 320, 6);
+      expect(ped?.yMax).toBeCloseTo((93 * 375) / 97, 6);
+    } finally {
+      await opened.close();
+    }
+  });
+
   it('runs the KITTI and nuScenes images end to end through decode, letterbox, the pool and the decoder', async () => {
     const files = [
       ...(existsSync(path.join(dataDir, 'kitti/image_2')) ? readdirSync(path.join(dataDir, 'kitti/image_2')).map((f) => path.join(dataDir, 'kitti/image_2', f)) : []),
