@@ -17,13 +17,14 @@ export class UnsupportedFusionStrategyError extends SensorfuseError {
  * The per-object fusion rule of a strategy for the streaming worker. `late` is the rule-based
  * reliability-weighted fusion. `early` needs the raw LIDAR sweep (points are painted before clustering),
  * which the fusion worker does not consume — it receives LIDAR objects — so it runs in the offline
- * evaluation only. `learned` needs the attention model (models/fusion-attention), not shipped yet.
+ * evaluation only. `learned` (models/fusion-attention, src/strategies/learned.ts) needs an asynchronous, batched
+ * inference per frame between two core passes: it runs in the offline evaluation, not yet in the worker.
  */
 export function objectFusionFor(strategy: FusionStrategyName): ObjectFusion {
   if (strategy === 'late') return lateFusion;
   const why = strategy === 'early'
     ? 'early fusion paints raw LIDAR points before clustering; the fusion worker consumes LIDAR objects, not sweeps (early fusion runs in the offline evaluation, see README "Fusion strategies")'
-    : 'the learned attention model (models/fusion-attention) is not shipped yet';
+    : 'the attention model (models/fusion-attention) runs one batched inference per frame, which the worker\'s synchronous core step does not do yet (learned fusion runs in the offline evaluation, see README "Fusion strategies")';
   throw new UnsupportedFusionStrategyError(`fusion.strategy "${strategy}" is not available in the fusion worker: ${why}`, { context: { strategy } });
 }
 
