@@ -10,7 +10,10 @@ export type {
   FusedObject, FusionEvent, FusionOutput, FusionParams, FusionPayload, FusionState, ModalityEvidence, ModalityPresence,
   ResolvedCalibration, ResolvedCamera, TrackOutput, TrackRecord, Transform,
 } from './core/types.js';
-export { createFusionWorker, rigAlignConfig, FUSION_SERVICE, UnknownCameraError, encodeCheckpoint, decodeCheckpoint } from './worker.js';
+export {
+  createFusionWorker, rigAlignConfig, FUSION_SERVICE, UnknownCameraError, encodeCheckpoint, decodeCheckpoint,
+  CheckpointMismatchError, checkpointBody, restoreBody, INSTANCE_HEADER,
+} from './worker.js';
 export type { FusionCheckpoint, FusionWorker, FusionWorkerOptions, FusionWorkerStats } from './worker.js';
 export { CalibrationRegistry, CalibrationFormatError, CalibrationMissingError, calibrationKey } from './calibration-registry.js';
 export type { CalibrationChange, CalibrationRegistryOptions } from './calibration-registry.js';
