@@ -92,16 +92,19 @@ export async function evaluateScenario(options: EvalScenarioOptions): Promise<Sc
   };
 }
 
-/** The fusion worker's offline evaluation (fused vs camera-only vs LIDAR-only), when the package ships it. */
-function fusionEvalScript(): string | undefined {
+/**
+ * One of the fusion worker's offline evaluations, when the package ships it: `eval/main` (fused vs
+ * camera-only vs LIDAR-only) or `strategies/compare` (late, early and learned fusion side by side).
+ */
+function fusionEvalScript(name: 'eval/main' | 'strategies/compare'): string | undefined {
   const index = import.meta.resolve('@sensorfuse/fusion-worker');
-  const script = fileURLToPath(new URL(index.endsWith('.ts') ? './eval/main.ts' : './eval/main.js', index));
+  const script = fileURLToPath(new URL(`./${name}.${index.endsWith('.ts') ? 'ts' : 'js'}`, index));
   return existsSync(script) ? script : undefined;
 }
 
-function runFusionEval(args: readonly string[]): Promise<number> {
-  const script = fusionEvalScript();
-  if (script === undefined) throw new UserError('this build of @sensorfuse/fusion-worker has no modality evaluation', EXIT.usage, 'run `sensorfuse eval` without --compare-modalities');
+function runFusionEval(name: 'eval/main' | 'strategies/compare', flag: string, args: readonly string[]): Promise<number> {
+  const script = fusionEvalScript(name);
+  if (script === undefined) throw new UserError(`this build of @sensorfuse/fusion-worker has no ${name} evaluation`, EXIT.usage, `run \`sensorfuse eval\` without ${flag}`);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--conditions=source', '--import', import.meta.resolve('tsx'), script, ...args], { stdio: 'inherit' });
     child.once('error', reject);
@@ -120,10 +123,12 @@ export function evalCommand(): Command {
     .addOption(new Option('--format <format>', 'markdown tables or JSON').choices(['markdown', 'json']).default('markdown'))
     .option('--out <file>', 'also write the report to this file')
     .option('--compare-modalities', 'instead: the fusion worker\'s offline evaluation, fused vs camera-only vs LIDAR-only on held-out simulator seeds (writes bench/results/fusion-eval.*)', false)
-    .option('--quick', 'with --compare-modalities: one seed, short scenes', false)
-    .action(async (options: { scenarios: string[]; duration: number; format: 'markdown' | 'json'; out?: string; compareModalities: boolean; quick: boolean }, cmd: Command) => {
-      if (options.compareModalities) {
-        const code = await runFusionEval(options.quick ? ['--quick'] : []);
+    .option('--compare-fusion', 'instead: late, early and learned fusion and each single modality on the same held-out scenes, with each modality removed in turn (writes bench/results/fusion-compare.*)', false)
+    .option('--quick', 'with --compare-modalities or --compare-fusion: one seed, short scenes', false)
+    .action(async (options: { scenarios: string[]; duration: number; format: 'markdown' | 'json'; out?: string; compareModalities: boolean; compareFusion: boolean; quick: boolean }, cmd: Command) => {
+      if (options.compareModalities || options.compareFusion) {
+        const [name, flag] = options.compareFusion ? ['strategies/compare', '--compare-fusion'] as const : ['eval/main', '--compare-modalities'] as const;
+        const code = await runFusionEval(name, flag, options.quick ? ['--quick'] : []);
         if (code !== 0) throw new UserError(`the fusion evaluation failed (exit ${String(code)})`, EXIT.internal, 'see its output above');
         return;
       }
@@ -148,5 +153,6 @@ export function evalCommand(): Command {
     'sensorfuse eval --scenarios urban-day,night-rain,sensor-dropout --duration 30',
     'sensorfuse eval --format json --out eval.json',
     'sensorfuse eval --compare-modalities --quick',
+    'sensorfuse eval --compare-fusion',
   ]);
 }
