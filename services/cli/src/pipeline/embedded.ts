@@ -2,7 +2,7 @@ import { SchemaRegistry, createCodec } from '@sensorfuse/codec';
 import { loadAudioConfig, openAudioWorker } from '@sensorfuse/audio-worker';
 import { loadCameraConfig, openCameraWorker } from '@sensorfuse/camera-worker';
 import { createFusionWorker, loadFusionConfig, type FusionWorker } from '@sensorfuse/fusion-worker';
-import { createLidarWorker, loadLidarConfig, type LidarConfig } from '@sensorfuse/lidar-worker';
+import { createLidarWorker, loadLidarConfig } from '@sensorfuse/lidar-worker';
 import { createMotionWorker, loadMotionConfig } from '@sensorfuse/motion-worker';
 import {
   egoStateSchema, fusedDetectionsSchema, groundTruthSchema, lidarObjectsSchema, type EgoState, type FusedDetections, type GroundTruth, type LidarObjects,
@@ -37,25 +37,6 @@ export function scenarioByName(name: string): ReturnType<typeof presetScenario> 
 }
 
 /**
- * The LIDAR worker settings for the simulated rig (as `npm run eval -w @sensorfuse/lidar-worker`
- * measured them): the mount height of the scenario's sensor, no ego box (the simulator draws no ego
- * body), and the weather filter tuned for its 32-beam sensor (weak returns ≤ 0.07 need 6 neighbours).
- * The KITTI defaults would leave about 1.4 spray clusters per sweep as objects in night-rain.
- */
-export function simulatorLidarConfig(base: LidarConfig, sensorHeightM: number): LidarConfig {
-  const { lidar } = base;
-  return {
-    ...base,
-    lidar: {
-      ...lidar,
-      prefilter: { ...lidar.prefilter, ego: { ...lidar.prefilter.ego, enabled: false } },
-      ground: { ...lidar.ground, sensorHeightM },
-      noise: { ...lidar.noise, lowIntensity: 0.07, minNeighbors: 6 },
-    },
-  };
-}
-
-/**
  * The whole pipeline on one bus: the simulator as source, the modality workers, and a status
  * reader. The same code runs on the MemoryBus (embedded) and on Kafka (deployed, all in one process).
  */
@@ -73,10 +54,10 @@ export class Pipeline {
     stateStore: StateStore,
     private readonly options: PipelineOptions,
   ) {
-    const scenario = scenarioByName(options.scenario);
+    scenarioByName(options.scenario);
     this.fusion = createFusionWorker(bus, loadFusionConfig(), stateStore);
     this.workers = [
-      createLidarWorker(bus, simulatorLidarConfig(loadLidarConfig(), scenario.sensors.lidar.mountPositionM[2])),
+      createLidarWorker(bus, loadLidarConfig()),
       createMotionWorker(bus, loadMotionConfig()),
       createSensorWorker(bus, loadSensorConfig()),
       this.fusion,
