@@ -699,4 +699,7 @@ if (process.argv.includes('--render-only')) {
   fs.writeFileSync(path.join(dir, 'pipeline.md'), renderMarkdown(json));
 } else {
   await main();
+  // Every child, client and the local broker are stopped by now, but a kafkajs or probe timer can keep
+  // the event loop alive after the report is written (seen after a --quick run): end the command here.
+  process.exit(process.exitCode ?? 0);
 }
