@@ -538,6 +538,13 @@ export function createFusionWorker(
    */
   const aheadUs = config.align.maxOutOfOrderUs;
   /**
+   * Device sensors report at a few hertz: the sample after a sweep that brackets it for interpolation can be
+   * up to the device window ahead of that sweep, so they may be fed that far ahead (their buffer retains
+   * window + out-of-orderness, so nothing a sweep needs is pruned).
+   */
+  const deviceAheadUs = Math.max(aheadUs, config.align.sensorWindowUs);
+  const aheadOf = (input: string) => (input === DEVICE_INPUT ? deviceAheadUs : aheadUs);
+  /**
    * Feeds the aligner in event time. Kafka delivers each input partition in its own batches, so after a
    * backlog (a restart, a rebalance) seconds of motion or camera records can arrive before the sweep they
    * belong to; fed first, they would push the aligner's watermarks and bounded buffers past that sweep.
@@ -546,15 +553,15 @@ export function createFusionWorker(
    */
   const feed = (rig: Rig, item: InputRecord<WorkerPayload>) => {
     if (item.input !== 'lidar') {
-      if (item.record.captureTimeUs > rig.pivotFedUs + aheadUs) rig.held.push(item);
+      if (item.record.captureTimeUs > rig.pivotFedUs + aheadOf(item.input)) rig.held.push(item);
       else rig.input.next(item);
       return;
     }
     const pivotUs = item.record.captureTimeUs;
     if (rig.held.length > 0) {
-      const due = rig.held.filter((h) => h.record.captureTimeUs <= pivotUs + aheadUs);
+      const due = rig.held.filter((h) => h.record.captureTimeUs <= pivotUs + aheadOf(h.input));
       if (due.length > 0) {
-        const keep = rig.held.filter((h) => h.record.captureTimeUs > pivotUs + aheadUs);
+        const keep = rig.held.filter((h) => h.record.captureTimeUs > pivotUs + aheadOf(h.input));
         rig.held.length = 0;
         rig.held.push(...keep);
         due.sort((a, b) => a.record.captureTimeUs - b.record.captureTimeUs);
