@@ -3,7 +3,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { SchemaRegistry, createCodec, type Codec } from '@sensorfuse/codec';
 import { PoisonRecordError } from '@sensorfuse/errors';
 import { createPipelineMetrics, createPrometheusMetrics } from '@sensorfuse/telemetry';
-import { BrokerUnavailableError, DEAD_LETTER_HEADERS, MemoryBus, headerText, type Bus, type ConsumedRecord } from '@sensorfuse/transport';
+import { BrokerUnavailableError, DEAD_LETTER_HEADERS, MemoryBus, RecordTooLargeError, headerText, type Bus, type ConsumedRecord } from '@sensorfuse/transport';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWorker, type Worker, type WorkerCore, type WorkerOptions } from './index.js';
@@ -251,6 +251,67 @@ describe('createWorker on MemoryBus', () => {
     next.start();
     const out = await read(bus, OUT, 3);
     expect(out.map((r) => sums.decode(r.value).seq)).toEqual([1, 2, 3]);
+  });
+
+  it('sends the outputs of the records processed during one publish round trip in the next publish call, in order', async () => {
+    const memory = new MemoryBus();
+    const calls: number[] = [];
+    // The broker's acknowledgement takes 20 ms: a publish call per record would cost a round trip each.
+    const slow: Bus = {
+      admin: memory.admin,
+      subscribe: (o) => memory.subscribe(o),
+      transaction: () => memory.transaction(),
+      close: () => memory.close(),
+      publish: async (topic, records) => {
+        if (topic === OUT) calls.push(records.length);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await memory.publish(topic, records);
+      },
+    };
+    const { worker } = await setup({}, slow);
+    worker.start();
+    await memory.publish(IN, Array.from({ length: 50 }, (_, i) => ({ key: 'rig-1', value: readings.encode(reading(i + 1, i + 1)) })));
+    const out = await read(memory, OUT, 50);
+    // Running sums 1, 1+2, … by hand: n(n+1)/2, in input order.
+    expect(out.map((r) => sums.decode(r.value).total)).toEqual(Array.from({ length: 50 }, (_, i) => ((i + 1) * (i + 2)) / 2));
+    // The first record goes alone; the 49 others arrived during its round trip and share the next call.
+    expect(calls).toEqual([1, 49]);
+    await worker.drain();
+    expect(worker.stats()).toMatchObject({ consumed: 50, processed: 50, published: 50 });
+    // Everything was committed: a new member of the group gets nothing again.
+    const { worker: second } = await setup({}, memory);
+    second.start();
+    await memory.publish(IN, [{ key: 'rig-1', value: readings.encode(reading(51, 1)) }]);
+    const after = await read(memory, OUT, 51);
+    expect(after.slice(50).map((r) => sums.decode(r.value).seq)).toEqual([51]);
+  });
+
+  it('dead-letters only the record whose output can never be published when it shared a publish call with others', async () => {
+    const memory = new MemoryBus();
+    // Outputs of seq 3 are too large for the topic: any publish call containing one fails as a whole.
+    const picky: Bus = {
+      admin: memory.admin,
+      subscribe: (o) => memory.subscribe(o),
+      transaction: () => memory.transaction(),
+      close: () => memory.close(),
+      publish: async (topic, records) => {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        if (topic === OUT && records.some((r) => sums.decode(r.value).seq === 3)) throw new RecordTooLargeError('expected at most 1 MiB, found 2 MiB');
+        await memory.publish(topic, records);
+      },
+    };
+    const { worker } = await setup({}, picky);
+    const failures: unknown[] = [];
+    worker.start((e) => failures.push(e));
+    await memory.publish(IN, [1, 2, 3, 4, 5, 6].map((seq) => ({ key: 'rig-1', value: readings.encode(reading(seq, seq)) })));
+    const [letter] = await read(memory, `${IN}.dlq`, 1);
+    expect(headerText(letter?.headers ?? {}, DEAD_LETTER_HEADERS.errorClass)).toBe('RecordTooLargeError');
+    expect(readings.decode(letter?.value ?? Buffer.alloc(0)).seq).toBe(3);
+    const out = await read(memory, OUT, 5);
+    expect(out.map((r) => sums.decode(r.value).seq)).toEqual([1, 2, 4, 5, 6]);
+    expect(failures).toEqual([]);
+    await worker.drain();
+    expect(worker.stats()).toMatchObject({ processed: 5, deadLettered: 1, published: 5 });
   });
 
   it('counts dead letters and stage durations under the standard metric names', async () => {

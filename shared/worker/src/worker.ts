@@ -22,7 +22,8 @@ import {
   type DecodedRecord,
   type OutgoingRecord,
 } from '@sensorfuse/transport';
-import { asyncScheduler, concatMap, defer, from, tap, timer, type SchedulerLike, type Subscription } from 'rxjs';
+import { asyncScheduler, defer, from, tap, timer, type SchedulerLike, type Subscription } from 'rxjs';
+import { concatBatches } from './concatBatches.js';
 import type { CoreContext, WorkerCore, WorkerLogger, WorkerState, WorkerStats } from './types.js';
 
 export interface WorkerInput<I> {
@@ -69,6 +70,11 @@ export interface WorkerOptions<I extends CommonFields, O extends CommonFields> {
   readonly maxCaptureAheadUs?: number;
   /** Bound on live core instances; the least recently used one is evicted beyond it. Default 10 000. */
   readonly maxCores?: number;
+  /**
+   * Most input records whose outputs go out in one publish call (those decoded while the previous
+   * publish was in flight). Default 256.
+   */
+  readonly maxPublishBatch?: number;
   readonly retry?: WorkerRetry;
   /** Scheduler of the retry back-off timers (a TestScheduler in marble tests). */
   readonly scheduler?: SchedulerLike;
@@ -133,7 +139,8 @@ function elapsedSeconds(startMs: number): number {
  * `<input topic>.dlq` with the error class as the reason), run the record's core (one per state
  * key), publish its outputs keyed by rig id with the record's trace context continued in a span
  * per hop, and commit the input only after its outputs are durable (at-least-once). Records are
- * handled one at a time in order, so per-rig order is kept.
+ * decoded and run one at a time in order; their outputs go out in order, those of the records
+ * processed while a publish was in flight together in the next publish call.
  */
 export function createWorker<I extends CommonFields, O extends CommonFields>(options: WorkerOptions<I, O>): Worker {
   const { name, bus, input, output } = options;
@@ -152,6 +159,7 @@ export function createWorker<I extends CommonFields, O extends CommonFields>(opt
   let state: WorkerState = 'idle';
   let subscription: Subscription | undefined;
   let inFlight = 0;
+  let fatal: ((error: unknown) => void) | undefined;
   let idleWaiters: (() => void)[] = [];
   const counts = { consumed: 0, processed: 0, published: 0, deadLettered: 0, handedBack: 0, commitsRejected: 0, coresEvicted: 0 };
   const reasons: Record<string, number> = {};
@@ -168,6 +176,16 @@ export function createWorker<I extends CommonFields, O extends CommonFields>(opt
     const waiters = idleWaiters;
     idleWaiters = [];
     for (const resolve of waiters) resolve();
+  };
+  /** The loop died (the stream errored, or a commit failed after its publish): once. */
+  const fail = (error: unknown): void => {
+    if (state === 'failed') return;
+    state = 'failed';
+    releaseWaiters();
+    options.logger?.error({ worker: name, reason: errorName(error), message: errorMessage(error) }, 'worker loop failed');
+    subscription?.unsubscribe();
+    subscription = undefined;
+    fatal?.(error);
   };
 
   function coreFor(value: I): WorkerCore<I, O> {
@@ -297,40 +315,100 @@ export function createWorker<I extends CommonFields, O extends CommonFields>(opt
     }
   }
 
-  async function finish(decoded: DecodedRecord<Step>): Promise<void> {
-    const step = decoded.value;
-    if (step === HANDED_BACK) {
-      counts.handedBack++;
-      settle();
+  /** What a batch publishes for one input record. */
+  interface Work {
+    readonly decoded: DecodedRecord<Step>;
+    readonly hop: MessageHop;
+    readonly records: readonly OutgoingRecord[];
+  }
+
+  /**
+   * The input is committed once its outputs are durable, without waiting for the commit before the
+   * next batch is published (commits are cumulative and ordered per partition in the transport).
+   * Processed, span and settle follow the commit; a commit failure other than a moved partition
+   * fails the worker.
+   */
+  function commitAfterPublish(work: Work, publishStartMs: number): void {
+    commit(work.decoded).then(
+      () => {
+        metrics.stageDuration.record(elapsedSeconds(publishStartMs), { [ATTR.stage]: 'publish' });
+        counts.processed++;
+        work.hop.span.end();
+        settle();
+      },
+      (error: unknown) => {
+        endWithError(work.hop, error);
+        fail(error);
+      },
+    );
+  }
+
+  /** One input on its own: publish its outputs, or dead-letter it when they can never be published. */
+  async function publishOne(work: Work): Promise<void> {
+    const t0 = performance.now();
+    if (work.records.length > 0) {
+      try {
+        await publishWithRetry(output.topic, work.records);
+      } catch (error) {
+        if (isRetriable(error)) {
+          endWithError(work.hop, error);
+          throw error;
+        }
+        // The output can never be published (e.g. larger than the topic allows): the input is
+        // dead-lettered with that reason instead of blocking the partition.
+        try {
+          await publishWithRetry(dlqTopic, [deadLetterRecord(work.decoded.record, error)]);
+          onDeadLetterPublished(work.decoded.record, error);
+          await commit(work.decoded);
+        } finally {
+          endWithError(work.hop, error);
+        }
+        return;
+      }
+      counts.published += work.records.length;
+    }
+    commitAfterPublish(work, t0);
+  }
+
+  /**
+   * Publishes the outputs of every input decoded while the previous batch was in flight as one
+   * publish call (one produce request instead of a request and an acknowledgement per input), then
+   * commits those inputs. One batch at a time, so a retried publish never lands after a later one.
+   */
+  async function publishBatch(batch: readonly DecodedRecord<Step>[]): Promise<void> {
+    const work: Work[] = [];
+    for (const decoded of batch) {
+      if (decoded.value === HANDED_BACK) {
+        counts.handedBack++;
+        settle();
+      } else {
+        work.push({ decoded, hop: decoded.value.hop, records: decoded.value.records });
+      }
+    }
+    const only = work[0];
+    if (only === undefined) return;
+    if (work.length === 1) {
+      await publishOne(only);
       return;
     }
-    const { hop, records } = step;
-    try {
-      const t0 = performance.now();
-      if (records.length > 0) {
-        try {
-          await publishWithRetry(output.topic, records);
-        } catch (error) {
-          if (isRetriable(error)) throw error;
-          // The output can never be published (e.g. larger than the topic allows): the input is
-          // dead-lettered with that reason instead of blocking the partition.
-          await publishWithRetry(dlqTopic, [deadLetterRecord(decoded.record, error)]);
-          onDeadLetterPublished(decoded.record, error);
-          await commit(decoded);
-          endWithError(hop, error);
-          return;
+    const t0 = performance.now();
+    const records = work.flatMap((w) => w.records);
+    if (records.length > 0) {
+      try {
+        await publishWithRetry(output.topic, records);
+      } catch (error) {
+        if (isRetriable(error)) {
+          for (const w of work) endWithError(w.hop, error);
+          throw error;
         }
-        counts.published += records.length;
+        // One input's outputs can never be published (the call fails as a whole): each input on
+        // its own, in order, so only that one is dead-lettered.
+        for (const w of work) await publishOne(w);
+        return;
       }
-      await commit(decoded);
-      metrics.stageDuration.record(elapsedSeconds(t0), { [ATTR.stage]: 'publish' });
-      counts.processed++;
-      hop.span.end();
-      settle();
-    } catch (error) {
-      endWithError(hop, error);
-      throw error;
+      counts.published += records.length;
     }
+    for (const w of work) commitAfterPublish(w, t0);
   }
 
   function onDeadLetterPublished(record: ConsumedRecord, error: unknown): void {
@@ -367,15 +445,11 @@ export function createWorker<I extends CommonFields, O extends CommonFields>(opt
             maxBackoffMs,
             scheduler,
           }),
-          concatMap((decoded) => defer(() => from(finish(decoded)))),
+          concatBatches((batch: readonly DecodedRecord<Step>[]) => defer(() => from(publishBatch(batch))), { maxBatch: options.maxPublishBatch ?? 256 }),
         );
+      fatal = onFatal;
       subscription = pipeline.subscribe({
-        error: (error: unknown) => {
-          state = 'failed';
-          releaseWaiters();
-          options.logger?.error({ worker: name, reason: errorName(error), message: errorMessage(error) }, 'worker loop failed');
-          onFatal?.(error);
-        },
+        error: fail,
         complete: () => {
           if (state === 'running') state = 'stopped';
           releaseWaiters();
