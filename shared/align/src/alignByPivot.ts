@@ -1,7 +1,8 @@
 import { Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import { defaultDiagnostics } from './diagnostics.js';
+import { EventTimeClock } from './event-time-clock.js';
 import { PivotAligner, type AlignedFrame, type PivotAlignConfig, type TimerPort } from './pivot-aligner.js';
-import type { InputRecord } from './types.js';
+import { rigTimeUs, type InputRecord } from './types.js';
 
 /** Processing-time clock and timers over an RxJS scheduler (whose unit is the millisecond). */
 export function timerPortFor(scheduler: SchedulerLike, pending: Set<Subscription>): TimerPort {
@@ -33,6 +34,10 @@ export function timerPortFor(scheduler: SchedulerLike, pending: Set<Subscription
  * pivot time, inside its match window around pivot + offsetUs. A collector closes when every input's
  * watermark has passed what it needs, or on the input's timeout or idleness, and is emitted (in pivot
  * order) as an AlignedFrame with a presence map. All state lives in the subscription.
+ *
+ * With `config.time: 'event'` timeouts and idleness are measured in event time (see PivotAlignConfig):
+ * the scheduler is not read, the aligner starts at the first record's rig time, and the frames'
+ * `openedAtUs` / `emittedAtUs` are event times.
  */
 export function alignByPivot<P>(
   config: PivotAlignConfig<P>,
@@ -41,13 +46,15 @@ export function alignByPivot<P>(
   return (source) =>
     new Observable<AlignedFrame<P>>((subscriber) => {
       const timers = new Set<Subscription>();
-      const port = timerPortFor(scheduler, timers);
-      const aligner = new PivotAligner<P>(config, port, defaultDiagnostics(config.diagnostics), (frame) => {
+      const create = (port: TimerPort) => new PivotAligner<P>(config, port, defaultDiagnostics(config.diagnostics), (frame) => {
         subscriber.next(frame);
       });
+      // Event time has no "now" before the first record: that aligner is made when it arrives.
+      let aligner = config.time === 'event' ? undefined : create(timerPortFor(scheduler, timers));
       const subscription = source.subscribe({
         next({ input, record }) {
           try {
+            aligner ??= create(new EventTimeClock(rigTimeUs(record, config.clockOffsetsUs)));
             aligner.push(input, record);
           } catch (err: unknown) {
             subscriber.error(err);
@@ -57,13 +64,13 @@ export function alignByPivot<P>(
           subscriber.error(err);
         },
         complete: () => {
-          aligner.finish();
+          aligner?.finish();
           subscriber.complete();
         },
       });
       return () => {
         subscription.unsubscribe();
-        aligner.dispose();
+        aligner?.dispose();
         for (const t of timers) t.unsubscribe();
         timers.clear();
       };

@@ -50,6 +50,17 @@ export interface PivotAlignConfig<P> {
   /** Collectors open at once; overflow closes the oldest as it is. Default 64. */
   readonly maxOpenCollectors?: number;
   readonly diagnostics?: AlignDiagnostics;
+  /**
+   * What `timeoutUs` and `idleTimeoutUs` measure. 'processing' (default): the injected scheduler's
+   * clock, so a slow input is given up on after that much real time. 'event': event time, so the
+   * frames depend only on the records and not on when they were processed (replays, regression runs):
+   * the clock is the oldest newest-capture-time among the inputs (one that has not spoken stands at the
+   * first record's time; an input more than its `idleTimeoutUs` behind the newest input, and a
+   * `holdFrames: 'once-seen'` input before its first record, do not hold it back), a collector's timeouts run from
+   * its pivot time, and the scheduler is not read. Frames then close by watermark, by an input's
+   * timeout once every live input has passed pivot + `timeoutUs`, by idleness, or at the end.
+   */
+  readonly time?: 'processing' | 'event';
 }
 
 export type Presence = 'present' | 'missing' | 'late';
@@ -113,6 +124,8 @@ export interface TimerPort {
   nowUs(): number;
   /** Runs fn after delayUs of processing time; returns a cancel function. */
   after(delayUs: number, fn: () => void): () => void;
+  /** Event-time clocks only: move the clock to timeUs and run what fell due (config `time: 'event'`). */
+  advanceTo?(timeUs: number): void;
 }
 
 interface Resolution<P> {
@@ -160,6 +173,8 @@ export class PivotAligner<P> {
   private pivotLastArrivalUs: number;
   private cancelPivotIdle: (() => void) | undefined;
   private closed = false;
+  /** Clock reading at construction (event time: the first record's rig time). */
+  private readonly startUs: number;
 
   constructor(
     private readonly config: PivotAlignConfig<P>,
@@ -170,6 +185,7 @@ export class PivotAligner<P> {
     this.maxCollectors = config.maxOpenCollectors ?? 64;
     this.pivotTracker = new InputTracker({ resetOnBackwardJumpUs: DEFAULT_RESET_US, ...config.pivot });
     const now = timer.nowUs();
+    this.startUs = now;
     this.pivotLastArrivalUs = now;
     this.inputs = config.inputs.map((c, i) => {
       if (c.name === config.pivot.name || this.indexOf.has(c.name)) {
@@ -223,8 +239,34 @@ export class PivotAligner<P> {
       }
       this.pushMember(j, record);
     }
+    this.advanceEventTime();
     this.emitReady();
     this.prune();
+  }
+
+  /** In event-time mode, the arrival "time" of a record is its own rig time (never the scheduler's). */
+  private get eventTime(): boolean {
+    return this.config.time === 'event';
+  }
+
+  /**
+   * Event-time mode: the clock is the oldest newest-time among the inputs that have spoken, leaving out
+   * those more than their idle timeout behind the newest input (a dead stream must not stop time).
+   */
+  private advanceEventTime(): void {
+    if (!this.eventTime || this.timer.advanceTo === undefined) return;
+    // An input that has not spoken yet counts as standing at the start (the first record's time).
+    const since = (newestUs: number) => (newestUs === Number.NEGATIVE_INFINITY ? this.startUs : newestUs);
+    const streams: { newestUs: number; idleUs: number }[] = [
+      { newestUs: since(this.pivotTracker.newestUs), idleUs: this.config.pivot.idleTimeoutUs ?? Number.POSITIVE_INFINITY },
+      ...this.inputs
+        .filter((s) => s.config.holdFrames !== 'once-seen' || s.tracker.newestUs > Number.NEGATIVE_INFINITY)
+        .map((s) => ({ newestUs: since(s.tracker.newestUs), idleUs: s.config.idleTimeoutUs ?? Number.POSITIVE_INFINITY })),
+    ];
+    const newestUs = Math.max(...streams.map((s) => s.newestUs));
+    let clockUs = Number.POSITIVE_INFINITY;
+    for (const s of streams) if (s.newestUs >= newestUs - s.idleUs) clockUs = Math.min(clockUs, s.newestUs);
+    this.timer.advanceTo(clockUs);
   }
 
   /** End of input: the watermark of every input is +∞, so every open collector resolves now. */
@@ -253,7 +295,7 @@ export class PivotAligner<P> {
     const name = this.config.pivot.name;
     const timeUs = rigTimeUs(record, this.config.clockOffsetsUs);
     const atUs = this.timer.nowUs();
-    this.pivotLastArrivalUs = atUs;
+    this.pivotLastArrivalUs = this.eventTime ? Math.max(this.pivotLastArrivalUs, timeUs) : atUs;
     if (this.pivotIdle) {
       this.pivotIdle = false;
       this.diagnostics.emit({ type: 'align.active', input: name, atUs });
@@ -286,7 +328,8 @@ export class PivotAligner<P> {
       });
       return;
     }
-    this.open(record, timeUs, atUs);
+    // Event time: a collector opens at its own pivot time, so its timeouts do not depend on arrival order.
+    this.open(record, timeUs, this.eventTime ? timeUs : atUs);
   }
 
   private open(pivot: SensorRecord<P>, pivotTimeUs: number, atUs: number): void {
@@ -325,7 +368,7 @@ export class PivotAligner<P> {
     const name = s.config.name;
     const timeUs = rigTimeUs(record, this.config.clockOffsetsUs);
     const atUs = this.timer.nowUs();
-    s.lastArrivalUs = atUs;
+    s.lastArrivalUs = this.eventTime ? Math.max(s.lastArrivalUs, timeUs) : atUs;
     if (s.idle) {
       s.idle = false;
       this.diagnostics.emit({ type: 'align.active', input: name, atUs });
