@@ -40,3 +40,33 @@ describe('FusedDetections.deviceState schema evolution', () => {
     expect(current.fromBuffer(current.toBuffer(frame))).toEqual({ ...frame, deviceState: [] });
   });
 });
+
+// FusedTrack gained `attention` (["null", ModalityAttention], default null): the learned fusion's weights per
+// modality. Same two directions against the schema before it.
+describe('FusedTrack.attention schema evolution', () => {
+  type Field = { name: string; type: unknown };
+  const withoutAttention = JSON.parse(JSON.stringify(fusedDetectionsSchema)) as { fields: Field[] };
+  const tracksField = withoutAttention.fields.find((f) => f.name === 'tracks') as { type: { items: { fields: Field[] } } };
+  tracksField.type.items.fields = tracksField.type.items.fields.filter((f) => f.name !== 'attention');
+  const older = avro.Type.forSchema(withoutAttention as unknown as avro.Schema, { ...OPTIONS });
+  const track = {
+    trackId: 7, state: 'confirmed' as const, position: { x: 12.5, y: -1, z: 0.8 }, extent: { x: 4.5, y: 1.8, z: 1.5 }, yawRad: 0.1,
+    velocity: { x: 5, y: 0, z: 0 }, objectClass: 'car' as const, score: 0.75, contributingModalities: ['camera' as const, 'lidar' as const], ageUs: 300_000,
+  };
+  const oldRecord = { ...frame, tracks: [track], deviceState: [] };
+
+  it('a new reader gives attention null to the tracks of a record written before the field existed', () => {
+    const read = current.fromBuffer(older.toBuffer(oldRecord), current.createResolver(older)) as FusedDetections;
+    expect(read.tracks).toEqual([{ ...track, attention: null }]);
+  });
+
+  it('an old reader skips the attention of a new record and reads the track unchanged', () => {
+    // 0.25 and 0.75 are exact in float32, so the round trip is exact.
+    const newRecord: FusedDetections = { ...oldRecord, tracks: [{ ...track, attention: { camera: 0.75, lidar: 0.25, audio: 0 } }] };
+    const read = older.fromBuffer(current.toBuffer(newRecord), older.createResolver(current)) as FusedDetections;
+    expect(read).toEqual(oldRecord);
+    expect('attention' in (read.tracks[0] ?? {})).toBe(false);
+    // And the new reader gets the weights back.
+    expect((current.fromBuffer(current.toBuffer(newRecord)) as FusedDetections).tracks[0]?.attention).toEqual({ camera: 0.75, lidar: 0.25, audio: 0 });
+  });
+});

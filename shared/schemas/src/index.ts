@@ -22,6 +22,7 @@ export type {
   FusedTrack,
   TrackState,
   Modality,
+  ModalityAttention,
   DeviceState,
   SensorType,
   DeviceAlignMethod,

@@ -871,6 +871,37 @@ export const fusedDetectionsSchema = {
               "name": "ageUs",
               "type": "long",
               "doc": "Time since the track was created, microseconds."
+            },
+            {
+              "name": "attention",
+              "type": [
+                "null",
+                {
+                  "type": "record",
+                  "name": "ModalityAttention",
+                  "doc": "Attention weights of the learned fusion model over the modalities of one object; a modality that gave no evidence has weight 0 exactly, the weights sum to 1.",
+                  "fields": [
+                    {
+                      "name": "camera",
+                      "type": "float",
+                      "doc": "Weight of the camera evidence (detections or negative evidence) in [0, 1]."
+                    },
+                    {
+                      "name": "lidar",
+                      "type": "float",
+                      "doc": "Weight of the LIDAR evidence in [0, 1]."
+                    },
+                    {
+                      "name": "audio",
+                      "type": "float",
+                      "doc": "Weight of the audio evidence in [0, 1]."
+                    }
+                  ]
+                }
+              ],
+              "default": null,
+              "typescriptOptional": true,
+              "doc": "Which sensor the learned fusion trusted for the detection that updated this track in this frame (fusion.strategy learned); null for other strategies and for tracks not updated in this frame."
             }
           ]
         }

@@ -305,6 +305,8 @@ export interface FusedTrack {
   contributingModalities: Modality[];
   /** Time since the track was created, microseconds. */
   ageUs: number;
+  /** Which sensor the learned fusion trusted for the detection that updated this track in this frame (fusion.strategy learned); null for other strategies and for tracks not updated in this frame. */
+  attention?: ModalityAttention | null;
 }
 
 /** Track life cycle; readers map symbols they do not know to "tentative". */
@@ -312,6 +314,16 @@ export type TrackState = 'tentative' | 'confirmed' | 'lost';
 
 /** A sensing modality of the rig; readers map symbols they do not know to "unknown". */
 export type Modality = 'unknown' | 'camera' | 'lidar' | 'audio' | 'motion' | 'sensor';
+
+/** Attention weights of the learned fusion model over the modalities of one object; a modality that gave no evidence has weight 0 exactly, the weights sum to 1. */
+export interface ModalityAttention {
+  /** Weight of the camera evidence (detections or negative evidence) in [0, 1]. */
+  camera: number;
+  /** Weight of the LIDAR evidence in [0, 1]. */
+  lidar: number;
+  /** Weight of the audio evidence in [0, 1]. */
+  audio: number;
+}
 
 /** One generic device sensor (obs.sensor SensorState) interpolated at the frame's pivot time. */
 export interface DeviceState {
