@@ -7,10 +7,10 @@ import {
 } from '@sensorfuse/schemas';
 import type { StateStore } from '@sensorfuse/state';
 import { nowUs } from '@sensorfuse/time';
-import { deadLetterRecord, deadLetterTopic, type Bus, type ConsumedRecord, type RecordPosition, type TopicPartition } from '@sensorfuse/transport';
+import { deadLetterRecord, deadLetterTopic, headerText, type Bus, type ConsumedRecord, type RecordPosition, type TopicPartition } from '@sensorfuse/transport';
 import type { Worker, WorkerLogger, WorkerState, WorkerStats } from '@sensorfuse/worker';
 import { randomUUID } from 'node:crypto';
-import { Subject, asyncScheduler, concatMap, from, map, type SchedulerLike, type Subscription } from 'rxjs';
+import { Subject, Subscription, asyncScheduler, concatMap, from, map, type SchedulerLike } from 'rxjs';
 import { CalibrationRegistry, type CalibrationChange } from './calibration-registry.js';
 import { fusionConfigSchema, type FusionConfig } from './config.js';
 import { toFusedDetections, serializeFusionState, deserializeFusionState } from './core/output.js';
@@ -47,6 +47,36 @@ export interface FusionWorkerOptions {
   readonly pendingTransactionWaitMs?: number;
   /** Most frames published in one transaction (default 64): frames ready together share a commit. */
   readonly maxFramesPerTransaction?: number;
+  /**
+   * What the aligner's `align.timeoutUs` / `align.idleTimeoutUs` measure: 'processing' (default, live
+   * rigs: give up on a slow input after that much real time) or 'event' (capture time: the frames depend
+   * only on the records, so a replay reproduces the live run's output; see @sensorfuse/align).
+   */
+  readonly alignTime?: 'processing' | 'event';
+}
+
+/**
+ * Header a replay puts on every record: `<replay session>:<epoch>`, the epoch rising at every loop and
+ * seek (@sensorfuse/recorder's REPLAY_EPOCH_HEADER). A rig that sees a newer epoch ends its frames of
+ * the old one and starts afresh: new aligner, new tracker (track ids restart, `seq` goes on) and a new
+ * checkpoint horizon, so a looped recording gives the same frames again instead of nothing.
+ */
+export const REPLAY_EPOCH_HEADER = 'x-sensorfuse-replay-epoch';
+/** Records of a newer epoch held while other inputs still deliver the old one, before the switch is forced. */
+const MAX_NEXT_EPOCH_RECORDS = 10_000;
+
+/** `<session>:<epoch>` → parts; '' (a record without the header) is the unmarked epoch. */
+function parseEpoch(key: string): { session: string; n: number } {
+  const i = key.lastIndexOf(':');
+  return i < 0 ? { session: key, n: 0 } : { session: key.slice(0, i), n: Number(key.slice(i + 1)) };
+}
+
+/** Whether `next` is an older epoch of the same replay session than `current` (its records are stale). */
+function olderEpoch(next: string, current: string): boolean {
+  if (next === '' || current === '') return false;
+  const a = parseEpoch(next);
+  const b = parseEpoch(current);
+  return a.session === b.session && a.n < b.n;
 }
 
 /** Output header naming the instance that produced the frame (`FusionWorkerOptions.instanceId`). */
@@ -56,6 +86,10 @@ export interface FusionWorkerStats extends WorkerStats {
   readonly frames: number;
   readonly calibrationChanges: number;
   readonly framesWithoutCalibration: number;
+  /** Rig resets on a newer replay epoch (loop or seek). */
+  readonly epochResets: number;
+  /** Records of an older replay epoch that arrived after the rig moved on (not fused, committed). */
+  readonly staleEpochRecords: number;
 }
 
 export interface FusionWorker extends Worker {
@@ -112,8 +146,8 @@ function withDeviceStates(record: FusedDetections, frame: AlignedFrame<WorkerPay
 }
 
 interface Rig {
-  readonly input: Subject<InputRecord<WorkerPayload>>;
-  readonly subscription: Subscription;
+  input: Subject<InputRecord<WorkerPayload>>;
+  subscription: Subscription;
   readonly cameras: ReadonlySet<string>;
   /** Partition number of the rig's records (the same in every input topic: they are co-partitioned). */
   readonly partition: number;
@@ -134,6 +168,12 @@ interface Rig {
   pivotFedUs: number;
   /** Non-pivot records too far ahead of the newest sweep, in delivery order: fed when sweeps catch up. */
   readonly held: InputRecord<WorkerPayload>[];
+  /** Replay epoch of the records being aligned (REPLAY_EPOCH_HEADER; '' when unmarked). */
+  epoch: string;
+  /** Topics that delivered records of the current epoch. */
+  readonly epochTopics: Set<string>;
+  /** A newer epoch's records, held until every topic of the current epoch has moved on to it. */
+  next: { readonly epoch: string; readonly crossed: Set<string>; readonly items: InputRecord<WorkerPayload>[] } | undefined;
 }
 
 /** A consumed record the worker has seen and not yet committed, in delivery (offset) order per partition. */
@@ -144,6 +184,8 @@ interface Pending {
   /** Last capture time the record covers (audio: end of its window). */
   readonly endUs: number;
   done: boolean;
+  /** Replay epoch the record belongs to ('' when unmarked). */
+  readonly epoch?: string;
 }
 
 /** What a checkpoint restores: tracker state (base64 of serializeFusionState), last committed pivot, input offsets. */
@@ -151,6 +193,8 @@ export interface CheckpointBody {
   readonly lastPivotUs: number | null;
   readonly doneOffsets: Readonly<Record<string, string>>;
   readonly state: string;
+  /** Replay epoch the state belongs to (absent: unmarked records). */
+  readonly epoch?: string;
 }
 
 /**
@@ -182,11 +226,12 @@ export class CheckpointMismatchError extends SensorfuseError {
   override readonly retriable = false;
 }
 
-export function checkpointBody(state: FusionState, lastPivotUs: number, doneOffsets: ReadonlyMap<string, bigint>): CheckpointBody {
+export function checkpointBody(state: FusionState, lastPivotUs: number, doneOffsets: ReadonlyMap<string, bigint>, epoch = ''): CheckpointBody {
   return {
     lastPivotUs: Number.isFinite(lastPivotUs) ? lastPivotUs : null,
     doneOffsets: Object.fromEntries([...doneOffsets].map(([tp, o]) => [tp, o.toString()])),
     state: Buffer.from(serializeFusionState(state)).toString('base64'),
+    ...(epoch === '' ? {} : { epoch }),
   };
 }
 
@@ -195,11 +240,12 @@ export function encodeCheckpoint(body: CheckpointBody, generation: number, owner
   return new TextEncoder().encode(JSON.stringify(checkpoint));
 }
 
-export function restoreBody(body: CheckpointBody): { state: FusionState; lastPivotUs: number; doneOffsets: Map<string, bigint> } {
+export function restoreBody(body: CheckpointBody): { state: FusionState; lastPivotUs: number; doneOffsets: Map<string, bigint>; epoch: string } {
   return {
     state: deserializeFusionState(Buffer.from(body.state, 'base64')),
     lastPivotUs: body.lastPivotUs ?? Number.NEGATIVE_INFINITY,
     doneOffsets: new Map(Object.entries(body.doneOffsets).map(([tp, o]) => [tp, BigInt(o)])),
+    epoch: body.epoch ?? '',
   };
 }
 
@@ -208,7 +254,7 @@ export function decodeCheckpoint(bytes: Uint8Array): DecodedCheckpoint {
   if ((parsed.format !== 1 && parsed.format !== 2) || typeof parsed.state !== 'string' || parsed.doneOffsets === undefined) {
     throw new RangeError(`fusion checkpoint: expected format 1 or 2, found ${String(parsed.format)}`);
   }
-  const body: CheckpointBody = { lastPivotUs: parsed.lastPivotUs ?? null, doneOffsets: parsed.doneOffsets, state: parsed.state };
+  const body: CheckpointBody = { lastPivotUs: parsed.lastPivotUs ?? null, doneOffsets: parsed.doneOffsets, state: parsed.state, ...(parsed.epoch === undefined ? {} : { epoch: parsed.epoch }) };
   return { ...restoreBody(body), generation: parsed.generation ?? 0, owner: parsed.owner ?? '', body, prev: parsed.prev };
 }
 
@@ -225,6 +271,7 @@ interface Ready {
   readonly state: FusionState;
   readonly lastPivotUs: number;
   readonly doneOffsets: ReadonlyMap<string, bigint>;
+  readonly epoch: string;
 }
 
 /**
@@ -253,6 +300,7 @@ export function createFusionWorker(
   const outCodec = createCodec<FusedDetections>(registry, fusedDetectionsSchema);
   const params: FusionParams = config.fusion;
   const fuse = objectFusionFor(config.fusion.strategy);
+  /** Per rig, its frames waiting for or in an asynchronous strategy step (learned), in order. */
   const clock = options.nowUs ?? nowUs;
   const scheduler = options.scheduler ?? asyncScheduler;
   const logger = options.logger;
@@ -266,7 +314,7 @@ export function createFusionWorker(
   const rigs = new Map<string, Rig>();
   let state: WorkerState = 'idle';
   let subscription: Subscription | undefined;
-  const counts = { consumed: 0, processed: 0, published: 0, deadLettered: 0, frames: 0, framesWithoutCalibration: 0 };
+  const counts = { consumed: 0, processed: 0, published: 0, deadLettered: 0, frames: 0, framesWithoutCalibration: 0, epochResets: 0, staleEpochRecords: 0 };
   const deadLetterReasons: Record<string, number> = {};
 
   const checkpointKey = (rigId: string) => `fusion:checkpoint:${rigId}`;
@@ -369,7 +417,7 @@ export function createFusionWorker(
       for (const r of batch) lastOf.set(r.rig, r);
       const prepared = await Promise.all([...lastOf].map(async ([rig, r]) => {
         const generation = rig.generation + 1;
-        const body = checkpointBody(r.state, r.lastPivotUs, r.doneOffsets);
+        const body = checkpointBody(r.state, r.lastPivotUs, r.doneOffsets, r.epoch);
         const written = await stateStore.compareAndSet(checkpointKey(r.rigId), rig.checkpointVersion, encodeCheckpoint(body, generation, fencingId, rig.committed));
         if (written.outcome === 'conflict') {
           logger?.error({ rigId: r.rigId, expectedVersion: rig.checkpointVersion, currentVersion: written.currentVersion }, 'checkpoint written by another instance');
@@ -439,7 +487,7 @@ export function createFusionWorker(
     }
     rig.lastPivotUs = Math.max(rig.lastPivotUs, frame.pivotTimeUs);
     const positions = settle(rigId, rig, frame.pivotTimeUs);
-    queue.push({ rigId, rig, record, positions, state: rig.state, lastPivotUs: rig.lastPivotUs, doneOffsets: new Map(rig.doneOffsets) });
+    queue.push({ rigId, rig, record, positions, state: rig.state, lastPivotUs: rig.lastPivotUs, doneOffsets: new Map(rig.doneOffsets), epoch: rig.epoch });
     startCommitter();
   };
 
@@ -500,10 +548,10 @@ export function createFusionWorker(
     if (restored !== undefined) logger?.info({ rigId, lastPivotUs: restored.body.lastPivotUs, generation: restored.generation }, 'rig restored from checkpoint');
     const restoredState = restored === undefined ? undefined : restoreBody(restored.body);
     const cameras = calibration.cameraIds(rigId);
-    const input = new Subject<InputRecord<WorkerPayload>>();
     const initial = restoredState?.state ?? createFusionState(rigId);
     const rig: Rig = {
-      input,
+      input: new Subject<InputRecord<WorkerPayload>>(),
+      subscription: Subscription.EMPTY,
       cameras: new Set(cameras),
       partition,
       state: initial,
@@ -515,13 +563,51 @@ export function createFusionWorker(
       dropped: false,
       pivotFedUs: Number.NEGATIVE_INFINITY,
       held: [],
-      subscription: input.pipe(alignByPivot(workerAlignConfig(config.align, cameras), scheduler)).subscribe({
-        next: (frame) => { emit(rigId, rig, frame); },
-        error: (err: unknown) => logger?.error({ rigId, error: errorName(err) }, 'aligner failed'),
-      }),
+      epoch: restoredState?.epoch ?? '',
+      epochTopics: new Set(),
+      next: undefined,
     };
+    openAligner(rigId, rig);
     rigs.set(rigId, rig);
     return rig;
+  };
+
+  const alignTime = options.alignTime ?? 'processing';
+  const openAligner = (rigId: string, rig: Rig) => {
+    rig.input = new Subject<InputRecord<WorkerPayload>>();
+    rig.subscription = rig.input.pipe(alignByPivot({ ...workerAlignConfig(config.align, [...rig.cameras]), time: alignTime }, scheduler)).subscribe({
+      next: (frame) => { emit(rigId, rig, frame); },
+      error: (err: unknown) => logger?.error({ rigId, error: errorName(err) }, 'aligner failed'),
+    });
+  };
+
+  /**
+   * A replay looped or seeked (newer REPLAY_EPOCH_HEADER): the old epoch's open frames are closed and
+   * published as they are (end of stream), its records no longer hold commits back, and the rig starts
+   * afresh (aligner, tracker with track ids from 1 again, checkpoint horizon); `seq` goes on. Then the
+   * newer epoch's records held so far are fed, in arrival order.
+   */
+  const switchEpoch = (rigId: string, rig: Rig) => {
+    const next = rig.next;
+    if (next === undefined) return;
+    const old = rig.epoch;
+    rig.input.complete();
+    rig.subscription.unsubscribe();
+    for (const list of pending.values()) {
+      for (const entry of list) if (entry.rigId === rigId && (entry.epoch ?? '') === old) entry.done = true;
+    }
+    logger?.info({ rigId, fromEpoch: old, toEpoch: next.epoch, lastPivotUs: rig.lastPivotUs }, 'replay epoch changed: rig reset');
+    counts.epochResets++;
+    rig.state = { ...createFusionState(rigId), nextSeq: rig.state.nextSeq };
+    rig.lastPivotUs = Number.NEGATIVE_INFINITY;
+    rig.pivotFedUs = Number.NEGATIVE_INFINITY;
+    rig.held.length = 0;
+    rig.epoch = next.epoch;
+    rig.epochTopics.clear();
+    for (const t of next.crossed) rig.epochTopics.add(t);
+    rig.next = undefined;
+    openAligner(rigId, rig);
+    for (const item of next.items) feed(rig, item);
   };
 
   const deadLetter = async (record: ConsumedRecord, error: unknown) => {
@@ -596,14 +682,40 @@ export function createFusionWorker(
         input = `camera:${value.sensorId}`;
       }
       const durationUs = payload.kind === 'audio' ? payload.value.windowDurationUs : undefined;
-      // Already reflected in the rig's checkpoint (redelivered after a restart): not fed again.
-      const seen = BigInt(record.offset) <= (rig.doneOffsets.get(tpKey(record)) ?? -1n)
-        || (payload.kind === 'lidar' && value.captureTimeUs <= rig.lastPivotUs);
-      track({ record, rigId: value.rigId, kind: entry.kind, endUs: value.captureTimeUs + (durationUs ?? 0), done: seen });
-      tracked = true;
-      if (!seen) {
-        feed(rig, { input, record: { sensorId: value.sensorId, seq: value.seq, captureTimeUs: value.captureTimeUs, byteLength: record.value.length, ...(durationUs === undefined ? {} : { durationUs }), payload } });
+      const replayEpoch = headerText(record.headers, REPLAY_EPOCH_HEADER) ?? '';
+      const item = { input, record: { sensorId: value.sensorId, seq: value.seq, captureTimeUs: value.captureTimeUs, byteLength: record.value.length, ...(durationUs === undefined ? {} : { durationUs }), payload } };
+      const redelivered = BigInt(record.offset) <= (rig.doneOffsets.get(tpKey(record)) ?? -1n);
+      const endUs = value.captureTimeUs + (durationUs ?? 0);
+      if (replayEpoch !== rig.epoch && !redelivered) {
+        // A replay's loop or seek. Another topic may still deliver the old epoch (each topic comes in its
+        // own batches): hold the newer records until every topic of the old epoch has moved on.
+        if (olderEpoch(replayEpoch, rig.epoch) || (rig.next !== undefined && olderEpoch(replayEpoch, rig.next.epoch))) {
+          counts.staleEpochRecords++;
+          track({ record, rigId: value.rigId, kind: entry.kind, endUs, done: true, epoch: replayEpoch });
+          return;
+        }
+        if (rig.epochTopics.size === 0 && rig.lastPivotUs === Number.NEGATIVE_INFINITY) rig.epoch = replayEpoch; // nothing to reset yet
+        else if (rig.epochTopics.size === 0) {
+          // Restored from a checkpoint of another epoch: reset at once.
+          rig.next = { epoch: replayEpoch, crossed: new Set(), items: [] };
+          switchEpoch(value.rigId, rig);
+        } else {
+          if (rig.next !== undefined && rig.next.epoch !== replayEpoch) switchEpoch(value.rigId, rig);
+          rig.next ??= { epoch: replayEpoch, crossed: new Set(), items: [] };
+          rig.next.crossed.add(record.topic);
+          rig.next.items.push(item);
+          track({ record, rigId: value.rigId, kind: entry.kind, endUs, done: false, epoch: replayEpoch });
+          tracked = true;
+          if ([...rig.epochTopics].every((t) => rig.next?.crossed.has(t) === true) || rig.next.items.length >= MAX_NEXT_EPOCH_RECORDS) switchEpoch(value.rigId, rig);
+          return;
+        }
       }
+      if (replayEpoch === rig.epoch) rig.epochTopics.add(record.topic);
+      // Already reflected in the rig's checkpoint (redelivered after a restart): not fed again.
+      const seen = redelivered || (payload.kind === 'lidar' && value.captureTimeUs <= rig.lastPivotUs);
+      track({ record, rigId: value.rigId, kind: entry.kind, endUs, done: seen, epoch: replayEpoch });
+      tracked = true;
+      if (!seen) feed(rig, item);
     } catch (err: unknown) {
       if (err instanceof CheckpointMismatchError) throw err;
       if (!tracked) track({ record, rigId: undefined, kind: undefined, endUs: 0, done: true });
