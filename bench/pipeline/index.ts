@@ -40,7 +40,7 @@ import type { EmbeddedReport } from './embedded.js';
 import { LagMonitor, lagKey, type GroupTopic } from './kafka-lag.js';
 import { capacityOf, growthAfterWarmUp, judgeLag, nextRigCount, percentile, recoverySeconds, type LagCriterion, type LagVerdict, type StepOutcome } from './lib/stats.js';
 import { Observer, type Observation } from './observer.js';
-import { REPO_ROOT, cpuWindow, logTail, machineCpuReader, profileOf, spawnChild, stopChild, type Child } from './processes.js';
+import { REPO_ROOT, cpuWindow, logTail, machineCpuReader, procSample, profileOf, spawnChild, stopChild, type Child } from './processes.js';
 import { renderMarkdown } from './report.js';
 import type { ProbeSample } from './probe.js';
 import type { SourceReport } from './source.js';
@@ -140,10 +140,19 @@ async function main(): Promise<void> {
   const result: Record<string, unknown> = {};
   // The bench process's own CPU, sampled like the children's (observer and lag monitor run here).
   const self: ProbeSample[] = [];
+  // The broker and Redis this run started (not external ones: their CPU is shared with other users).
+  const infraSamples: { readonly name: string; readonly pid: number; readonly samples: ProbeSample[] }[] = [
+    ...(infra.kafka === undefined ? [] : [{ name: 'kafka broker (JVM)', pid: infra.kafka.pid, samples: [] }]),
+    ...(infra.redis === undefined ? [] : [{ name: 'redis', pid: infra.redis.pid, samples: [] }]),
+  ];
   const selfTimer = setInterval(() => {
     const cpu = process.cpuUsage();
     const m = process.memoryUsage();
     self.push({ type: 'probe', pid: process.pid, atMs: Date.now(), cpuUserUs: cpu.user, cpuSystemUs: cpu.system, rssBytes: m.rss, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external });
+    for (const p of infraSamples) {
+      const sample = procSample(p.pid);
+      if (sample !== undefined) p.samples.push(sample);
+    }
   }, 1000);
   try {
     await lag.connect();
@@ -509,6 +518,7 @@ async function main(): Promise<void> {
     const worst = Object.entries(verdicts).sort((a, b) => (b[1].maxLagS || 0) - (a[1].maxLagS || 0))[0];
     const { cpu, rss } = cpuOf([...pipeline.workers, source.child], from, t1);
     cpu['bench (observer, lag monitor)'] = benchCpu(from, t1);
+    Object.assign(cpu, infraCpu(from, t1));
     return {
       label: o.label,
       rigs: o.rigs,
@@ -558,6 +568,7 @@ async function main(): Promise<void> {
       if (sourceLimited) reasons.push(`source published only ${(real.fraction * 100).toFixed(0)} % of real time`);
       for (const [key, v] of Object.entries(verdicts)) if (!v.bounded) reasons.push(`${key}: ${v.reason}`);
       const { cpu } = cpuOf([bare, source.child], from, t1);
+      Object.assign(cpu, infraCpu(from, t1));
       const step = { rigs: k, sustained: reasons.length === 0, sourceLimited, sourceRealTime: real.fraction, lag: verdicts, reasons, cpuCores: cpu, machineBusy: busy };
       log(`bare kafkajs ${String(k)}: ${step.sustained ? 'keeps up' : `lags: ${reasons.join('; ')}`}; CPU ${Object.entries(cpu).map(([n, v]) => `${n} ${v.toFixed(2)}`).join(', ')}`);
       steps.push(step);
@@ -601,6 +612,7 @@ async function main(): Promise<void> {
     const nominalP99 = nominalStep?.fusedLatencyMs.p99 ?? Number.NaN;
     const recovery = recoverySeconds(windows, (tOverEnd - t0) / 1000, nominalP99, 0.2);
     const { cpu } = cpuOf([...pipeline.workers, base.child, extra.child], from, tOverEnd);
+    Object.assign(cpu, infraCpu(from, tOverEnd));
     const motionKey = Object.keys(verdicts).find((k) => k.includes('raw.motion')) ?? '';
     const cameraKey = Object.keys(verdicts).find((k) => k.includes('raw.camera')) ?? '';
     const out = {
@@ -689,6 +701,16 @@ async function main(): Promise<void> {
 
   function benchCpu(from: number, to: number): number {
     return cpuWindow(self, from, to)?.cores ?? Number.NaN;
+  }
+
+  /** CPU cores of the broker and Redis this run started, over the window (none when external). */
+  function infraCpu(from: number, to: number): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const p of infraSamples) {
+      const w = cpuWindow(p.samples, from, to);
+      if (w !== undefined) out[p.name] = w.cores;
+    }
+    return out;
   }
 }
 

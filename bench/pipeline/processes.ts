@@ -171,3 +171,34 @@ export function profileOf(child: Child, top = 8, wall?: { readonly fromMs: numbe
     return undefined;
   }
 }
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ: 100 on Linux). */
+const USER_HZ = 100;
+
+/**
+ * A probe sample of a process this benchmark did not spawn (the Kafka broker's JVM, Redis), read
+ * from /proc/<pid>/stat and /proc/<pid>/statm; undefined when the process is gone or /proc is absent.
+ */
+export function procSample(pid: number): ProbeSample | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces) start at state: utime and stime are 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    const rssPages = Number(fs.readFileSync(`/proc/${String(pid)}/statm`, 'utf8').split(' ')[1]);
+    return {
+      type: 'probe',
+      pid,
+      atMs: Date.now(),
+      cpuUserUs: (utime / USER_HZ) * 1e6,
+      cpuSystemUs: (stime / USER_HZ) * 1e6,
+      rssBytes: rssPages * 4096,
+      heapUsedBytes: 0,
+      heapTotalBytes: 0,
+      externalBytes: 0,
+    };
+  } catch {
+    return undefined;
+  }
+}

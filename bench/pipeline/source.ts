@@ -63,11 +63,18 @@ async function main(): Promise<void> {
     if (m === 'stop') stop();
   });
   process.on('SIGTERM', stop);
+  const rigBuses: RigBus[] = [];
+  const onError = (error: unknown): void => {
+    errors += 1;
+    console.error(`source publish: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  };
   for (const [i, rig] of config.rigs.entries()) {
     if (state.stopping) break;
     if (i > 0 && (config.staggerMs ?? 0) > 0) await new Promise((r) => setTimeout(r, config.staggerMs));
+    const rigBus = new RigBus(bus, rigIdOf(rig), count, onError);
+    rigBuses.push(rigBus);
     const controller = replay({
-      bus: new RigBus(bus, rigIdOf(rig), count),
+      bus: rigBus,
       files: config.file,
       rate: 1,
       loop: 'forever',
@@ -85,6 +92,7 @@ async function main(): Promise<void> {
     );
   }
   const stats = (await Promise.all(done)).filter((s): s is ReplayStats => s !== undefined);
+  await Promise.all(rigBuses.map((b) => b.flush()));
   clearInterval(timer);
   report();
   const message: SourceDone = { type: 'source-done', stats };
