@@ -1,5 +1,7 @@
 export { record, PIPELINE_TOPICS, type RecordOptions, type Recorder } from './record.js';
-export { replay, terminalProgress, type ReplayOptions, type ReplayController, type ReplayStats, type ReplayProgress } from './replay.js';
+export {
+  replay, terminalProgress, REPLAY_EPOCH_HEADER, type ReplayOptions, type ReplayController, type ReplayStats, type ReplayProgress, type CalibrationSink,
+} from './replay.js';
 export { recover, type RecoverOptions, type RecoverStats } from './recover.js';
 export { Recording, type RecordedMessage, type ReadOptions, type ChannelInfo } from './reader.js';
 export {

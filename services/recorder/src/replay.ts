@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { SchemaRegistry, createCodec, type Codec } from '@sensorfuse/codec';
+import { rigCalibrationSchema, type RigCalibration } from '@sensorfuse/schemas';
 import type { Bus, OutgoingRecord } from '@sensorfuse/transport';
 import { nowUs } from '@sensorfuse/time';
 import { SchemaCatalog } from './catalog.js';
@@ -12,6 +15,19 @@ export interface ReplayProgress {
   /** 0..1 of the selected range in the current loop. */
   readonly fraction: number;
   readonly published: number;
+}
+
+/**
+ * Header put on every replayed record when epochs are marked: `<replay id>:<epoch>`, the epoch counting
+ * the loops and seeks of one replay (0 first). The fusion worker (@sensorfuse/fusion-worker's
+ * REPLAY_EPOCH_HEADER, the same name) resets a rig's aligner, tracker and checkpoint horizon when a newer
+ * epoch arrives, so a loop is fused again from scratch instead of being skipped as already seen.
+ */
+export const REPLAY_EPOCH_HEADER = 'x-sensorfuse-replay-epoch';
+
+/** Where a replay hands the calibration it re-publishes (a fusion worker's CalibrationRegistry). */
+export interface CalibrationSink {
+  publish(calibration: RigCalibration): Promise<unknown>;
 }
 
 export interface ReplayOptions {
@@ -47,6 +63,23 @@ export interface ReplayOptions {
   readonly onProgress?: (progress: ReplayProgress) => void;
   /** Extra Avro writer schemas (re-timing needs the writer schema; it is also in the file). */
   readonly schemas?: readonly object[];
+  /**
+   * 'header': every record carries REPLAY_EPOCH_HEADER (loops and seeks start a new epoch); 'none':
+   * headers exactly as recorded. Default 'header' when `loop` is not 1, else 'none' (a single play stays
+   * byte-identical; pass 'header' to make seeks reset the fusion worker too).
+   */
+  readonly epochs?: 'header' | 'none';
+  /** Replay id in the epoch header (default a random UUID: a new replay always resets the rigs it feeds). */
+  readonly replayId?: string;
+  /**
+   * Also hand every calibration record published (at start, at each seek and loop: the newest one at or
+   * before the position; and those inside the range) to this sink before the data that follows it, e.g.
+   * `fusionWorker.calibration`, so fusion has the rig's calibration without a pre-filled registry.
+   * Each (rig, version, validFromUs) is handed over once per replay.
+   */
+  readonly calibration?: CalibrationSink;
+  /** Topic of the RigCalibration records (default `calibration.rig`). */
+  readonly calibrationTopic?: string;
 }
 
 export interface ReplayStats {
@@ -57,6 +90,8 @@ export interface ReplayStats {
   readonly loops: number;
   readonly seeks: number;
   readonly reanchors: number;
+  /** Calibration records handed to `options.calibration`. */
+  readonly calibrationsHandedOver: number;
   /** Send-time error against the schedule (µs), paced modes only. */
   readonly lagP50Us: number;
   readonly lagP99Us: number;
@@ -124,13 +159,35 @@ export function replay(options: ReplayOptions): ReplayController {
     let seeks = 0;
     let loop = 0;
     let shiftUs = 0;
+    const markEpochs = (options.epochs ?? (loops === 1 ? 'none' : 'header')) === 'header';
+    const replayId = options.replayId ?? randomUUID();
+    let epoch = 0;
+    let epochHeaders: Readonly<Record<string, Buffer>> = {};
+    const headersOf = (m: RecordedMessage): Readonly<Record<string, Buffer>> => (markEpochs ? { ...m.headers, ...epochHeaders } : m.headers);
 
     // Without re-timing the recorded message is the outgoing record (key, value, headers as recorded).
-    const toRecord = (m: RecordedMessage): OutgoingRecord => (shiftUs === 0 ? m : {
-      key: m.key,
-      value: retimer.retime(m.value, m.schemaJson, shiftUs),
-      headers: m.headers,
-    });
+    const toRecord = (m: RecordedMessage): OutgoingRecord => {
+      if (shiftUs === 0) return markEpochs ? { key: m.key, value: m.value, headers: headersOf(m) } : m;
+      return { key: m.key, value: retimer.retime(m.value, m.schemaJson, shiftUs), headers: headersOf(m) };
+    };
+    const calibrationTopic = options.calibrationTopic ?? 'calibration.rig';
+    const calibrationRegistry = new SchemaRegistry();
+    let calibrationCodec: Codec<RigCalibration> | undefined;
+    const handedOver = new Set<string>();
+    let calibrationsHandedOver = 0;
+    /** Hands a calibration record (as it goes out) to the sink, once per rig, version and validity. */
+    const handOver = async (m: RecordedMessage, record: OutgoingRecord): Promise<void> => {
+      const sink = options.calibration;
+      if (sink === undefined || m.topic !== calibrationTopic) return;
+      if (m.schemaJson !== undefined) calibrationRegistry.register(m.schemaJson);
+      calibrationCodec ??= createCodec<RigCalibration>(calibrationRegistry, rigCalibrationSchema);
+      const calibration = calibrationCodec.decode(record.value);
+      const id = `${calibration.rigId}\u0000${String(calibration.version)}\u0000${String(calibration.validFromUs)}`;
+      if (handedOver.has(id)) return;
+      handedOver.add(id);
+      await sink.publish(calibration);
+      calibrationsHandedOver++;
+    };
     const send = async (topic: string, records: OutgoingRecord[]): Promise<void> => {
       await options.bus.publish(`${prefix}${topic}`, records);
       byTopic[topic] = (byTopic[topic] ?? 0) + records.length;
@@ -145,7 +202,9 @@ export function replay(options: ReplayOptions): ReplayController {
         if (!cur || (m.logTimeUs <= atUs && (cur.logTimeUs > atUs || m.logTimeUs >= cur.logTimeUs))) chosen.set(k, m);
       }
       for (const m of chosen.values()) {
-        await send(m.topic, [toRecord(m)]);
+        const record = toRecord(m);
+        await handOver(m, record);
+        await send(m.topic, [record]);
         staticPublished++;
       }
       return new Set(chosen.values());
@@ -154,6 +213,8 @@ export function replay(options: ReplayOptions): ReplayController {
     let position = rangeStart;
     while (loop < loops && !control.stopped) {
       shiftUs = options.retime === 'now' ? wall() - position : 0;
+      epochHeaders = { [REPLAY_EPOCH_HEADER]: Buffer.from(`${replayId}:${String(epoch)}`) };
+      epoch++;
       const already = await publishStatic(position);
       pacer?.anchor(position);
       let seeked = false;
@@ -186,6 +247,11 @@ export function replay(options: ReplayOptions): ReplayController {
             break outer;
           }
           if (m.static && [...already].some((s) => s.topic === m.topic && s.logTimeUs === m.logTimeUs && s.key?.equals(m.key ?? Buffer.alloc(0)) !== false)) continue;
+          if (m.static && options.calibration !== undefined && m.topic === calibrationTopic) {
+            // The sink gets it before any data after it (and before the batch it would join is sent).
+            await flush();
+            await handOver(m, toRecord(m));
+          }
           if (pacer) {
             const r = await pacer.wait(m.logTimeUs);
             lags.push(r.lagUs);
@@ -219,6 +285,7 @@ export function replay(options: ReplayOptions): ReplayController {
       loops: loop,
       seeks,
       reanchors: pacer?.reanchors ?? 0,
+      calibrationsHandedOver,
       lagP50Us: percentile(sorted, 0.5),
       lagP99Us: percentile(sorted, 0.99),
       lagMaxUs: sorted.length > 0 ? (sorted[sorted.length - 1] ?? 0) : 0,
