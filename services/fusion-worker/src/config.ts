@@ -52,7 +52,9 @@ export const fusionConfigSchema = z.strictObject({
     idleTimeoutUs: us(1000, 600_000_000, 2_000_000, 'Silence after which an input stops holding frames back, microseconds'),
   }),
   fusion: fusionParamsSchema.extend({
-    strategy: z.enum(FUSION_STRATEGIES).default('late').describe('Fusion strategy: late (rule-based, reliability-weighted), early (painted LIDAR points) or learned (attention model); early and learned run in the offline evaluation only, the worker refuses them at start; see README "Fusion strategies"'),
+    strategy: z.enum(FUSION_STRATEGIES).default('late').describe('Fusion strategy: late (rule-based, reliability-weighted), learned (attention model, models/fusion-attention; publishes attention per track) or early (painted LIDAR points: offline evaluation only, the worker refuses it at start); see README "Fusion strategies"'),
+    strategyByRig: z.array(z.string().regex(new RegExp(`^[^=]+=(${FUSION_STRATEGIES.join('|')})$`), 'expected <rigId>=<strategy>')).max(10_000).default([])
+      .describe('Per-rig strategy overrides, each "<rigId>=<strategy>" (JSON array in the environment); other rigs use fusion.strategy'),
   }),
   stateStore: z.strictObject({
     kind: z.enum(['redis', 'memory']).default('redis').describe('Calibration registry and tracker checkpoints: Redis (deployed) or in process'),

@@ -3,8 +3,12 @@ import type { ObjectClass, RigCalibration } from '@sensorfuse/schemas';
 import type { PresetName } from '@sensorfuse/simulator';
 import type { FusionPayload } from '../core/types.js';
 
-/** Bump when the scene content or the workers' configuration used to make it changes (invalidates the cache). */
-export const SCENE_FORMAT = 3;
+/**
+ * Bump when the scene content or the workers' configuration used to make it changes (invalidates the cache).
+ * 5: non-ground LIDAR points per sweep (early fusion). 4 was used by an uncommitted working tree whose
+ * cache files may still exist, so it is skipped.
+ */
+export const SCENE_FORMAT = 5;
 
 /** An observation as the fusion worker would consume it, with the time it would be delivered. */
 export interface SceneObservation {
@@ -58,6 +62,13 @@ export interface Scene extends SceneKey {
   /** Milliseconds of wall time spent making the scene, per stage. */
   readonly costMs: Readonly<Record<string, number>>;
   readonly detectorModelId: string;
+  /**
+   * Per LIDAR sweep (by its seq): the points the LIDAR worker's chain kept after the prefilter, voxel
+   * grid, noise/outlier removal and ground segmentation (the non-ground points it clusters), in the
+   * LIDAR's own frame, x y z interleaved. What early fusion paints. Not in the JSON: cached in a binary
+   * side file (cache.ts); absent when the side file is.
+   */
+  readonly sweepPoints?: ReadonlyMap<number, Float32Array>;
 }
 
 export function sceneName(k: SceneKey): string {

@@ -10,9 +10,10 @@
 import { openSileroPool } from '@sensorfuse/audio';
 import { AudioCore, loadAudioConfig } from '@sensorfuse/audio-worker';
 import { CameraCore, loadCameraConfig, newCameraCounters, openDetector } from '@sensorfuse/camera-worker';
-import { LidarCore, lidarParams, loadLidarConfig } from '@sensorfuse/lidar-worker';
+import { LidarCore, lidarParams, loadLidarConfig, scanFields } from '@sensorfuse/lidar-worker';
+import { processScan, type LidarParams } from '@sensorfuse/pointcloud';
 import { MotionCore, loadMotionConfig, motionCoreOptions } from '@sensorfuse/motion-worker';
-import type { AudioEvents, CameraDetections, EgoState, LidarObjects } from '@sensorfuse/schemas';
+import type { AudioEvents, CameraDetections, EgoState, LidarObjects, LidarScan } from '@sensorfuse/schemas';
 import {
   CoreSimulation, presetScenario, toAudioChunk, toCameraFrame, toLidarScan, toMotionSample, toRigCalibration,
   type TruthRecord,
@@ -44,6 +45,25 @@ function truthObjects(t: TruthRecord, cameraTruth: TruthRecord | undefined, came
 }
 
 /**
+ * The non-ground points of a sweep as the LIDAR worker's chain leaves them before clustering (same
+ * parameters as its LidarCore), x y z interleaved in the LIDAR frame: what early fusion paints.
+ */
+export function nonGroundPoints(scan: LidarScan, params: LidarParams): Float32Array {
+  const result = processScan({ bytes: scan.data, layout: { fields: scanFields(scan), stride: scan.pointStride, count: scan.pointCount } }, params);
+  const { cloud, groundMask } = result;
+  let n = 0;
+  for (let i = 0; i < cloud.length; i++) if (groundMask[i] !== 1) n++;
+  const out = new Float32Array(3 * n);
+  for (let i = 0, j = 0; i < cloud.length; i++) {
+    if (groundMask[i] === 1) continue;
+    out[j++] = cloud.x[i] ?? 0;
+    out[j++] = cloud.y[i] ?? 0;
+    out[j++] = cloud.z[i] ?? 0;
+  }
+  return out;
+}
+
+/**
  * Runs the simulator and the four workers' cores for one scene. The camera frames go to the detector as
  * the simulator renders them (rgb8, as the detector's training set was made), not through JPEG.
  */
@@ -61,7 +81,10 @@ export async function generateScene(key: SceneKey, log: (line: string) => void =
   const lidar = new LidarCore({ params: lidarParams(lidarConfig.lidar), truckMinLengthM: lidarConfig.lidar.box.truckMinLengthM, emptyScan: 'publish-empty', nowUs: clock });
   const audio = new AudioCore({ params: audioConfig.audio, nowUs: clock, ...(vad === undefined ? {} : { vadRunner: vad }) });
   const motion = new MotionCore(motionCoreOptions(loadMotionConfig({}), clock));
-  const costMs: Record<string, number> = { simulate: 0, camera: 0, lidar: 0, audio: 0, motion: 0 };
+  const chainParams = lidarParams(lidarConfig.lidar);
+  const costMs: Record<string, number> = { simulate: 0, camera: 0, lidar: 0, points: 0, audio: 0, motion: 0 };
+  const sweepPoints = new Map<number, Float32Array>();
+  const cpu0 = process.cpuUsage();
   const observations: SceneObservation[] = [];
   const lidarTruth = new Map<number, TruthRecord>();
   const cameraTruthByTime = new Map<number, TruthRecord>();
@@ -92,9 +115,14 @@ export async function generateScene(key: SceneKey, log: (line: string) => void =
         }
         case 'lidar': {
           lidarCapture.set(r.seq, r.captureTimeUs);
-          const out: LidarObjects[] = lidar.update(toLidarScan(r));
+          const scan = toLidarScan(r);
+          const out: LidarObjects[] = lidar.update(scan);
           for (const o of out) push(r.publishTimeUs + OBSERVATION_LATENCY_US.lidar, { kind: 'lidar', value: o });
           costMs.lidar = (costMs.lidar ?? 0) + performance.now() - t0;
+          // The chain runs a second time for its intermediate cloud (LidarCore returns objects only).
+          t0 = performance.now();
+          sweepPoints.set(scan.seq, nonGroundPoints(scan, chainParams));
+          costMs.points = (costMs.points ?? 0) + performance.now() - t0;
           break;
         }
         case 'audio': {
@@ -126,6 +154,9 @@ export async function generateScene(key: SceneKey, log: (line: string) => void =
     const delivered = cameraDeliveredTimes.has(t.trueCaptureTimeUs);
     truth.push({ seq, captureTimeUs, trueTimeUs: t.trueCaptureTimeUs, cameraDelivered: delivered, objects: truthObjects(t, cameraTruthByTime.get(t.trueCaptureTimeUs), delivered) });
   }
+  const cpu = process.cpuUsage(cpu0);
+  // CPU time of this process while making the scene (main thread plus inference and GC threads).
+  costMs.cpu = (cpu.user + cpu.system) / 1000;
   log(`${sceneName(key)}: ${String(observations.length)} observations, ${String(truth.length)} sweeps; ms ${Object.entries(costMs).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
-  return { ...key, format: SCENE_FORMAT, startTimeUs: scenario.startTimeUs, calibration, observations, truth, costMs, detectorModelId: opened.spec.modelId };
+  return { ...key, format: SCENE_FORMAT, startTimeUs: scenario.startTimeUs, calibration, observations, truth, costMs, detectorModelId: opened.spec.modelId, sweepPoints };
 }

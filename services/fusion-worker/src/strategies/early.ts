@@ -51,6 +51,11 @@ const SHAPE_CLASSES: Readonly<Record<ClassHint, readonly ObjectClass[]>> = {
 };
 const SHAPE_DEFAULT: Readonly<Record<ClassHint, ObjectClass>> = { vehicle: 'car', pedestrian: 'pedestrian', cyclist: 'cyclist', unknown: 'unknown' };
 
+/** The class a cluster's box shape suggests (the LIDAR worker's geometry rule), for clusters no camera painted. */
+export function shapeClass(length: number, width: number, height: number): ObjectClass {
+  return SHAPE_DEFAULT[classHint(length, width, height)];
+}
+
 /**
  * Class and score of one cluster from its mean painted scores and its shape: the class maximising
  * mean score + shapeWeight × (shape compatible); a cluster whose points were painted by nothing gets the

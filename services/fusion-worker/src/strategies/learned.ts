@@ -7,10 +7,11 @@
  * after one batched inference, again from the same state with the model's class and score per object.
  */
 import { fileURLToPath } from 'node:url';
-import type { Modality, ObjectClass } from '@sensorfuse/schemas';
+import type { AlignedFrame } from '@sensorfuse/align';
+import type { FusedDetections, Modality, ObjectClass } from '@sensorfuse/schemas';
 import { openBareSession, type BareSession } from '@sensorfuse/inference';
-import { createFusionState, lateFusion, update, type ObjectFusion, type ObjectFusionInput } from '../core/update.js';
-import type { FusionParams, FusionState } from '../core/types.js';
+import { createFusionState, lateFusion, update, type ObjectFusion, type ObjectFusionInput, type UpdateContext, type UpdateResult } from '../core/update.js';
+import type { FusionOutput, FusionParams, FusionPayload, FusionState, ResolvedCalibration } from '../core/types.js';
 import type { FusionStrategy } from '../eval/strategies.js';
 import { ATTENTION_CLASSES, ATTENTION_MODALITIES, TOKEN_DIM, encodeObject } from './attention-features.js';
 
@@ -65,6 +66,85 @@ export class AttentionFusionModel {
   }
 }
 
+/** One frame through the core with the attention model: the result, and the model's answer per output detection. */
+export interface LearnedUpdateResult extends UpdateResult {
+  /** Per `output.detections` entry (same order): the model's class, score and attention weights. */
+  readonly answers: readonly (AttentionResult | undefined)[];
+}
+
+/**
+ * The model's answer for every object of a frame, in the order the core builds them: the pure core runs
+ * once to collect each object's modality tokens, then one batched inference (asynchronous: onnxruntime
+ * runs it off the event loop). The core is pure, so this pass leaves nothing behind.
+ */
+export async function learnedAnswers(
+  model: Pick<AttentionFusionModel, 'run'>, frame: AlignedFrame<FusionPayload>, calibration: ResolvedCalibration, state: FusionState,
+  context: Omit<UpdateContext, 'fuse'>,
+): Promise<AttentionResult[]> {
+  const inputs: ObjectFusionInput[] = [];
+  const collect: ObjectFusion = (input, p) => { inputs.push(input); return lateFusion(input, p); };
+  update(frame, calibration, state, { ...context, fuse: collect });
+  return model.run(inputs);
+}
+
+/**
+ * Steps one frame with learned fusion: `learnedAnswers`, then the core again from the same state with
+ * the model's class and score per object (association and tracking are the same either way).
+ */
+export async function learnedUpdate(
+  model: Pick<AttentionFusionModel, 'run'>, frame: AlignedFrame<FusionPayload>, calibration: ResolvedCalibration, state: FusionState,
+  context: Omit<UpdateContext, 'fuse'>,
+): Promise<LearnedUpdateResult> {
+  const answers = await learnedAnswers(model, frame, calibration, state, context);
+  let i = 0;
+  const replay: ObjectFusion = () => {
+    const a = answers[i++];
+    return a === undefined ? { objectClass: 'unknown', score: 0 } : { objectClass: a.objectClass, score: a.score };
+  };
+  const result = update(frame, calibration, state, { ...context, fuse: replay });
+  return { ...result, answers: result.output.detections.map((_, k) => answers[k]) };
+}
+
+/**
+ * The attention of the detection that updated each track in this frame, by track id. The core's output
+ * does not say which detection updated which track, so a track updated in this frame (it has
+ * contributing modalities) is paired with the nearest detection (body frame), nearest pairs first, each
+ * detection used once: a new track sits on its detection, an updated one between its prediction and it.
+ */
+export function trackAttention(output: FusionOutput, answers: readonly (AttentionResult | undefined)[]): Map<number, readonly number[]> {
+  const pairs: { d2: number; track: number; det: number }[] = [];
+  output.tracks.forEach((t, ti) => {
+    if (t.contributingModalities.length === 0) return;
+    output.detections.forEach((d, di) => {
+      if (answers[di] === undefined) return;
+      pairs.push({ d2: (t.position.x - d.x) ** 2 + (t.position.y - d.y) ** 2, track: ti, det: di });
+    });
+  });
+  pairs.sort((a, b) => a.d2 - b.d2);
+  const usedTrack = new Set<number>();
+  const usedDet = new Set<number>();
+  const out = new Map<number, readonly number[]>();
+  for (const p of pairs) {
+    if (usedTrack.has(p.track) || usedDet.has(p.det)) continue;
+    usedTrack.add(p.track);
+    usedDet.add(p.det);
+    out.set(output.tracks[p.track]!.trackId, answers[p.det]!.attention);
+  }
+  return out;
+}
+
+/** The FusedDetections record with each track's attention (null when the track has none this frame). */
+export function withAttention(record: FusedDetections, attention: ReadonlyMap<number, readonly number[]>): FusedDetections {
+  const at = (m: Modality, w: readonly number[]) => w[ATTENTION_MODALITIES.indexOf(m)] ?? 0;
+  return {
+    ...record,
+    tracks: record.tracks.map((t) => {
+      const w = attention.get(t.trackId);
+      return { ...t, attention: w === undefined ? null : { camera: at('camera', w), lidar: at('lidar', w), audio: at('audio', w) } };
+    }),
+  };
+}
+
 /** The learned strategy for the evaluation harness (src/eval): same association, tracking and output as late fusion. */
 export function learnedStrategy(options: { readonly modelPath?: string; readonly name?: string; readonly modalities?: readonly Modality[] } = {}): FusionStrategy {
   const modelPath = options.modelPath ?? FUSION_ATTENTION_MODEL;
@@ -78,16 +158,7 @@ export function learnedStrategy(options: { readonly modelPath?: string; readonly
       let state: FusionState = createFusionState(scene.calibration.rigId);
       return {
         async step(frame, calibration) {
-          const inputs: ObjectFusionInput[] = [];
-          const collect: ObjectFusion = (input, p) => { inputs.push(input); return lateFusion(input, p); };
-          update(frame, calibration, state, { params, nowUs: frame.pivotTimeUs, fuse: collect, ...mask });
-          const answers = await model.run(inputs);
-          let i = 0;
-          const replay: ObjectFusion = () => {
-            const a = answers[i++];
-            return a === undefined ? { objectClass: 'unknown', score: 0 } : { objectClass: a.objectClass, score: a.score };
-          };
-          const result = update(frame, calibration, state, { params, nowUs: frame.pivotTimeUs, fuse: replay, ...mask });
+          const result = await learnedUpdate(model, frame, calibration, state, { params, nowUs: frame.pivotTimeUs, ...mask });
           state = result.state;
           return result.output;
         },
