@@ -47,6 +47,13 @@ export const cameraParamsSchema = z.strictObject({
     overExposedLevel: z.number().int().min(0).max(255).default(240).describe('Grey level at or above which a pixel is clipped white'),
     blockageGrid: z.number().int().min(1).max(64).default(8).describe('Tiles per side of the blockage map'),
     blockageStdThreshold: z.number().min(0).max(128).default(2).describe('A tile with grey std below this has no texture (blocked), grey levels'),
+    sampleRowStep: z
+      .number()
+      .int()
+      .min(1)
+      .max(16)
+      .default(5)
+      .describe('Quality is estimated at full resolution on every n-th row (with its neighbours for the 3x3 masks); 1 = every row, exact; keep it odd so it does not beat with the 8-row JPEG blocks'),
   }),
   denoise: z.strictObject({
     mode: z.enum(['auto', 'off']).default('auto').describe('auto: median filter when the measured noise is at least noiseSigmaThreshold'),

@@ -72,6 +72,8 @@ describe('camera worker on MemoryBus', () => {
       expect(first?.quality.blockage).toBe(0);
       expect(first?.reliability).toBeGreaterThan(0.5);
       expect(worker.stats()).toMatchObject({ consumed: 7, processed: 2, deadLettered: 5 });
+      // Waiting frames were pre-processed ahead of the core, while the frame before was in inference.
+      expect(worker.prefetched()).toBeGreaterThanOrEqual(1);
     } finally {
       await worker.drain();
     }

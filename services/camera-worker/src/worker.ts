@@ -3,11 +3,13 @@ import { SchemaRegistry, createCodec } from '@sensorfuse/codec';
 import { cameraDetectionsSchema, cameraFrameSchema, type CameraDetections, type CameraFrame } from '@sensorfuse/schemas';
 import { createPipelineMetrics, getMeter, type PipelineMetrics } from '@sensorfuse/telemetry';
 import { nowUs } from '@sensorfuse/time';
-import type { Bus } from '@sensorfuse/transport';
+import type { Bus, ConsumedRecord } from '@sensorfuse/transport';
+import { tap } from 'rxjs';
 import { createWorker, type Worker, type WorkerLogger } from '@sensorfuse/worker';
 import type { CameraConfig } from './config.js';
 import { ImagePreprocessor } from '@sensorfuse/image';
-import { CameraCore, newCameraCounters, type CameraCounters, type Detector, type DetectorSpec, type FramePreprocessor } from './core/camera-core.js';
+import { CameraCore, newCameraCounters, preprocessOptionsFor, type CameraCounters, type Detector, type DetectorSpec, type FramePreprocessor } from './core/camera-core.js';
+import { FramePrefetcher } from './frame-prefetcher.js';
 import { openDetector } from './detector.js';
 
 export const CAMERA_SERVICE = 'camera-worker';
@@ -19,15 +21,34 @@ export interface CameraWorkerOptions {
   readonly logger?: WorkerLogger;
   /** Wall clock for staleness and publishTimeUs; default the system clock. */
   readonly nowUs?: () => number;
-  /** Where pre-processing runs (openCameraWorker: an ImagePreprocessor thread); default the event loop's thread. */
+  /**
+   * Where pre-processing runs (openCameraWorker: an ImagePreprocessor thread); default the event
+   * loop's thread. A preprocessor given here is fed ahead of the core (FramePrefetcher) unless
+   * `prefetch` is 'off'.
+   */
   readonly preprocessor?: FramePreprocessor;
+  /** 'next-frame' (default with a preprocessor): pre-process the next waiting record while the current one is in inference. */
+  readonly prefetch?: 'next-frame' | 'off';
 }
 
 export type CameraWorkerConfig = Pick<CameraConfig, 'inputTopic' | 'outputTopic' | 'groupId' | 'maxCaptureAheadUs' | 'camera'>;
 
-/** A camera worker plus its frame counters (drops by reason, denoised frames). */
+/** A camera worker plus its frame counters (drops by reason, denoised frames, frames prepared ahead). */
 export interface CameraWorker extends Worker {
   readonly counters: Readonly<CameraCounters>;
+  /** Frames whose pre-processing started ahead, while the previous frame was in inference (0 without prefetching). */
+  prefetched(): number;
+}
+
+/** The same bus with every record of `topic`'s subscriptions shown to `onRecord` as it is delivered. */
+function observeInput(bus: Bus, onRecord: (record: ConsumedRecord) => void): Bus {
+  return {
+    admin: bus.admin,
+    publish: (topic, records) => bus.publish(topic, records),
+    subscribe: (options) => bus.subscribe(options).pipe(tap(onRecord)),
+    transaction: () => bus.transaction(),
+    close: () => bus.close(),
+  };
 }
 
 /**
@@ -42,10 +63,24 @@ export function createCameraWorker(bus: Bus, config: CameraWorkerConfig, detecto
   const onDrop = (reason: string, frame: CameraFrame): void => {
     metrics.recordsDropped.add(1, { stage: 'camera', reason, sensorId: frame.sensorId });
   };
+  const inputCodec = createCodec<CameraFrame>(registry, cameraFrameSchema);
+  let preprocessor = options.preprocessor;
+  let prefetcher: FramePrefetcher | undefined;
+  if (preprocessor !== undefined && options.prefetch !== 'off') {
+    prefetcher = new FramePrefetcher({
+      preprocessor,
+      options: preprocessOptionsFor(spec, config.camera),
+      decode: (value) => inputCodec.decode(value),
+      maxQueueDelayUs: config.camera.maxQueueDelayUs,
+      nowUs: clock,
+    });
+    preprocessor = prefetcher;
+  }
+  const feed = prefetcher;
   const worker = createWorker<CameraFrame, CameraDetections>({
     name: CAMERA_SERVICE,
-    bus,
-    input: { topic: config.inputTopic, groupId: config.groupId, codec: createCodec<CameraFrame>(registry, cameraFrameSchema) },
+    bus: feed === undefined ? bus : observeInput(bus, (record) => { feed.offer(record); }),
+    input: { topic: config.inputTopic, groupId: config.groupId, codec: inputCodec },
     output: { topic: config.outputTopic, codec: createCodec<CameraDetections>(registry, cameraDetectionsSchema) },
     createCore: () =>
       new CameraCore({
@@ -55,25 +90,28 @@ export function createCameraWorker(bus: Bus, config: CameraWorkerConfig, detecto
         counters,
         nowUs: clock,
         onDrop,
-        ...(options.preprocessor === undefined ? {} : { preprocessor: options.preprocessor }),
+        ...(preprocessor === undefined ? {} : { preprocessor }),
       }),
     maxCaptureAheadUs: config.maxCaptureAheadUs,
     ...(options.tracer === undefined ? {} : { tracer: options.tracer }),
     metrics,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
-  return withCounters(worker, counters, async () => {
-    /* the caller owns the detector */
+  return withCounters(worker, counters, () => prefetcher?.prefetched ?? 0, () => {
+    // The caller owns the detector and the preprocessor; only the work started ahead is dropped.
+    prefetcher?.close();
+    return Promise.resolve();
   });
 }
 
-function withCounters(worker: Worker, counters: CameraCounters, afterDrain: () => Promise<void>): CameraWorker {
+function withCounters(worker: Worker, counters: CameraCounters, prefetched: () => number, afterDrain: () => Promise<void>): CameraWorker {
   return {
     name: worker.name,
     get state() {
       return worker.state;
     },
     counters,
+    prefetched,
     start: (onFatal) => {
       worker.start(onFatal);
     },
@@ -105,7 +143,7 @@ export async function openCameraWorker(bus: Bus, config: Pick<CameraConfig, 'mod
     preprocessor = owned;
   }
   const worker = createCameraWorker(bus, config, opened.detector, opened.spec, { ...options, preprocessor });
-  return withCounters(worker, worker.counters, async () => {
+  return withCounters(worker, worker.counters, () => worker.prefetched(), async () => {
     await opened.close();
     await owned?.close();
   });

@@ -99,7 +99,8 @@ export function readImageHeader(data: Uint8Array): { format: 'png' | 'jpeg'; wid
   return undefined;
 }
 
-async function decodeCompressed(image: EncodedImage, maxPixels: number): Promise<RgbImage> {
+/** Header checks of a PNG/JPEG frame (format, declared size, pixel cap) before any pixel is decoded. */
+function checkCompressed(image: EncodedImage, maxPixels: number): { width: number; height: number } {
   const what = `${image.encoding} image`;
   if (image.data.length === 0) throw new ImageDimensionError(`${what}: no bytes`);
   // The size comes from the header (no decode), so an oversize image is refused before any pixel work.
@@ -114,26 +115,61 @@ async function decodeCompressed(image: EncodedImage, maxPixels: number): Promise
       `${what}: the record declares ${String(image.width)}x${String(image.height)}, the bytes are ${String(width)}x${String(height)}`,
     );
   }
+  return { width, height };
+}
+
+/** sharp decode of PNG/JPEG bytes to packed RGB, resized to `size` on the way when given (one libvips pipeline). */
+async function sharpDecode(image: EncodedImage, maxPixels: number, size?: { width: number; height: number }): Promise<RgbImage> {
+  const what = `${image.encoding} image`;
+  const { width, height } = checkCompressed(image, maxPixels);
+  const outW = size?.width ?? width;
+  const outH = size?.height ?? height;
   try {
     // failOn 'warning': a truncated JPEG ("premature end") is an error, not a half-grey picture.
-    const { data, info } = await sharp(image.data, { failOn: 'warning', limitInputPixels: maxPixels, autoOrient: false })
-      .removeAlpha()
-      .toColourspace('srgb')
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3 || info.width !== width || info.height !== height) {
-      throw new ImageDecodeError(`${what}: decoded to ${String(info.width)}x${String(info.height)}x${String(info.channels)}, expected ${String(width)}x${String(height)}x3`);
+    let pipeline = sharp(image.data, { failOn: 'warning', limitInputPixels: maxPixels, autoOrient: false }).removeAlpha().toColourspace('srgb');
+    // fastShrinkOnLoad false: libjpeg's DCT shrink only where a linear reduce by ≥ 2 still follows, so a
+    // factor-2 letterbox gives the very pixels of decode-then-resize (what the shipped model was trained on).
+    if (outW !== width || outH !== height) pipeline = pipeline.resize(outW, outH, { fit: 'fill', kernel: 'linear', fastShrinkOnLoad: false });
+    const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3 || info.width !== outW || info.height !== outH) {
+      throw new ImageDecodeError(`${what}: decoded to ${String(info.width)}x${String(info.height)}x${String(info.channels)}, expected ${String(outW)}x${String(outH)}x3`);
     }
-    return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    return { width: outW, height: outH, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   } catch (error) {
     if (error instanceof ImageDecodeError) throw error;
     throw new ImageDecodeError(`${what}: corrupt or truncated (${error instanceof Error ? error.message : String(error)})`, {}, error);
   }
 }
 
+/**
+ * Decode and resize in one step (the letterboxed content of a frame): PNG/JPEG go through one
+ * libvips pipeline (no full-resolution buffer comes back to JavaScript); raw frames are unpacked
+ * then resized by sharp. Same checks and typed errors as decodeImage, on the source size.
+ */
+export async function decodeResized(image: EncodedImage, options: DecodeOptions, size: { width: number; height: number }): Promise<RgbImage> {
+  if (image.encoding === 'jpeg' || image.encoding === 'png') return sharpDecode(image, options.maxPixels, size);
+  // Packed RGB needs no unpacking: hand its bytes to sharp as they are.
+  const packed = image.encoding === 'rgb8' && image.stride === 3 * image.width && image.data.length === image.stride * image.height;
+  if (packed) checkSize(image.width, image.height, options.maxPixels, 'raw rgb8 image');
+  const rgb = packed ? { width: image.width, height: image.height, data: image.data } : decodeRaw(image, options.maxPixels);
+  if (rgb.width === size.width && rgb.height === size.height) return rgb;
+  const buf = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
+    .resize(size.width, size.height, { fit: 'fill', kernel: 'linear' })
+    .raw()
+    .toBuffer();
+  return { width: size.width, height: size.height, data: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) };
+}
+
+/** Width and height of a frame as decoding will see them, after the same checks (header only for PNG/JPEG). */
+export function sourceSize(image: EncodedImage, options: DecodeOptions): { width: number; height: number } {
+  if (image.encoding === 'jpeg' || image.encoding === 'png') return checkCompressed(image, options.maxPixels);
+  checkSize(image.width, image.height, options.maxPixels, `raw ${image.encoding} image`);
+  return { width: image.width, height: image.height };
+}
+
 /** Decode any supported encoding to packed RGB; bad bytes are typed errors (poison records). */
 export async function decodeImage(image: EncodedImage, options: DecodeOptions): Promise<RgbImage> {
-  if (image.encoding === 'jpeg' || image.encoding === 'png') return decodeCompressed(image, options.maxPixels);
+  if (image.encoding === 'jpeg' || image.encoding === 'png') return sharpDecode(image, options.maxPixels);
   return decodeRaw(image, options.maxPixels);
 }
 

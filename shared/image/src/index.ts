@@ -1,10 +1,10 @@
-export { decodeImage, readImageHeader, toGray } from './decode.js';
+export { decodeImage, decodeResized, readImageHeader, sourceSize, toGray } from './decode.js';
 export type { DecodeOptions, EncodedImage, ImageEncoding, RgbImage } from './decode.js';
 export { letterbox, letterboxGeometry, boxFromLetterbox, boxToLetterbox } from './letterbox.js';
 export type { Box, LetterboxGeometry, LetterboxOptions } from './letterbox.js';
-export { normaliseToTensor } from './normalise.js';
+export { normaliseLetterboxed, normaliseToTensor } from './normalise.js';
 export type { NormaliseOptions } from './normalise.js';
-export { laplacianVariance, estimateNoiseSigma, measureQuality } from './quality.js';
+export { laplacianVariance, estimateNoiseSigma, measureQuality, measureQualityRgb, measureQualitySampled } from './quality.js';
 export type { ImageQualityReport, QualityOptions } from './quality.js';
 export { denoiseIfNoisy } from './denoise.js';
 export type { DenoiseOptions } from './denoise.js';

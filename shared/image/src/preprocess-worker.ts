@@ -4,6 +4,7 @@
  * on the caller's side.
  */
 import { parentPort } from 'node:worker_threads';
+import sharp from 'sharp';
 import type { EncodedImage } from './decode.js';
 import { preprocessFrame, type PreprocessOptions } from './preprocess.js';
 
@@ -15,6 +16,9 @@ interface Request {
   /** A tensor buffer handed back by the caller for reuse (transferred), if its size fits. */
   readonly reuse?: Float32Array;
 }
+
+// Every frame is new bytes: libvips' operation cache only costs time and memory here.
+sharp.cache(false);
 
 const port = parentPort;
 if (port === null) throw new Error('preprocess-worker must run in a worker thread');

@@ -1,8 +1,8 @@
-import { decodeImage, toGray, type EncodedImage } from './decode.js';
+import { decodeImage, decodeResized, type EncodedImage } from './decode.js';
 import { denoiseIfNoisy } from './denoise.js';
-import { letterbox, type LetterboxGeometry } from './letterbox.js';
-import { normaliseToTensor, type NormaliseOptions } from './normalise.js';
-import { measureQuality, type ImageQualityReport, type QualityOptions } from './quality.js';
+import { letterboxGeometry, type LetterboxGeometry } from './letterbox.js';
+import { normaliseLetterboxed, type NormaliseOptions } from './normalise.js';
+import { measureQualitySampled, type ImageQualityReport, type QualityOptions } from './quality.js';
 
 /** Everything that turns one encoded frame into a model input tensor plus its quality. */
 export interface PreprocessOptions {
@@ -29,13 +29,16 @@ export interface PreprocessResult {
 }
 
 /**
- * decode → grey → quality (full resolution) → median when the measured noise calls for it →
- * letterbox → normalise. The same steps whether it runs on the caller's thread or in an
+ * decode (sharp) → quality at full resolution, on every `quality.sampleRowStep`-th row, straight
+ * from the RGB (one JavaScript pass, no grey image) → a median (sharp) when the measured noise calls
+ * for it → resize to the letterbox content (sharp, bilinear) → padding and normalisation in one pass
+ * into the NCHW tensor. The same steps whether it runs on the caller's thread or in an
  * ImagePreprocessor worker thread (which is how the camera worker runs it).
  */
 export async function preprocessFrame(image: EncodedImage, options: PreprocessOptions, out?: Float32Array): Promise<PreprocessResult> {
-  const decoded = await decodeImage(image, { maxPixels: options.maxPixels });
-  const quality = measureQuality(toGray(decoded), decoded.width, decoded.height, options.quality);
+  const decodeOptions = { maxPixels: options.maxPixels };
+  const decoded = await decodeImage(image, decodeOptions);
+  const quality = measureQualitySampled(decoded.data, decoded.width, decoded.height, options.quality, options.quality.sampleRowStep ?? 1);
   let source = decoded;
   let denoised = false;
   if (options.denoise.mode === 'auto') {
@@ -43,7 +46,9 @@ export async function preprocessFrame(image: EncodedImage, options: PreprocessOp
     denoised = d.applied;
     source = d.image;
   }
-  const { image: boxed, geometry } = await letterbox(source, { width: options.width, height: options.height, padValue: options.padValue });
-  const tensor = normaliseToTensor(boxed, options.normalise, out);
+  const geometry = letterboxGeometry(source.width, source.height, options.width, options.height);
+  const raw: EncodedImage = { width: source.width, height: source.height, encoding: 'rgb8', stride: 3 * source.width, data: source.data };
+  const content = await decodeResized(raw, decodeOptions, { width: geometry.newWidth, height: geometry.newHeight });
+  const tensor = normaliseLetterboxed(content, geometry, options.padValue, options.normalise, out);
   return { sourceWidth: decoded.width, sourceHeight: decoded.height, geometry, quality, denoised, tensor };
 }

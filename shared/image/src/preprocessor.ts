@@ -44,7 +44,8 @@ function typedError(e: { name: string; message: string }): Error {
 export class ImagePreprocessor {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private spare: Float32Array | undefined;
+  /** Tensors handed back for reuse: two suffice when one frame is in inference while the next is prepared. */
+  private readonly spares: Float32Array[] = [];
   private closed: string | undefined;
 
   private constructor(private readonly worker: Worker) {
@@ -93,8 +94,7 @@ export class ImagePreprocessor {
   run(image: EncodedImage, options: PreprocessOptions): Promise<PreprocessResult> {
     if (this.closed !== undefined) return Promise.reject(new Error(`image pre-processing thread ${this.closed}`));
     const id = this.nextId++;
-    const reuse = this.spare;
-    this.spare = undefined;
+    const reuse = this.spares.pop();
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       // A copy of the bytes only: a Buffer may be a view into a much larger (pooled or batch) buffer.
@@ -107,7 +107,7 @@ export class ImagePreprocessor {
 
   /** Give a result's tensor back once it is no longer needed; the next request refills it. */
   recycle(tensor: Float32Array): void {
-    if (tensor.byteOffset === 0 && tensor.byteLength === tensor.buffer.byteLength) this.spare = tensor;
+    if (this.spares.length < 2 && tensor.byteOffset === 0 && tensor.byteLength === tensor.buffer.byteLength && !this.spares.includes(tensor)) this.spares.push(tensor);
   }
 
   async close(): Promise<void> {

@@ -37,9 +37,33 @@ export interface DetectorSpec {
  * caller's thread by default.
  */
 export interface FramePreprocessor {
-  run(image: EncodedImage, options: PreprocessOptions): Promise<PreprocessResult>;
+  /**
+   * `source` is where the frame came from (topic, partition, offset): a prefetching preprocessor
+   * that started on this record as it arrived hands back that work instead of starting again.
+   */
+  run(image: EncodedImage, options: PreprocessOptions, source?: FrameSource): Promise<PreprocessResult>;
   /** Take a result's tensor back for reuse once inference has copied it. */
   recycle?(tensor: Float32Array): void;
+}
+
+/** The bus position of a frame's record. */
+export interface FrameSource {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+}
+
+/** The pre-processing options of a detector and the camera parameters (the same for every core of a worker). */
+export function preprocessOptionsFor(spec: DetectorSpec, params: CameraParams): PreprocessOptions {
+  return {
+    maxPixels: params.maxPixels,
+    width: spec.inputWidth,
+    height: spec.inputHeight,
+    padValue: spec.padValue,
+    normalise: spec.normalise,
+    quality: params.quality,
+    denoise: params.denoise,
+  };
 }
 
 const inThread: FramePreprocessor = { run: (image, options) => preprocessFrame(image, options) };
@@ -95,16 +119,7 @@ export class CameraCore implements WorkerCore<CameraFrame, CameraDetections> {
   private readonly preprocessOptions: PreprocessOptions;
 
   constructor(private readonly o: CameraCoreOptions) {
-    const { spec, params } = o;
-    this.preprocessOptions = {
-      maxPixels: params.maxPixels,
-      width: spec.inputWidth,
-      height: spec.inputHeight,
-      padValue: spec.padValue,
-      normalise: spec.normalise,
-      quality: params.quality,
-      denoise: params.denoise,
-    };
+    this.preprocessOptions = preprocessOptionsFor(o.spec, o.params);
   }
 
   async update(frame: CameraFrame, context: CoreContext): Promise<readonly CameraDetections[]> {
@@ -125,7 +140,7 @@ export class CameraCore implements WorkerCore<CameraFrame, CameraDetections> {
       return [];
     }
     const preprocessor = this.o.preprocessor ?? inThread;
-    const pre = await preprocessor.run(frame, this.preprocessOptions);
+    const pre = await preprocessor.run(frame, this.preprocessOptions, { topic: context.topic, partition: context.partition, offset: context.offset });
     const { quality, geometry } = pre;
     if (pre.denoised) counters.denoised++;
     let output: OutputTensor;

@@ -1,0 +1,122 @@
+import { ImageDecodeError, type EncodedImage, type PreprocessOptions, type PreprocessResult } from '@sensorfuse/image';
+import type { ConsumedRecord } from '@sensorfuse/transport';
+import { describe, expect, it } from 'vitest';
+import type { FramePreprocessor } from './core/camera-core.js';
+import { FramePrefetcher } from './frame-prefetcher.js';
+
+const OPTIONS: PreprocessOptions = {
+  maxPixels: 100,
+  width: 2,
+  height: 2,
+  padValue: 0,
+  normalise: { scale: 1, mean: [0, 0, 0], std: [1, 1, 1], channelOrder: 'rgb' },
+  quality: { blurReferenceVariance: 1, noiseReferenceSigma: 1, underExposedLevel: 0, overExposedLevel: 255, blockageGrid: 1, blockageStdThreshold: 0 },
+  denoise: { mode: 'off', noiseSigmaThreshold: 0, medianSize: 3 },
+};
+
+/** A preprocessor that records each request and answers when told to (the image's first byte names the frame). */
+function fakePreprocessor(): FramePreprocessor & { started: number[]; recycled: Float32Array[]; finish(): void } {
+  const waiting: (() => void)[] = [];
+  const p = {
+    started: [] as number[],
+    recycled: [] as Float32Array[],
+    run(image: EncodedImage): Promise<PreprocessResult> {
+      const id = image.data[0] ?? -1;
+      p.started.push(id);
+      return new Promise<PreprocessResult>((resolve, reject) => {
+        waiting.push(() => {
+          if (id === 99) reject(new ImageDecodeError('frame 99: corrupt'));
+          else resolve({ sourceWidth: 2, sourceHeight: 2, geometry: undefined as never, quality: undefined as never, denoised: false, tensor: Float32Array.of(id) });
+        });
+      });
+    },
+    recycle(t: Float32Array): void {
+      p.recycled.push(t);
+    },
+    finish(): void {
+      for (const done of waiting.splice(0)) done();
+    },
+  };
+  return p;
+}
+
+const image = (id: number): EncodedImage => ({ width: 1, height: 1, encoding: 'gray8', stride: 1, data: Uint8Array.of(id) });
+const record = (offset: number, id: number, timestampUs = 0): ConsumedRecord => ({
+  topic: 'raw.camera',
+  partition: 0,
+  offset: String(offset),
+  key: 'rig',
+  rawKey: null,
+  value: Buffer.from([id]),
+  headers: {},
+  timestampUs,
+  commit: () => Promise.resolve(),
+});
+const at = (offset: number) => ({ topic: 'raw.camera', partition: 0, offset: String(offset) });
+const decode = (value: Buffer): EncodedImage => {
+  if (value[0] === 77) throw new Error('not Avro');
+  return image(value[0] ?? -1);
+};
+
+describe('FramePrefetcher', () => {
+  it('pre-processes the next waiting frame while the current one is in inference, each frame once', async () => {
+    const pre = fakePreprocessor();
+    const f = new FramePrefetcher({ preprocessor: pre, options: OPTIONS, decode, maxQueueDelayUs: 0, nowUs: () => 0 });
+    for (const n of [1, 2, 3]) f.offer(record(n, n));
+    expect(pre.started).toEqual([1]); // one frame ahead, not the whole backlog
+    const first = f.run(image(1), OPTIONS, at(1));
+    expect(pre.started).toEqual([1, 2]); // frame 2 starts as soon as frame 1 is handed over
+    pre.finish();
+    expect((await first).tensor[0]).toBe(1);
+    const second = f.run(image(2), OPTIONS, at(2));
+    expect(pre.started).toEqual([1, 2, 3]);
+    pre.finish();
+    expect((await second).tensor[0]).toBe(2);
+    const third = f.run(image(3), OPTIONS, at(3));
+    pre.finish();
+    expect((await third).tensor[0]).toBe(3);
+    expect(pre.started).toEqual([1, 2, 3]);
+    expect(f.prefetched).toBe(3);
+  });
+
+  it('drops work for a frame the core never asked for, recycling its tensor, and skips stale and undecodable records', async () => {
+    const pre = fakePreprocessor();
+    let now = 1_000_000;
+    const f = new FramePrefetcher({ preprocessor: pre, options: OPTIONS, decode, maxQueueDelayUs: 200_000, nowUs: () => now });
+    f.offer(record(1, 1, now)); // started ahead, then dead-lettered by the plumbing: never asked for
+    f.offer(record(2, 2, now - 500_000)); // already stale: the core will drop it
+    f.offer(record(3, 77, now)); // not decodable: the plumbing dead-letters it
+    f.offer(record(4, 4, now));
+    expect(pre.started).toEqual([1]);
+    now += 1000;
+    pre.finish();
+    const r4 = f.run(image(4), OPTIONS, at(4));
+    expect(pre.started).toEqual([1, 4]);
+    pre.finish();
+    expect((await r4).tensor[0]).toBe(4);
+    await Promise.resolve();
+    expect(pre.recycled.map((t) => t[0])).toEqual([1]);
+    expect(f.discarded).toBe(1);
+    expect(f.prefetched).toBe(0);
+  });
+
+  it('hands a bad image back as its typed error when the core asks for it, and never leaves a rejection unhandled', async () => {
+    const pre = fakePreprocessor();
+    const f = new FramePrefetcher({ preprocessor: pre, options: OPTIONS, decode, maxQueueDelayUs: 0, nowUs: () => 0 });
+    f.offer(record(1, 99));
+    f.offer(record(2, 2));
+    pre.finish(); // frame 99 fails before anyone asks for it
+    await new Promise((resolve) => setImmediate(resolve));
+    await expect(f.run(image(99), OPTIONS, at(1))).rejects.toBeInstanceOf(ImageDecodeError);
+    const r2 = f.run(image(2), OPTIONS, at(2));
+    pre.finish();
+    expect((await r2).tensor[0]).toBe(2);
+    // A frame it never saw (no position, or not offered) goes straight to the preprocessor.
+    const direct = f.run(image(5), OPTIONS);
+    pre.finish();
+    expect((await direct).tensor[0]).toBe(5);
+    f.close();
+    f.offer(record(3, 3));
+    expect(pre.started).toEqual([99, 2, 5]);
+  });
+});

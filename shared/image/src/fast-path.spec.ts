@@ -1,0 +1,153 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import {
+  decodeImage,
+  decodeResized,
+  letterbox,
+  letterboxGeometry,
+  measureQuality,
+  measureQualityRgb,
+  measureQualitySampled,
+  normaliseLetterboxed,
+  normaliseToTensor,
+  preprocessFrame,
+  toGray,
+  type EncodedImage,
+  type PreprocessOptions,
+  type RgbImage,
+} from './index.js';
+
+// The fast pre-processing path (decode → sampled quality → resize → pad + normalise in one pass)
+// against the step-by-step functions it replaces, which image.spec.ts checks against hand
+// calculations, scipy and OpenCV.
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const dataDir = path.resolve(repoRoot, '../shared/data');
+const QUALITY = { blurReferenceVariance: 100, noiseReferenceSigma: 10, underExposedLevel: 16, overExposedLevel: 240, blockageGrid: 8, blockageStdThreshold: 2 };
+const NORMALISE = { scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], channelOrder: 'bgr' } as const;
+
+function randomRgb(width: number, height: number, seed: number): RgbImage {
+  let s = seed;
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0; i < data.length; i++) {
+    s = (s * 1_103_515_245 + 12_345) >>> 0;
+    // Smooth gradient plus noise and a few saturated and black pixels.
+    const x = Math.floor(i / 3) % width;
+    data[i] = Math.max(0, Math.min(255, ((x * 3) % 256) + ((s >>> 24) % 40) - 20));
+  }
+  return { width, height, data };
+}
+
+function realImages(): string[] {
+  return [
+    ...(existsSync(path.join(dataDir, 'kitti/image_2')) ? readdirSync(path.join(dataDir, 'kitti/image_2')).map((f) => path.join(dataDir, 'kitti/image_2', f)) : []),
+    ...(existsSync(path.join(dataDir, 'nuscenes-sample')) ? readdirSync(path.join(dataDir, 'nuscenes-sample')).filter((f) => f.endsWith('.jpg')).map((f) => path.join(dataDir, 'nuscenes-sample', f)) : []),
+  ];
+}
+
+async function encoded(file: string): Promise<EncodedImage> {
+  const bytes = readFileSync(file);
+  const meta = await sharp(bytes).metadata();
+  return { width: meta.width, height: meta.height, encoding: file.endsWith('.png') ? 'png' : 'jpeg', stride: 0, data: bytes };
+}
+
+describe('measureQualityRgb', () => {
+  it('gives the very report of measureQuality(toGray(image)), borders and uneven tiles included', () => {
+    for (const [w, h] of [
+      [97, 61],
+      [640, 384],
+      [3, 3],
+    ] as const) {
+      const img = randomRgb(w, h, w + h);
+      expect(measureQualityRgb(img.data, w, h, { ...QUALITY, blockageGrid: 7 })).toEqual(measureQuality(toGray(img), w, h, { ...QUALITY, blockageGrid: 7 }));
+    }
+  });
+});
+
+describe('measureQualitySampled', () => {
+  it('estimates the full-resolution measures of every KITTI and nuScenes image from every 5th row', async () => {
+    const files = realImages();
+    if (files.length === 0) {
+      console.warn('skipped: ../shared/data/kitti and nuscenes-sample absent');
+      return;
+    }
+    for (const file of files) {
+      const img = await decodeImage(await encoded(file), { maxPixels: 50_000_000 });
+      const exact = measureQuality(toGray(img), img.width, img.height, QUALITY);
+      const est = measureQualitySampled(img.data, img.width, img.height, QUALITY, 5);
+      expect(est.laplacianVariance).toBeGreaterThan(exact.laplacianVariance * 0.95);
+      expect(est.laplacianVariance).toBeLessThan(exact.laplacianVariance * 1.05);
+      expect(est.noiseSigma).toBeGreaterThan(exact.noiseSigma * 0.95);
+      expect(est.noiseSigma).toBeLessThan(exact.noiseSigma * 1.05);
+      expect(Math.abs(est.exposure - exact.exposure)).toBeLessThan(0.02);
+      expect(Math.abs(est.reliability - exact.reliability)).toBeLessThan(0.03);
+      // A tile whose std sits on the threshold may flip: at most one of the 64.
+      expect(Math.abs(est.blockage - exact.blockage)).toBeLessThanOrEqual(1 / 64);
+    }
+  });
+
+  it('recovers a known noise sigma of 10 within 10 % and is exact with a step of 1', () => {
+    const w = 320;
+    const h = 240;
+    let a = 7;
+    const uniform = (): number => {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const data = new Uint8Array(w * h * 3);
+    for (let i = 0; i < w * h; i++) {
+      const v = Math.round(128 + 10 * Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform()));
+      data.fill(v, 3 * i, 3 * i + 3); // grey pixels: the grey image is the noise itself
+    }
+    expect(measureQualitySampled(data, w, h, QUALITY, 5).noiseSigma).toBeGreaterThan(9);
+    expect(measureQualitySampled(data, w, h, QUALITY, 5).noiseSigma).toBeLessThan(11);
+    expect(measureQualitySampled(data, w, h, QUALITY, 1)).toEqual(measureQualityRgb(data, w, h, QUALITY));
+  });
+});
+
+describe('normaliseLetterboxed', () => {
+  it('equals letterbox then normaliseToTensor, pad and content, to the last bit', async () => {
+    const src = randomRgb(150, 70, 3);
+    const g = letterboxGeometry(150, 70, 64, 64);
+    const reference = normaliseToTensor((await letterbox(src, { width: 64, height: 64, padValue: 114 })).image, NORMALISE);
+    const content = await decodeResized({ width: 150, height: 70, encoding: 'rgb8', stride: 450, data: src.data }, { maxPixels: 1e6 }, { width: g.newWidth, height: g.newHeight });
+    const out = new Float32Array(3 * 64 * 64).fill(Number.NaN);
+    expect(normaliseLetterboxed(content, g, 114, NORMALISE, out)).toBe(out);
+    expect(Array.from(out)).toEqual(Array.from(reference));
+  });
+});
+
+describe('preprocessFrame', () => {
+  it('feeds the model the tensor of decode → letterbox → normalise, with the full-resolution quality', async () => {
+    const files = realImages();
+    const jpegOf = (img: RgbImage): Promise<Buffer> => sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality: 85 }).toBuffer();
+    const synthetic = randomRgb(640, 384, 9);
+    const inputs: EncodedImage[] = [{ width: 640, height: 384, encoding: 'jpeg', stride: 0, data: await jpegOf(synthetic) }];
+    if (files.length === 0) console.warn('real images skipped: ../shared/data/kitti and nuscenes-sample absent');
+    for (const file of files.slice(0, 3)) inputs.push(await encoded(file));
+    const options: PreprocessOptions = {
+      maxPixels: 50_000_000,
+      width: 320,
+      height: 192,
+      padValue: 114,
+      normalise: NORMALISE,
+      quality: { ...QUALITY, sampleRowStep: 5 },
+      denoise: { mode: 'auto', noiseSigmaThreshold: 8, medianSize: 3 },
+    };
+    for (const input of inputs) {
+      const decoded = await decodeImage(input, { maxPixels: options.maxPixels });
+      const { image, geometry } = await letterbox(decoded, { width: 320, height: 192, padValue: 114 });
+      const exact = measureQuality(toGray(decoded), decoded.width, decoded.height, QUALITY);
+      const r = await preprocessFrame(input, options);
+      expect(r.geometry).toEqual(geometry);
+      expect(r.denoised).toBe(false);
+      expect(Array.from(r.tensor)).toEqual(Array.from(normaliseToTensor(image, NORMALISE)));
+      expect(Math.abs(r.quality.reliability - exact.reliability)).toBeLessThan(0.03);
+    }
+  });
+});
