@@ -193,7 +193,7 @@ export class SpectralDenoiser {
     let totalPower = 0;
     let noisePower = 0;
     this.framer.push(input, (frame) => {
-      this.analyseFrame(frame, frames);
+      this.analyseFrame(frame, frames, output !== undefined);
       if (output !== undefined) this.synth.addFrame(this.spec);
       totalPower += this.frameTotal;
       noisePower += this.frameNoise;
@@ -229,15 +229,18 @@ export class SpectralDenoiser {
   private frameNoise = 0;
 
   /** Analyse one frame into spectraOut/gainsOut[index]; its power sums land in frameTotal/frameNoise. */
-  private analyseFrame(frame: Float32Array, index: number): void {
+  private analyseFrame(frame: Float32Array, index: number, synthesise: boolean): void {
     const p = this.params;
     const n = frame.length;
     const w = this.window;
     const x = this.x;
     for (let i = 0; i < n; i++) x[i] = (frame[i] as number) * (w[i] as number);
+    // the raw spectrum goes straight into its row of spectraOut; `spec` gets the gained copy only
+    // when this denoiser synthesises its own output
     const spec = this.spec;
-    this.fft.forward(x, spec);
-    this.spectraOut.set(spec, index * 2 * this.bins);
+    const raw = this.spectraOut;
+    const sOff = index * 2 * this.bins;
+    this.fft.forward(x, raw, sOff);
     const first = this.frameCount === 0;
     this.frameCount++;
     this.minCount++;
@@ -257,8 +260,8 @@ export class SpectralDenoiser {
     const alpha = p.powerSmoothing;
     const delta = p.presenceThreshold;
     for (let k = 0; k < bins; k++) {
-      const re = spec[2 * k] as number;
-      const im = spec[2 * k + 1] as number;
+      const re = raw[sOff + 2 * k] as number;
+      const im = raw[sOff + 2 * k + 1] as number;
       const pk = re * re + im * im + 1e-20;
       power[k] = pk;
       if (first) {
@@ -330,8 +333,13 @@ export class SpectralDenoiser {
       if (gain < gainFloor) gain = gainFloor;
       prevClean[k] = gain * gain * pk;
       gainsOut[gOff + k] = gain;
-      spec[2 * k] = (spec[2 * k] as number) * gain;
-      spec[2 * k + 1] = (spec[2 * k + 1] as number) * gain;
+    }
+    if (synthesise) {
+      for (let k = 0; k < bins; k++) {
+        const gain = gainsOut[gOff + k] as number;
+        spec[2 * k] = (raw[sOff + 2 * k] as number) * gain;
+        spec[2 * k + 1] = (raw[sOff + 2 * k + 1] as number) * gain;
+      }
     }
     this.frameTotal = total;
     this.frameNoise = noiseSum;

@@ -28,6 +28,8 @@ export {
   openSileroPool,
 } from './vad.js';
 export type { ModelRunner, VadParams, VadResult, SpeechSegment } from './vad.js';
+export { openModelRunner, openSileroRunner, openSoundEventRunner } from './model-runners.js';
+export type { ModelThread, OwnedModelRunner, OpenModelRunnerOptions } from './model-runners.js';
 export { AudioProcessor, defaultAudioProcessorParams } from './processor.js';
 export type { AudioChunkLike, AudioAnalysis, AudioProcessorParams, MicrophoneArrayLike, Discontinuity } from './processor.js';
 export { AudioFormatError, AudioNonFiniteError, AudioTimeOverlapError, AudioConfigError } from './errors.js';
