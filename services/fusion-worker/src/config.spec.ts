@@ -15,7 +15,8 @@ const rig = (validFromUs: number, x: number) => ({
 describe('fusion config', () => {
   it('has the core defaults the benchmarks and specs use', () => {
     expect(defaultFusionParams()).toEqual(DEFAULT_FUSION_PARAMS);
-    const { strategy, ...params } = loadFusionConfig({}).fusion;
+    const { strategy, strategyByRig, ...params } = loadFusionConfig({}).fusion;
+    expect(strategyByRig).toEqual([]);
     expect(params).toEqual(DEFAULT_FUSION_PARAMS);
     expect(strategy).toBe('late');
   });

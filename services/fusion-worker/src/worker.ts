@@ -15,8 +15,8 @@ import { CalibrationRegistry, type CalibrationChange } from './calibration-regis
 import { fusionConfigSchema, type FusionConfig } from './config.js';
 import { toFusedDetections, serializeFusionState, deserializeFusionState } from './core/output.js';
 import type { FusionOutput, FusionParams, FusionPayload, FusionState } from './core/types.js';
-import { createFusionState, update } from './core/update.js';
-import { objectFusionFor } from './strategies/index.js';
+import { createFusionState, update, type ObjectFusion } from './core/update.js';
+import { frameFusionFor, strategyByRig, type FrameFusion, type FusionStrategyName, type PreparedFrame } from './strategies/index.js';
 import { DEVICE_INPUT, coreFrameOf, deviceAlignInput, deviceStatesOf, type WorkerPayload } from './device-state.js';
 
 export const FUSION_SERVICE = 'fusion-worker';
@@ -47,6 +47,8 @@ export interface FusionWorkerOptions {
   readonly pendingTransactionWaitMs?: number;
   /** Most frames published in one transaction (default 64): frames ready together share a commit. */
   readonly maxFramesPerTransaction?: number;
+  /** ONNX model of fusion.strategy "learned" (default models/fusion-attention/fusion-attention.onnx). */
+  readonly fusionModelPath?: string;
   /**
    * What the aligner's `align.timeoutUs` / `align.idleTimeoutUs` measure: 'processing' (default, live
    * rigs: give up on a slow input after that much real time) or 'event' (capture time: the frames depend
@@ -299,8 +301,16 @@ export function createFusionWorker(
   };
   const outCodec = createCodec<FusedDetections>(registry, fusedDetectionsSchema);
   const params: FusionParams = config.fusion;
-  const fuse = objectFusionFor(config.fusion.strategy);
+  // One runtime per strategy in use (fusion.strategy, fusion.strategyByRig); early is refused here, at creation.
+  const rigStrategy = strategyByRig(config.fusion.strategyByRig);
+  const modelOption = options.fusionModelPath === undefined ? {} : { modelPath: options.fusionModelPath };
+  const defaultFusion = frameFusionFor(config.fusion.strategy, modelOption);
+  const fusions = new Map<FusionStrategyName, FrameFusion>([[config.fusion.strategy, defaultFusion]]);
+  for (const s of rigStrategy.values()) if (!fusions.has(s)) fusions.set(s, frameFusionFor(s, modelOption));
+  const fusionOf = (rigId: string): FrameFusion => fusions.get(rigStrategy.get(rigId) ?? config.fusion.strategy) ?? defaultFusion;
   /** Per rig, its frames waiting for or in an asynchronous strategy step (learned), in order. */
+  const fusing = new Map<Rig, Promise<void>>();
+  let framesFusing = 0;
   const clock = options.nowUs ?? nowUs;
   const scheduler = options.scheduler ?? asyncScheduler;
   const logger = options.logger;
@@ -471,7 +481,48 @@ export function createFusionWorker(
     while (committer !== undefined) await committer;
   };
 
+  /**
+   * A frame of an asynchronous strategy (learned): its inference runs off the event loop, chained per rig
+   * so the rig's frames are stepped, checkpointed and committed in order exactly as synchronous ones; the
+   * frame's records stay uncommitted until then. A frame whose rig was dropped or whose replay epoch ended
+   * meanwhile is not published (its records belong to the new owner, or were settled by the epoch switch).
+   */
   const emit = (rigId: string, rig: Rig, frame: AlignedFrame<WorkerPayload>) => {
+    const fusion = fusionOf(rigId);
+    if (fusion.prepare === undefined) {
+      emitNow(rigId, rig, frame, fusion.fuse);
+      return;
+    }
+    if (rig.dropped || state === 'failed' || state === 'stopped') return;
+    const prepare = fusion.prepare;
+    const epochAtEmit = rig.epoch;
+    framesFusing++;
+    // A function, not an inline test: the state changes across the await (TypeScript would narrow it).
+    const gone = () => rig.dropped || state === 'failed' || state === 'stopped' || rig.epoch !== epochAtEmit;
+    const step = async () => {
+      for (;;) {
+        if (gone()) return;
+        let resolved;
+        try {
+          resolved = calibration.at(rigId, frame.pivotTimeUs);
+        } catch {
+          emitNow(rigId, rig, frame, fusion.fuse); // counted and skipped there, as for every strategy
+          return;
+        }
+        const from = rig.state;
+        const prepared = await prepare(coreFrameOf(frame), resolved, from, { params, nowUs: clock() });
+        if (rig.state !== from) continue; // reset meanwhile: prepare again from the state the frame will be stepped from
+        if (gone()) return;
+        emitNow(rigId, rig, frame, prepared.fuse, prepared);
+        return;
+      }
+    };
+    const chained = (fusing.get(rig) ?? Promise.resolve()).then(step).catch(fail).finally(() => { framesFusing--; });
+    fusing.set(rig, chained);
+    void chained.then(() => { if (fusing.get(rig) === chained) fusing.delete(rig); });
+  };
+
+  const emitNow = (rigId: string, rig: Rig, frame: AlignedFrame<WorkerPayload>, fuse: ObjectFusion, prepared?: PreparedFrame) => {
     if (rig.dropped || state === 'failed' || state === 'stopped') return;
     let record: Buffer | undefined;
     try {
@@ -480,7 +531,8 @@ export function createFusionWorker(
       rig.state = result.state;
       counts.frames++;
       options.onOutput?.(result.output);
-      record = outCodec.encode(withDeviceStates(toFusedDetections(result.output), frame));
+      const fused = withDeviceStates(toFusedDetections(result.output), frame);
+      record = outCodec.encode(prepared === undefined ? fused : prepared.decorate(result.output, fused));
     } catch (err: unknown) {
       counts.framesWithoutCalibration++;
       logger?.warn({ rigId, captureTimeUs: frame.pivotTimeUs, error: errorName(err) }, 'frame skipped: no calibration');
@@ -722,6 +774,7 @@ export function createFusionWorker(
       await deadLetter(record, err);
     }
     if (queue.length >= MAX_QUEUED) await committer;
+    if (framesFusing >= MAX_QUEUED) await Promise.all(fusing.values());
   };
 
   /** The input topics: obs.sensor only when configured and existing (optional; read at start). */
@@ -762,9 +815,11 @@ export function createFusionWorker(
       if (state !== 'failed') state = 'draining';
       subscription?.unsubscribe();
       for (const rig of rigs.values()) rig.input.complete();
+      await Promise.all(fusing.values());
       await committed().catch(() => undefined);
       for (const rig of rigs.values()) rig.subscription.unsubscribe();
       state = 'stopped';
+      await Promise.all([...fusions.values()].map((f) => f.close().catch(() => undefined)));
     },
     stats: () => ({
       ...counts,

@@ -1,0 +1,99 @@
+import { firstValueFrom, take, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { SchemaRegistry, createCodec } from '@sensorfuse/codec';
+import {
+  cameraDetectionsSchema, egoStateSchema, fusedDetectionsSchema, lidarObjectsSchema,
+  type CameraDetections, type EgoState, type FusedDetections, type LidarObjects, type RigCalibration,
+} from '@sensorfuse/schemas';
+import { MemoryStateStore } from '@sensorfuse/state';
+import { MemoryBus } from '@sensorfuse/transport';
+import { ensureTopics } from '@sensorfuse/worker';
+import { loadFusionConfig } from '../config.js';
+import { createFusionWorker, decodeCheckpoint } from '../worker.js';
+
+// The streaming worker with fusion.strategy "learned" for one rig and the default "late" for another,
+// on a MemoryBus: the same car (LIDAR + camera + motion, no audio) on both rigs.
+const T0 = 1_767_225_600_000_000;
+const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+const CAM_TO_BODY = [0, 0, 1, 0, -1, 0, 0, 0, 0, -1, 0, 0, 0, 0, 0, 1];
+const RIGS = ['rig-late', 'rig-learned'];
+
+const calibration = (rigId: string): RigCalibration => ({
+  rigId, version: 1, validFromUs: 0,
+  sensors: [
+    { sensorId: 'lidar_top', modality: 'lidar', frameId: 'lidar_top', extrinsics: { parentFrameId: 'base_link', childFrameId: 'lidar_top', transform: IDENTITY }, cameraIntrinsics: null, microphoneArray: null, clockOffsetUs: 0 },
+    { sensorId: 'cam_front', modality: 'camera', frameId: 'cam_front', extrinsics: { parentFrameId: 'base_link', childFrameId: 'cam_front', transform: CAM_TO_BODY }, cameraIntrinsics: { width: 1280, height: 720, fx: 1000, fy: 1000, cx: 640, cy: 360, distortionModel: 'none', distortionCoefficients: [] }, microphoneArray: null, clockOffsetUs: 0 },
+  ],
+});
+
+describe('fusion worker with fusion.strategy learned (per rig)', () => {
+  it('publishes every sweep in order with the attention of each updated track, checkpointed like late fusion; the other rig stays late', async () => {
+    const bus = new MemoryBus();
+    const store = new MemoryStateStore();
+    const config = loadFusionConfig({ SENSORFUSE_FUSION_FUSION_STRATEGY_BY_RIG: '["rig-learned=learned"]' });
+    expect(config.fusion.strategyByRig).toEqual(['rig-learned=learned']);
+    const worker = createFusionWorker(bus, config, store);
+    for (const rig of RIGS) await worker.calibration.publish(calibration(rig));
+    const t = config.topics;
+    await ensureTopics(bus, [t.lidar, t.camera, t.audio, t.motion, t.output], 1);
+    const reg = new SchemaRegistry();
+    const lidarCodec = createCodec<LidarObjects>(reg, lidarObjectsSchema);
+    const cameraCodec = createCodec<CameraDetections>(reg, cameraDetectionsSchema);
+    const egoCodec = createCodec<EgoState>(reg, egoStateSchema);
+    const frames = 10;
+    for (let i = 0; i < frames; i++) {
+      const time = T0 + i * 100_000;
+      const x = 20 + 0.5 * i;
+      // Hand projection of the 4 × 2 × 1.5 m box at (x, 0, 0) into the camera (its nearest face at x − 2).
+      const box = { xMin: 640 - 1000 / (x - 2), xMax: 640 + 1000 / (x - 2), yMin: 360 - 750 / (x - 2), yMax: 360 + 750 / (x - 2) };
+      for (const rigId of RIGS) {
+        const h = (sensorId: string, at: number, frameId: string) => ({ rigId, sensorId, seq: i, captureTimeUs: at, publishTimeUs: at, frameId });
+        await bus.publish(t.motion, [{ key: rigId, value: egoCodec.encode({
+          ...h('ins', time - 5_000, 'enu'), position: { x: 0, y: 0, z: 0 }, velocity: { x: 0, y: 0, z: 0 }, attitude: { x: 0, y: 0, z: 0, w: 1 }, angularVelocity: { x: 0, y: 0, z: 0 },
+          covariance: new Array<number>(81).fill(0), predictOnly: false, imuTimeout: false, gnssTimeout: false, rejectedMeasurements: 0, imputedSamples: 0,
+        }) }]);
+        await bus.publish(t.camera, [{ key: rigId, value: cameraCodec.encode({
+          ...h('cam_front', time + 10_000, 'cam_front'), imageWidth: 1280, imageHeight: 720,
+          detections: [{ box, objectClass: 'car', label: 'car', score: 0.9 }], quality: { blur: 0, exposure: 0, blockage: 0 }, reliability: 0.9, modelId: 'test',
+        }) }]);
+        await bus.publish(t.lidar, [{ key: rigId, value: lidarCodec.encode({
+          ...h('lidar_top', time, 'lidar_top'),
+          objects: [{ clusterId: 0, centroid: { x, y: 0, z: 0 }, extent: { x: 4, y: 2, z: 1.5 }, yawRad: 0, pointCount: 200, meanIntensity: 0.3, classHint: 'unknown' }],
+          inputPointCount: 1000, noiseFraction: 0, reliability: 0.9,
+        }) }]);
+      }
+    }
+    const reader = firstValueFrom(bus.subscribe({ groupId: 'reader', topics: [t.output], fromBeginning: true, highWaterMark: Infinity }).pipe(take(2 * frames), toArray()));
+    worker.start();
+    const published = await reader;
+    await worker.drain();
+    const codec = createCodec<FusedDetections>(new SchemaRegistry(), fusedDetectionsSchema);
+    const records = published.map((r) => codec.decode(r.value));
+    for (const rigId of RIGS) {
+      const own = records.filter((r) => r.rigId === rigId);
+      // Every sweep once, in order: the asynchronous inference does not reorder, drop or repeat frames.
+      expect(own.map((r) => r.seq)).toEqual(Array.from({ length: frames }, (_, i) => i));
+      expect(own.map((r) => r.captureTimeUs)).toEqual(Array.from({ length: frames }, (_, i) => T0 + i * 100_000));
+      expect(new Set(own.flatMap((r) => r.tracks.map((tr) => tr.trackId))).size).toBe(1);
+      const checkpoint = await store.getVersioned(`fusion:checkpoint:${rigId}`);
+      expect(decodeCheckpoint(checkpoint?.value ?? new Uint8Array()).lastPivotUs).toBe(T0 + (frames - 1) * 100_000);
+    }
+    // Late fusion publishes no attention.
+    expect(records.filter((r) => r.rigId === 'rig-late').flatMap((r) => r.tracks).every((tr) => tr.attention === null)).toBe(true);
+    // Learned: every track updated in a frame carries the model's weights; camera and LIDAR gave evidence, audio
+    // did not (masked): its weight is exactly 0 and the weights sum to 1 (float32 on the wire).
+    const learned = records.filter((r) => r.rigId === 'rig-learned').flatMap((r) => r.tracks);
+    expect(learned).toHaveLength(frames);
+    for (const tr of learned) {
+      const a = tr.attention;
+      expect(a).not.toBeNull();
+      if (a === null || a === undefined) continue;
+      expect(a.audio).toBe(0);
+      expect(a.camera).toBeGreaterThan(0);
+      expect(a.lidar).toBeGreaterThan(0);
+      expect(a.camera + a.lidar + a.audio).toBeCloseTo(1, 5);
+    }
+    expect(learned.at(-1)?.state).toBe('confirmed');
+    expect(learned.at(-1)?.objectClass).toBe('car');
+  });
+});
