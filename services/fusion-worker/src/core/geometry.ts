@@ -57,9 +57,12 @@ export function boxCorners(
   const c = Math.cos(yawRad);
   const s = Math.sin(yawRad);
   let i = 0;
-  for (const sx of [0.5, -0.5]) {
-    for (const sy of [0.5, -0.5]) {
-      for (const sz of [0.5, -0.5]) {
+  for (let a = 0; a < 2; a++) {
+    const sx = a === 0 ? 0.5 : -0.5;
+    for (let b = 0; b < 2; b++) {
+      const sy = b === 0 ? 0.5 : -0.5;
+      for (let d = 0; d < 2; d++) {
+        const sz = d === 0 ? 0.5 : -0.5;
         const lx = sx * length;
         const ly = sy * width;
         out[i++] = cx + c * lx - s * ly;
@@ -76,6 +79,14 @@ export function boxCorners(
  * the calibration applied (OpenCV's plumb_bob and rational_polynomial, and the equidistant fisheye model).
  */
 export function projectPoint(k: CameraIntrinsics, x: number, y: number, z: number): [number, number] {
+  projectPointInto(k, x, y, z, pixel, 0);
+  return [pixel[0]!, pixel[1]!];
+}
+
+const pixel = new Float64Array(2);
+
+/** projectPoint writing u, v into out[offset], out[offset + 1] (no allocation: hot path). */
+function projectPointInto(k: CameraIntrinsics, x: number, y: number, z: number, out: Float64Array, offset: number): void {
   let u = x / z;
   let v = y / z;
   const d = k.distortionCoefficients;
@@ -101,53 +112,124 @@ export function projectPoint(k: CameraIntrinsics, x: number, y: number, z: numbe
       v *= thd / r;
     }
   }
-  return [k.fx * u + k.cx, k.fy * v + k.cy];
+  out[offset] = k.fx * u + k.cx;
+  out[offset + 1] = k.fy * v + k.cy;
 }
 
-/** Convex hull (Andrew's monotone chain) of 2D points, counter-clockwise. */
-function convexHull(points: [number, number][]): [number, number][] {
-  const p = [...points].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  if (p.length < 3) return p;
-  const cross = (o: [number, number], a: [number, number], b: [number, number]) =>
-    (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
-  const lower: [number, number][] = [];
-  for (const q of p) {
-    while (lower.length >= 2 && cross(lower[lower.length - 2]!, lower[lower.length - 1]!, q) <= 0) lower.pop();
-    lower.push(q);
-  }
-  const upper: [number, number][] = [];
-  for (let i = p.length - 1; i >= 0; i--) {
-    const q = p[i]!;
-    while (upper.length >= 2 && cross(upper[upper.length - 2]!, upper[upper.length - 1]!, q) <= 0) upper.pop();
-    upper.push(q);
-  }
-  lower.pop();
-  upper.pop();
-  return lower.concat(upper);
+// Scratch buffers of projectCornersToImage: this runs for every object in every camera of every frame, so the
+// projected corners, their hull and its clipped polygon live in preallocated typed arrays (x, y interleaved).
+// 8 corners → a hull of ≤ 8 vertices; each of the 4 clipping edges adds at most one vertex.
+const MAX_POLY = 16;
+const projected = new Float64Array(2 * 8);
+const sortedIdx = new Int32Array(8);
+const hullBuf = new Float64Array(2 * MAX_POLY);
+const clipA = new Float64Array(2 * MAX_POLY);
+const clipB = new Float64Array(2 * MAX_POLY);
+
+function cross(buf: Float64Array, o: number, a: number, px: number, py: number): number {
+  const ox = buf[2 * o]!;
+  const oy = buf[2 * o + 1]!;
+  return (buf[2 * a]! - ox) * (py - oy) - (buf[2 * a + 1]! - oy) * (px - ox);
 }
 
-/** Sutherland–Hodgman clip of a polygon against an axis-aligned rectangle. */
-function clipToRect(poly: [number, number][], xMax: number, yMax: number): [number, number][] {
-  type Edge = (p: [number, number]) => number; // ≥ 0 inside
-  const edges: Edge[] = [(p) => p[0], (p) => xMax - p[0], (p) => p[1], (p) => yMax - p[1]];
-  let out = poly;
-  for (const inside of edges) {
-    const input = out;
-    out = [];
-    for (let i = 0; i < input.length; i++) {
-      const a = input[i]!;
-      const b = input[(i + 1) % input.length]!;
-      const da = inside(a);
-      const db = inside(b);
-      if (da >= 0) out.push(a);
+/**
+ * Convex hull (Andrew's monotone chain) of the first n points of `projected`, counter-clockwise, written into
+ * hullBuf; returns its vertex count (fewer than 3 points: the points themselves, sorted).
+ */
+function convexHull(n: number): number {
+  // Insertion sort of the point indices by (x, y): at most 8 points.
+  for (let i = 0; i < n; i++) {
+    const xi = projected[2 * i]!;
+    const yi = projected[2 * i + 1]!;
+    let j = i - 1;
+    while (j >= 0) {
+      const k = sortedIdx[j]!;
+      const dx = projected[2 * k]! - xi;
+      if (dx < 0 || (dx === 0 && projected[2 * k + 1]! - yi <= 0)) break;
+      sortedIdx[j + 1] = k;
+      j--;
+    }
+    sortedIdx[j + 1] = i;
+  }
+  if (n < 3) {
+    for (let i = 0; i < n; i++) {
+      hullBuf[2 * i] = projected[2 * sortedIdx[i]!]!;
+      hullBuf[2 * i + 1] = projected[2 * sortedIdx[i]! + 1]!;
+    }
+    return n;
+  }
+  // Lower hull into hullBuf[0..], then the upper hull after it (the chain's last point of each is dropped).
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const qx = projected[2 * sortedIdx[i]!]!;
+    const qy = projected[2 * sortedIdx[i]! + 1]!;
+    while (m >= 2 && cross(hullBuf, m - 2, m - 1, qx, qy) <= 0) m--;
+    hullBuf[2 * m] = qx;
+    hullBuf[2 * m + 1] = qy;
+    m++;
+  }
+  const lower = m - 1;
+  const base = m - 1;
+  m = base;
+  let u = 0;
+  for (let i = n - 1; i >= 0; i--) {
+    const qx = projected[2 * sortedIdx[i]!]!;
+    const qy = projected[2 * sortedIdx[i]! + 1]!;
+    while (u >= 2 && cross(hullBuf, m - 2, m - 1, qx, qy) <= 0) {
+      m--;
+      u--;
+    }
+    hullBuf[2 * m] = qx;
+    hullBuf[2 * m + 1] = qy;
+    m++;
+    u++;
+  }
+  return lower + u - 1;
+}
+
+/** Signed inside-distance of a vertex to clipping edge e of the rectangle [0, xMax] × [0, yMax] (≥ 0 inside). */
+function insideOf(e: number, x: number, y: number, xMax: number, yMax: number): number {
+  return e === 0 ? x : e === 1 ? xMax - x : e === 2 ? y : yMax - y;
+}
+
+/**
+ * Sutherland–Hodgman clip of the n-vertex polygon in hullBuf against [0, xMax] × [0, yMax]; the result is
+ * in the returned buffer (clipA or clipB), its vertex count in clippedCount.
+ */
+let clippedCount = 0;
+function clipToRect(n: number, xMax: number, yMax: number): Float64Array {
+  let input = hullBuf;
+  let len = n;
+  let out = clipA;
+  for (let e = 0; e < 4; e++) {
+    let m = 0;
+    for (let i = 0; i < len; i++) {
+      const j = i + 1 === len ? 0 : i + 1;
+      const ax = input[2 * i]!;
+      const ay = input[2 * i + 1]!;
+      const bx = input[2 * j]!;
+      const by = input[2 * j + 1]!;
+      const da = insideOf(e, ax, ay, xMax, yMax);
+      const db = insideOf(e, bx, by, xMax, yMax);
+      if (da >= 0) {
+        out[2 * m] = ax;
+        out[2 * m + 1] = ay;
+        m++;
+      }
       if ((da >= 0) !== (db >= 0)) {
         const t = da / (da - db);
-        out.push([a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])]);
+        out[2 * m] = ax + t * (bx - ax);
+        out[2 * m + 1] = ay + t * (by - ay);
+        m++;
       }
     }
-    if (out.length === 0) break;
+    len = m;
+    input = out;
+    out = out === clipA ? clipB : clipA;
+    if (len === 0) break;
   }
-  return out;
+  clippedCount = len;
+  return input;
 }
 
 export interface ProjectedBox {
@@ -164,17 +246,21 @@ const NEAR_PLANE_M = 0.1;
  * its 2D boxes). Undefined when the box is behind the camera or outside the image.
  */
 export function projectCornersToImage(k: CameraIntrinsics, cornersCam: Float64Array): Box2d | undefined {
-  const pts: [number, number][] = [];
+  let n = 0;
   for (let i = 0; i < 8; i++) {
     const z = cornersCam[i * 3 + 2]!;
     if (z <= NEAR_PLANE_M) continue;
-    pts.push(projectPoint(k, cornersCam[i * 3]!, cornersCam[i * 3 + 1]!, z));
+    projectPointInto(k, cornersCam[i * 3]!, cornersCam[i * 3 + 1]!, z, projected, 2 * n);
+    n++;
   }
-  if (pts.length === 0) return undefined;
-  const clipped = clipToRect(convexHull(pts), k.width, k.height);
-  if (clipped.length < 3) return undefined;
+  if (n === 0) return undefined;
+  const clipped = clipToRect(convexHull(n), k.width, k.height);
+  const len = clippedCount;
+  if (len < 3) return undefined;
   let xMin = Infinity, yMin = Infinity, xMax = -Infinity, yMax = -Infinity;
-  for (const [x, y] of clipped) {
+  for (let i = 0; i < len; i++) {
+    const x = clipped[2 * i]!;
+    const y = clipped[2 * i + 1]!;
     if (x < xMin) xMin = x;
     if (x > xMax) xMax = x;
     if (y < yMin) yMin = y;

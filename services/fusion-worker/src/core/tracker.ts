@@ -102,8 +102,34 @@ export function predictTracks(tracks: readonly TrackRecord[], dtS: number, param
     p[8] = p[8]! + q12;
     p[7] = p[7]! + q12;
     p[13] = p[13]! + q12;
-    return { ...t, x, p };
+    return copyTrack(t, t.state, x, p, t.score, t.lastModalities);
   });
+}
+
+/**
+ * A track with a new life-cycle state, filter state, score and last modalities, the rest copied (an explicit
+ * literal rather than a spread: every track takes this path every frame, and one object shape keeps the
+ * tracker's property accesses monomorphic).
+ */
+function copyTrack(t: TrackRecord, state: TrackRecord['state'], x: readonly number[], p: readonly number[], score: number, lastModalities: readonly Modality[]): TrackRecord {
+  return {
+    id: t.id,
+    state,
+    x,
+    p,
+    z: t.z,
+    length: t.length,
+    width: t.width,
+    height: t.height,
+    yawRad: t.yawRad,
+    classScores: t.classScores,
+    score,
+    hits: t.hits,
+    createdUs: t.createdUs,
+    lastUpdateUs: t.lastUpdateUs,
+    modalityHits: t.modalityHits,
+    lastModalities,
+  };
 }
 
 function mahalanobis2(t: TrackRecord, d: WorldDetection): number {
@@ -189,13 +215,12 @@ export function stepTracks(
       continue;
     }
     const silentUs = timeUs - t.lastUpdateUs;
-    const missed = { ...t, score: t.score * 0.85, lastModalities: [] as Modality[] };
     if (t.state === 'tentative') {
-      if (silentUs <= params.lostAfterUs) out.push(missed);
+      if (silentUs <= params.lostAfterUs) out.push(copyTrack(t, t.state, t.x, t.p, t.score * 0.85, []));
     } else if (silentUs > params.deleteAfterUs) {
       // deleted
     } else {
-      out.push(silentUs > params.lostAfterUs ? { ...missed, state: 'lost' } : missed);
+      out.push(copyTrack(t, silentUs > params.lostAfterUs ? 'lost' : t.state, t.x, t.p, t.score * 0.85, []));
     }
   }
   let next = nextTrackId;
@@ -256,7 +281,7 @@ function kalmanPositionUpdate(x0: readonly number[], P: readonly number[], d: Wo
   }
   const yx = d.x - x0[0]!;
   const yy = d.y - x0[1]!;
-  const x = [0, 1, 2, 3].map((r) => x0[r]! + k[r * 2]! * yx + k[r * 2 + 1]! * yy);
+  const x = [x0[0]! + k[0]! * yx + k[1]! * yy, x0[1]! + k[2]! * yx + k[3]! * yy, x0[2]! + k[4]! * yx + k[5]! * yy, x0[3]! + k[6]! * yx + k[7]! * yy];
   // K S Kᵀ = K (P[0:2, :]) since K S = P[:, 0:2].
   const p = new Array<number>(16);
   for (let r = 0; r < 4; r++) {
@@ -285,7 +310,7 @@ function updateTrack(t: TrackRecord, d: WorldDetection, timeUs: number, params: 
   const score = 0.6 * t.score + 0.4 * d.score;
   const yaw = d.yawMeasured ? alignYaw(t.yawRad, d.yawRad) : t.yawRad;
   return {
-    ...t,
+    id: t.id,
     // Confirmed after confirmHits updates, and only once the evidence is convincing (a cluster the camera
     // keeps contradicting stays tentative); a confirmed track stays confirmed.
     state: t.state !== 'tentative' || (hits >= params.confirmHits && score >= CONFIRM_MIN_SCORE) ? 'confirmed' : t.state,
@@ -299,6 +324,7 @@ function updateTrack(t: TrackRecord, d: WorldDetection, timeUs: number, params: 
     classScores,
     score,
     hits,
+    createdUs: t.createdUs,
     lastUpdateUs: timeUs,
     modalityHits,
     lastModalities: d.modalities,

@@ -117,17 +117,32 @@ interface WorkingObject {
 
 const CLASS_WEIGHT: Readonly<Record<Modality, number>> = { camera: 1, lidar: 0.1, audio: 0.6, motion: 0, sensor: 0, unknown: 0 };
 
+// Scratch of fuseClass (runs for every object of every frame): the classes voted for, in first-vote order
+// (ties go to the first), and their summed votes.
+const voteClasses: ObjectClass[] = [];
+const voteValues: number[] = [];
+
 function fuseClass(evidence: readonly ModalityEvidence[], fallback: ObjectClass): ObjectClass {
-  const votes = new Map<ObjectClass, number>();
+  let n = 0;
   for (const e of evidence) {
     if (e.objectClass === 'unknown') continue;
-    votes.set(e.objectClass, (votes.get(e.objectClass) ?? 0) + CLASS_WEIGHT[e.modality] * e.score * e.reliability);
+    const w = CLASS_WEIGHT[e.modality] * e.score * e.reliability;
+    let k = 0;
+    while (k < n && voteClasses[k] !== e.objectClass) k++;
+    if (k === n) {
+      voteClasses[n] = e.objectClass;
+      voteValues[n] = 0 + w;
+      n++;
+    } else {
+      voteValues[k] = voteValues[k]! + w;
+    }
   }
   let best = fallback;
   let bestVote = 0;
-  for (const [cls, v] of votes) {
+  for (let k = 0; k < n; k++) {
+    const v = voteValues[k]!;
     if (v > bestVote) {
-      best = cls;
+      best = voteClasses[k]!;
       bestVote = v;
     }
   }
@@ -353,12 +368,12 @@ export function update(
     const objectClass = o.origin === 'lidar' && fused.objectClass === 'car' && o.box.height >= TRUCK_MIN_HEIGHT_M ? 'truck' : fused.objectClass;
     const box = o.origin === 'lidar' ? completeShape(o.box, objectClass, o.sensorX, o.sensorY) : o.box;
     return {
-    ...box,
-    objectClass,
-    score: fused.score,
-    origin: o.origin,
-    evidence: o.evidence,
-    covXX: o.covXX, covXY: o.covXY, covYY: o.covYY,
+      x: box.x, y: box.y, z: box.z, length: box.length, width: box.width, height: box.height, yawRad: box.yawRad,
+      objectClass,
+      score: fused.score,
+      origin: o.origin,
+      evidence: o.evidence,
+      covXX: o.covXX, covXY: o.covXY, covYY: o.covYY,
     };
   });
 
@@ -373,7 +388,8 @@ export function update(
     const cxx = ec * ec * d.covXX - 2 * ec * es * d.covXY + es * es * d.covYY;
     const cxy = ec * es * (d.covXX - d.covYY) + (ec * ec - es * es) * d.covXY;
     const cyy = es * es * d.covXX + 2 * ec * es * d.covXY + ec * ec * d.covYY;
-    const modalities = [...new Set(d.evidence.map((e) => e.modality))];
+    const modalities: Modality[] = [];
+    for (const e of d.evidence) if (!modalities.includes(e.modality)) modalities.push(e.modality);
     return {
       x: ex + ec * d.x - es * d.y, y: ey + es * d.x + ec * d.y, z: ez + d.z,
       length: d.length, width: d.width, height: d.height, yawRad: wrapAngle(d.yawRad + egoYaw),
@@ -588,16 +604,22 @@ function completeShape(box: BodyBox, objectClass: ObjectClass, sensorX: number, 
   const sy = Math.sin(yaw);
   let x = box.x;
   let y = box.y;
-  const grow = (measured: number, target: number, ax: number, ay: number) => {
-    if (measured >= target) return measured;
-    const away = Math.sign(ax * (box.x - sensorX) + ay * (box.y - sensorY)) || 1;
-    x += away * ax * (target - measured) / 2;
-    y += away * ay * (target - measured) / 2;
-    return target;
-  };
-  const length = grow(a, L, cy, sy);
-  const width = grow(b, W, -sy, cy);
-  return { ...box, x, y, length, width, height: Math.max(box.height, 0.8 * H), yawRad: yaw };
+  // Each side shorter than the class's grows away from the sensor (no closure: this runs per object per frame).
+  let length = a;
+  if (a < L) {
+    const away = Math.sign(cy * (box.x - sensorX) + sy * (box.y - sensorY)) || 1;
+    x += away * cy * (L - a) / 2;
+    y += away * sy * (L - a) / 2;
+    length = L;
+  }
+  let width = b;
+  if (b < W) {
+    const away = Math.sign(-sy * (box.x - sensorX) + cy * (box.y - sensorY)) || 1;
+    x += away * -sy * (W - b) / 2;
+    y += away * cy * (W - b) / 2;
+    width = W;
+  }
+  return { x, y, z: box.z, length, width, height: Math.max(box.height, 0.8 * H), yawRad: yaw };
 }
 
 /** Depth uncertainty of an object placed where its camera ray enters a merged LIDAR cluster, metres. */
