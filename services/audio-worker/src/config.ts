@@ -41,16 +41,24 @@ export const audioParamsSchema = z.strictObject({
     fmaxHz: num(100, 96_000, 8000, 'Highest mel band edge, Hz (capped at the Nyquist frequency)'),
   }),
   vad: z.strictObject({
-    mode: z.enum(['on', 'off']).default('on').describe('Silero VAD (ONNX, in an inference worker thread); off: voiceProbability 0 and no speech events'),
+    mode: z.enum(['on', 'off']).default('on').describe('Silero VAD (ONNX, on the thread `thread` names); off: voiceProbability 0 and no speech events'),
+    thread: z
+      .enum(['calling', 'pool'])
+      .default('calling')
+      .describe('Where Silero runs: calling = an onnxruntime session on the worker thread itself (no message round trip; each 32 ms window blocks it ~0.3 ms); pool = poolWorkers inference worker threads, off the event loop, ~1.4× the CPU per window'),
     startThreshold: num(0, 1, 0.5, 'Speech probability at or above which a segment starts (Silero 0.5)'),
     endThreshold: num(0, 1, 0.35, 'Probability below which a segment may end (Silero threshold − 0.15)'),
     minSpeechUs: int(0, 10_000_000, 250_000, 'Speech segments shorter than this are dropped, microseconds'),
     minSilenceUs: int(0, 10_000_000, 100_000, 'Silence shorter than this does not end a segment, microseconds'),
     input: z.enum(['highpassed', 'denoised']).default('highpassed').describe('Signal the VAD hears: the high-passed mix, or the denoised mix (32 ms later, better at 0 dB)'),
-    poolWorkers: int(1, 16, 1, 'Inference worker threads of the Silero pool (shared by all sensors of the instance)'),
+    poolWorkers: int(1, 16, 1, 'Inference worker threads of the Silero pool with thread pool (shared by all sensors of the instance)'),
   }),
   events: z.strictObject({
-    mode: z.enum(['on', 'off']).default('on').describe('Sound-event classifier (siren, horn, dog bark, impact, speech; ONNX in an inference worker thread) on 16 kHz streams with the default log-mel features; off: no classified events'),
+    mode: z.enum(['on', 'off']).default('on').describe('Sound-event classifier (siren, horn, dog bark, impact, speech; ONNX, on the thread `thread` names) on 16 kHz streams with the default log-mel features; off: no classified events'),
+    thread: z
+      .enum(['calling', 'pool'])
+      .default('calling')
+      .describe('Where the classifier runs: calling = on the worker thread itself (~0.1 ms per patch); pool = an inference worker thread, off the event loop'),
     modelPath: z.string().max(4096).default('').describe('ONNX classifier with its .card.json beside it; empty = the shipped models/audio-events/audio-events.onnx'),
     hopRows: int(1, 48, 16, 'Log-mel rows between classified 0.48 s patches (16 = every 160 ms)'),
     onThreshold: num(0, 1, 0.6, 'Class probability of a patch at or above which an event starts'),

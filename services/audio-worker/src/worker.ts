@@ -1,5 +1,5 @@
 import type { Tracer } from '@opentelemetry/api';
-import { openSileroPool, openSoundEventPool, type ModelRunner } from '@sensorfuse/audio';
+import { openSileroRunner, openSoundEventRunner, type ModelRunner, type OwnedModelRunner } from '@sensorfuse/audio';
 import { SchemaRegistry, createCodec } from '@sensorfuse/codec';
 import { audioChunkSchema, audioEventsSchema, type AudioChunk, type AudioEvents } from '@sensorfuse/schemas';
 import type { PipelineMetrics } from '@sensorfuse/telemetry';
@@ -12,9 +12,9 @@ import { AudioCore } from './core/audio-core.js';
 export const AUDIO_SERVICE = 'audio-worker';
 
 export interface AudioWorkerOptions {
-  /** Silero VAD runner shared by every sensor's processor (an InferencePool from openSileroPool). Omitted: no VAD. */
+  /** Silero VAD runner shared by every sensor's processor (openSileroRunner). Omitted: no VAD. */
   readonly vadRunner?: ModelRunner;
-  /** Sound-event classifier runner shared by every sensor's processor (openSoundEventPool). Omitted: no classified events. */
+  /** Sound-event classifier runner shared by every sensor's processor (openSoundEventRunner). Omitted: no classified events. */
   readonly eventRunner?: ModelRunner;
   /** Writer schemas this reader accepts besides the current AudioChunk (older producers). */
   readonly registry?: SchemaRegistry;
@@ -54,15 +54,17 @@ export function createAudioWorker(bus: Bus, config: AudioWorkerConfig, options: 
 }
 
 /**
- * The service's composition: opens the Silero pool (when vad.mode is on) and the sound-event
- * classifier pool (events.mode on) and builds the worker; draining the worker closes the pools.
+ * The service's composition: opens the Silero runner (when vad.mode is on) and the sound-event
+ * classifier runner (events.mode on), each on the calling thread or in an inference pool as the
+ * config's `thread` says, and builds the worker; draining the worker closes them.
  */
 export async function openAudioWorker(bus: Bus, config: AudioWorkerConfig, options: Omit<AudioWorkerOptions, 'vadRunner' | 'eventRunner'> = {}): Promise<Worker> {
-  const pool = config.audio.vad.mode === 'on' ? await openSileroPool({ workers: config.audio.vad.poolWorkers }) : undefined;
+  const vad = config.audio.vad;
+  const pool = vad.mode === 'on' ? await openSileroRunner({ thread: vad.thread, workers: vad.poolWorkers }) : undefined;
   const events = config.audio.events;
-  let eventPool: Awaited<ReturnType<typeof openSoundEventPool>> | undefined;
+  let eventPool: OwnedModelRunner | undefined;
   try {
-    eventPool = events.mode === 'on' ? await openSoundEventPool(events.modelPath === '' ? {} : { modelPath: events.modelPath }) : undefined;
+    eventPool = events.mode === 'on' ? await openSoundEventRunner({ thread: events.thread, ...(events.modelPath === '' ? {} : { modelPath: events.modelPath }) }) : undefined;
   } catch (error) {
     await pool?.close();
     throw error;
