@@ -5,6 +5,8 @@ import { coPartitionedAssigner } from './co-partitioned-assigner.js';
 import { CommitRejectedError, RecordTooLargeError, TopicMismatchError, TransportStateError, UnknownTopicError } from './errors.js';
 import { InFlightWindow, recordBytes } from './in-flight.js';
 import { toTransportError } from './kafka-errors.js';
+// Side effect: removes kafkajs 2.2.4's 1 kHz idle timer loop per connection (see the file).
+import './kafkajs-request-queue-fix.js';
 import {
   DEAD_LETTER_SUFFIX,
   DEFAULT_MAX_MESSAGE_BYTES,
