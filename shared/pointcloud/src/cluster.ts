@@ -32,6 +32,22 @@ function find(parent: Int32Array, a: number): number {
   return r;
 }
 
+/** Whether any point of cell a (sorted positions a0..a1) is within tolerance (tol2 = its square) of any of cell b. */
+function cellsLinked(sx: Float32Array, sy: Float32Array, sz: Float32Array, tol2: number, a0: number, a1: number, b0: number, b1: number): boolean {
+  for (let p = a0; p < a1; p++) {
+    const px = sx[p] as number;
+    const py = sy[p] as number;
+    const pz = sz[p] as number;
+    for (let q = b0; q < b1; q++) {
+      const dx = (sx[q] as number) - px;
+      const dy = (sy[q] as number) - py;
+      const dz = (sz[q] as number) - pz;
+      if (dx * dx + dy * dy + dz * dz <= tol2) return true;
+    }
+  }
+  return false;
+}
+
 /**
  * Euclidean cluster extraction with the semantics of pcl::EuclideanClusterExtraction (clusters are
  * the connected components of the "distance ≤ tolerance" graph, then filtered by size), computed on
@@ -74,39 +90,80 @@ export function euclideanClusters(cloud: PointCloud, params: ClusterParams, scra
   const dimZ = Math.floor((maxZ - minZ) * inv) + 5;
   const dimZX = dimZ * dimX;
   // Points sorted by cell key (a radix sort): cells are runs of that order, numbered in key order.
-  const keyOf = (i: number): number =>
-    Math.floor(((z[i] as number) - minZ) * inv) + 2 +
-    (Math.floor(((x[i] as number) - minX) * inv) + 2) * dimZ +
-    (Math.floor(((y[i] as number) - minY) * inv) + 2) * dimZX;
   const cellPoints = scratch.u32('cluster.cellPoints', n);
   const cellOfPoint = scratch.i32('cluster.cellOfPoint', n);
-  const keyOfCell = scratch.f64('cluster.keyOfCell', n);
   const cellStart = scratch.u32('cluster.cellStart', n + 1);
+  // Per cell: its z index; per column (an (x, y) run of cells, by increasing z): its id and first cell.
+  const zOfCell = scratch.i32('cluster.zOfCell', n);
+  const columnId = scratch.f64('cluster.columnId', n + 1);
+  const columnStart = scratch.u32('cluster.columnStart', n + 1);
+  let cells = 0;
+  let columns = 0;
   if (dimZX * dimY <= 4294967295) {
     const keys = scratch.u32('cluster.keys', n);
-    for (let i = 0; i < n; i++) keys[i] = keyOf(i);
+    for (let i = 0; i < n; i++) {
+      keys[i] =
+        Math.floor(((z[i] as number) - minZ) * inv) + 2 +
+        (Math.floor(((x[i] as number) - minX) * inv) + 2) * dimZ +
+        (Math.floor(((y[i] as number) - minY) * inv) + 2) * dimZX;
+    }
     cellPoints.set(radixOrder(keys, n, scratch));
+    let prevKey = -1;
+    let prevColumn = -1;
+    for (let t = 0; t < n; t++) {
+      const i = cellPoints[t] as number;
+      const k = keys[i] as number;
+      if (k !== prevKey) {
+        const zi = k % dimZ;
+        const col = (k - zi) / dimZ;
+        if (col !== prevColumn) {
+          columnId[columns] = col;
+          columnStart[columns] = cells;
+          columns++;
+          prevColumn = col;
+        }
+        cellStart[cells] = t;
+        zOfCell[cells] = zi;
+        cells++;
+        prevKey = k;
+      }
+      cellOfPoint[i] = cells - 1;
+    }
   } else {
-    // A grid beyond 2^32 cells (a sweep kilometres across): a comparator sort, same order.
+    // A grid beyond 2^32 cells (a sweep kilometres across): a comparator sort of float64 keys, same order.
+    const keyOf = (i: number): number =>
+      Math.floor(((z[i] as number) - minZ) * inv) + 2 +
+      (Math.floor(((x[i] as number) - minX) * inv) + 2) * dimZ +
+      (Math.floor(((y[i] as number) - minY) * inv) + 2) * dimZX;
     const idx = Array.from({ length: n }, (_, i) => i);
     const keys = Float64Array.from(idx, keyOf);
     idx.sort((p, q) => (keys[p] as number) - (keys[q] as number) || p - q);
     cellPoints.set(idx);
-  }
-  let cells = 0;
-  let prevKey = -1;
-  for (let t = 0; t < n; t++) {
-    const i = cellPoints[t] as number;
-    const k = keyOf(i);
-    if (k !== prevKey) {
-      cellStart[cells] = t;
-      keyOfCell[cells] = k;
-      cells++;
-      prevKey = k;
+    let prevKey = -1;
+    let prevColumn = -1;
+    for (let t = 0; t < n; t++) {
+      const i = cellPoints[t] as number;
+      const k = keys[i] as number;
+      if (k !== prevKey) {
+        const zi = k % dimZ;
+        const col = (k - zi) / dimZ;
+        if (col !== prevColumn) {
+          columnId[columns] = col;
+          columnStart[columns] = cells;
+          columns++;
+          prevColumn = col;
+        }
+        cellStart[cells] = t;
+        zOfCell[cells] = zi;
+        cells++;
+        prevKey = k;
+      }
+      cellOfPoint[i] = cells - 1;
     }
-    cellOfPoint[i] = cells - 1;
   }
   cellStart[cells] = n;
+  columnStart[columns] = cells;
+  columnId[columns] = Infinity;
   // Coordinates in cell order (contiguous reads below).
   const sx = scratch.f32('cluster.sx', n);
   const sy = scratch.f32('cluster.sy', n);
@@ -119,55 +176,57 @@ export function euclideanClusters(cloud: PointCloud, params: ClusterParams, scra
   }
   const parent = scratch.i32('cluster.parent', cells);
   for (let c = 0; c < cells; c++) parent[c] = c;
-  // Neighbour cells without any lookup table: keyOfCell is sorted, and for a fixed offset o the
-  // window [ka + o − 2, ka + o + 2] (the five z-cells of one neighbouring column) only moves forward
-  // as a walks the cells, so one cursor per column offset finds every occupied neighbour in O(cells).
-  // Half of the 5×5 columns (the other half is visited from the other side); the own column's
-  // cells above a are the next entries of the sorted list (two cells of z padding: no wrap).
-  const columnOffsets: number[] = [];
+  const tol2 = tolerance * tolerance;
+  // Neighbour cells without any lookup table, column by column: columns are sorted by id, and for a
+  // fixed column offset o the neighbour id (id + o) only grows as the walk advances, so one cursor
+  // per offset finds every occupied neighbouring column in O(columns). Half of the 5×5 columns are
+  // visited (the other half see this one from their side); within a pair of columns, both sorted
+  // by z, a second cursor keeps the five z-cells (|Δz| ≤ 2) of each cell. Cells above a cell in its
+  // own column are the next entries (two cells of z padding: no wrap).
+  const nOffsets = 12;
+  const offsets = scratch.f64('cluster.offsets', nOffsets);
+  let nf = 0;
   for (let dy = 0; dy <= 2; dy++)
     for (let dx = -2; dx <= 2; dx++) {
       if (dy === 0 && dx <= 0) continue;
-      columnOffsets.push(dx * dimZ + dy * dimZX);
+      offsets[nf++] = dx + dy * dimX;
     }
-  const nColumns = columnOffsets.length;
-  const offsets = Float64Array.from(columnOffsets);
-  const columnCursor = scratch.u32('cluster.cursor', nColumns);
+  const columnCursor = scratch.u32('cluster.cursor', nOffsets);
   columnCursor.fill(0);
-  const tol2 = tolerance * tolerance;
-  const linked = (a0: number, a1: number, b0: number, b1: number): boolean => {
-    for (let p = a0; p < a1; p++) {
-      const px = sx[p] as number;
-      const py = sy[p] as number;
-      const pz = sz[p] as number;
-      for (let q = b0; q < b1; q++) {
-        const dx = (sx[q] as number) - px;
-        const dy = (sy[q] as number) - py;
-        const dz = (sz[q] as number) - pz;
-        if (dx * dx + dy * dy + dz * dz <= tol2) return true;
+  for (let ca = 0; ca < columns; ca++) {
+    const a0 = columnStart[ca] as number;
+    const a1 = columnStart[ca + 1] as number;
+    // Own column: each cell with the (at most two) cells above it.
+    for (let a = a0; a < a1; a++) {
+      const za = zOfCell[a] as number;
+      const ra = find(parent, a);
+      for (let b = a + 1; b < a1 && (zOfCell[b] as number) <= za + 2; b++) {
+        // ra is a root and stays one (trees are only linked under it): a child of it is joined already.
+        if ((parent[b] as number) === ra) continue;
+        const rb = find(parent, b);
+        if (rb !== ra && cellsLinked(sx, sy, sz, tol2, cellStart[a] as number, cellStart[a + 1] as number, cellStart[b] as number, cellStart[b + 1] as number)) parent[rb] = ra;
       }
     }
-    return false;
-  };
-  for (let a = 0; a < cells; a++) {
-    const ka = keyOfCell[a] as number;
-    const a0 = cellStart[a] as number;
-    const a1 = cellStart[a + 1] as number;
-    // a's root stays the root while this loop links other trees under it.
-    const ra = find(parent, a);
-    for (let b = a + 1; b < cells && (keyOfCell[b] as number) <= ka + 2; b++) {
-      const rb = find(parent, b);
-      if (rb !== ra && linked(a0, a1, cellStart[b] as number, cellStart[b + 1] as number)) parent[rb] = ra;
-    }
-    for (let f = 0; f < nColumns; f++) {
-      const lo = ka + (offsets[f] as number) - 2;
-      const hi = lo + 4;
-      let b = columnCursor[f] as number;
-      while (b < cells && (keyOfCell[b] as number) < lo) b++;
-      columnCursor[f] = b;
-      for (; b < cells && (keyOfCell[b] as number) <= hi; b++) {
-        const rb = find(parent, b);
-        if (rb !== ra && linked(a0, a1, cellStart[b] as number, cellStart[b + 1] as number)) parent[rb] = ra;
+    const id = columnId[ca] as number;
+    for (let f = 0; f < nOffsets; f++) {
+      const target = id + (offsets[f] as number);
+      let cb = columnCursor[f] as number;
+      while ((columnId[cb] as number) < target) cb++;
+      columnCursor[f] = cb;
+      if ((columnId[cb] as number) !== target) continue;
+      const b1 = columnStart[cb + 1] as number;
+      let lo = columnStart[cb] as number;
+      for (let a = a0; a < a1; a++) {
+        const za = zOfCell[a] as number;
+        while (lo < b1 && (zOfCell[lo] as number) < za - 2) lo++;
+        if (lo === b1) break;
+        let ra = -1;
+        for (let b = lo; b < b1 && (zOfCell[b] as number) <= za + 2; b++) {
+          if (ra < 0) ra = find(parent, a);
+          if ((parent[b] as number) === ra) continue;
+          const rb = find(parent, b);
+          if (rb !== ra && cellsLinked(sx, sy, sz, tol2, cellStart[a] as number, cellStart[a + 1] as number, cellStart[b] as number, cellStart[b + 1] as number)) parent[rb] = ra;
+        }
       }
     }
   }
