@@ -2,12 +2,14 @@
  * Audio worker core throughput: the simulator's default scene (4 microphones, 16 kHz, 100 ms s16le
  * chunks, its horn, speech, siren, bark and impact over wind and engine noise) through AudioProcessor
  * with everything on — decode → high-pass → MCRA/Wiener denoise → SNR → GCC-PHAT DOA → log-mel →
- * Silero VAD and the sound-event classifier, each in its InferencePool worker thread — as a multiple
- * of real time, in wall time and in CPU time (process.cpuUsage, all threads: what it costs on one
- * core), with a per-stage breakdown. Contenders in the same run: the activity gate off (every VAD
- * window and patch through the models: the worst case, sound all the time), no models, each model
- * alone through its pool, and bare onnxruntime-node loops (session on the calling thread) as the
- * baseline of what the pools cost on top. Results: bench/results/audio.json and audio.md.
+ * Silero VAD and the sound-event classifier on the calling thread (the worker's default) — as a
+ * multiple of real time, in wall time and in CPU time (process.cpuUsage, all threads: what it costs
+ * on one core), with a per-stage breakdown. Contenders in the same run: the models in InferencePool
+ * worker threads instead, the activity gate off (every VAD window and patch through the models: the
+ * worst case, sound all the time), no models, each model alone on the calling thread and through its
+ * pool, and bare onnxruntime-node loops as the baseline of what SileroVad and the pools cost on top;
+ * plus the FFT this package uses against fft.js's own real transform. Results:
+ * bench/results/audio.json and audio.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -21,9 +23,10 @@ import {
   GccPhatDoa,
   highPassCoefficients,
   LogMelExtractor,
-  openSileroPool,
-  openSoundEventPool,
+  openSileroRunner,
+  openSoundEventRunner,
   OverlapAddSynthesizer,
+  RealFft,
   sileroModelPath,
   SileroVad,
   SoundEventClassifier,
@@ -33,9 +36,11 @@ import {
   type AudioChunkLike,
   type AudioProcessorParams,
   type LogMelFrames,
+  type ModelRunner,
 } from '@sensorfuse/audio';
 import { openBareSession } from '@sensorfuse/inference';
 import { CoreSimulation, resolveScenario } from '@sensorfuse/simulator';
+import FFTJs from 'fft.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.resolve(here, '../results');
@@ -80,8 +85,10 @@ const logMelRows: { rows: LogMelFrames; firstUs: number; hopUs: number }[] = [];
   }
 }
 
-const vadPool = await openSileroPool({ workers: 1, intraOpThreads: 1 });
-const eventPool = await openSoundEventPool();
+const vadPool = await openSileroRunner({ thread: 'pool' });
+const eventPool = await openSoundEventRunner({ thread: 'pool' });
+const vadCalling = await openSileroRunner({ thread: 'calling' });
+const eventCalling = await openSoundEventRunner({ thread: 'calling' });
 const vadBare = await openBareSession(sileroModelPath(), { intraOpThreads: 1 });
 const eventBare = await openBareSession(soundEventModelPath(), { intraOpThreads: 1 });
 
@@ -93,8 +100,9 @@ interface RunCounts {
 }
 let counts: RunCounts = { vadWindows: 0, vadRun: 0, patches: 0, patchesRun: 0 };
 
-async function runProcessor(p: AudioProcessorParams, models: 'models' | 'none'): Promise<number> {
-  const proc = new AudioProcessor(p, models === 'models' ? { vadRunner: vadPool, eventRunner: eventPool, array } : { array });
+async function runProcessor(p: AudioProcessorParams, models: 'calling' | 'pool' | 'none'): Promise<number> {
+  const runners = models === 'calling' ? { vadRunner: vadCalling, eventRunner: eventCalling } : models === 'pool' ? { vadRunner: vadPool, eventRunner: eventPool } : {};
+  const proc = new AudioProcessor(p, { ...runners, array });
   const c: RunCounts = { vadWindows: 0, vadRun: 0, patches: 0, patchesRun: 0 };
   let sink = 0;
   for (const chunk of chunks) {
@@ -105,11 +113,11 @@ async function runProcessor(p: AudioProcessorParams, models: 'models' | 'none'):
     c.patches += a.soundEvents?.patches.length ?? 0;
     c.patchesRun += a.soundEvents?.patches.filter((x) => x.classified).length ?? 0;
   }
-  if (models === 'models') counts = c;
+  if (models !== 'none') counts = c;
   return sink;
 }
-async function runVadPool(): Promise<number> {
-  const vad = new SileroVad(vadPool);
+async function runVad(runner: ModelRunner): Promise<number> {
+  const vad = new SileroVad(runner);
   vad.restart(0);
   let sink = 0;
   for (let i = 0; i < n; i += CHUNK) sink += (await vad.push(mono.subarray(i, i + CHUNK))).probabilities.length;
@@ -133,7 +141,7 @@ async function runVadBare(): Promise<number> {
   }
   return sink;
 }
-async function runEvents(runner: typeof eventPool | typeof eventBare): Promise<number> {
+async function runEvents(runner: ModelRunner): Promise<number> {
   const cls = new SoundEventClassifier(runner, params.logMel.nMels, params.events);
   cls.restart();
   let sink = 0;
@@ -211,14 +219,41 @@ async function time(fn: () => Promise<number> | number): Promise<number> {
   return wall;
 }
 
+// The FFT: RealFft (fft.js complex N/2 + split step) against fft.js's own realTransform(N), 512 points.
+const FftJs = FFTJs as unknown as new (size: number) => { realTransform(out: Float64Array, data: Float64Array): void };
+const fftInput = mono.slice(0, 512);
+const fftIn64 = Float64Array.from(fftInput);
+const realFft = new RealFft(512);
+const fftjs = new FftJs(512);
+const fftOut = new Float64Array(1024);
+const FFT_REPS = 20_000;
+function runFft(): number {
+  for (let i = 0; i < FFT_REPS; i++) realFft.forward(fftIn64, fftOut);
+  return fftOut[2] as number;
+}
+function runFftJs(): number {
+  for (let i = 0; i < FFT_REPS; i++) fftjs.realTransform(fftOut, fftIn64);
+  return fftOut[2] as number;
+}
+function runIfft(): number {
+  for (let i = 0; i < FFT_REPS; i++) realFft.inverse(fftOut, fftIn64);
+  return fftIn64[2] as number;
+}
+
 const contenders = {
-  full: () => runProcessor(params, 'models'),
-  gateOff: () => runProcessor(gateOff, 'models'),
+  full: () => runProcessor(params, 'calling'),
+  fullPool: () => runProcessor(params, 'pool'),
+  gateOff: () => runProcessor(gateOff, 'calling'),
   dsp: () => runProcessor(params, 'none'),
-  vadPool: runVadPool,
+  vadCalling: () => runVad(vadCalling),
+  vadPool: () => runVad(vadPool),
   vadBare: runVadBare,
+  eventsCalling: () => runEvents(eventCalling),
   eventsPool: () => runEvents(eventPool),
   eventsBare: () => runEvents(eventBare),
+  fft: runFft,
+  fftjs: runFftJs,
+  ifft: runIfft,
 } as const;
 type Key = keyof typeof contenders;
 const load0 = loadavg()[0] ?? 0;
@@ -234,12 +269,14 @@ for (let r = 0; r < repeats; r++) {
   }
   runStages();
 }
-await runProcessor(params, 'models'); // counts of the gated run
+await runProcessor(params, 'calling'); // counts of the gated run
 const gated = counts;
-await runProcessor(gateOff, 'models');
+await runProcessor(gateOff, 'calling');
 const ungated = counts;
 await vadPool.close();
 await eventPool.close();
+await vadCalling.close();
+await eventCalling.close();
 await vadBare.release();
 await eventBare.release();
 const load1 = loadavg()[0] ?? 0;
@@ -248,12 +285,20 @@ const audioMs = (n / FS) * 1000;
 const windows = Math.floor(n / VAD_WINDOW_SAMPLES);
 const rt = (ms: number): number => Math.round((audioMs / ms) * 10) / 10;
 const perChunk = (ms: number): number => Math.round((ms / chunks.length) * 1000) / 1000;
-const vadUsPerWindow = { pool: (cpu.vadPool / windows) * 1000, bare: (cpu.vadBare / windows) * 1000 };
-const eventUsPerPatch = { pool: (cpu.eventsPool / ungated.patches) * 1000, bare: (cpu.eventsBare / ungated.patches) * 1000 };
-const modelStages = {
-  vad: (gated.vadRun * vadUsPerWindow.pool) / 1000,
-  classifier: (gated.patchesRun * eventUsPerPatch.pool) / 1000,
+const perRun = (ms: number, runs: number): number => (ms / Math.max(1, runs)) * 1000;
+const vadUsPerWindow = { calling: perRun(cpu.vadCalling, windows), pool: perRun(cpu.vadPool, windows), bare: perRun(cpu.vadBare, windows) };
+const eventUsPerPatch = {
+  calling: perRun(cpu.eventsCalling, ungated.patches),
+  pool: perRun(cpu.eventsPool, ungated.patches),
+  bare: perRun(cpu.eventsBare, ungated.patches),
 };
+const fftUs = { realFft: perRun(cpu.fft, FFT_REPS), fftJsRealTransform: perRun(cpu.fftjs, FFT_REPS), realFftInverse: perRun(cpu.ifft, FFT_REPS) };
+// the default runs the models on the calling thread
+const modelStages = {
+  vad: (gated.vadRun * vadUsPerWindow.calling) / 1000,
+  classifier: (gated.patchesRun * eventUsPerPatch.calling) / 1000,
+};
+const round2 = (x: number): number => Math.round(x * 100) / 100;
 const result = {
   name: 'audio',
   date: new Date().toISOString(),
@@ -272,8 +317,9 @@ const result = {
   timesRealTimeWall: Object.fromEntries(Object.entries(best).map(([k, v]) => [k, rt(v)])),
   timesRealTimePerCpu: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, rt(v)])),
   gate: { gated, ungated, vadRunFraction: gated.vadRun / Math.max(1, gated.vadWindows), patchRunFraction: gated.patchesRun / Math.max(1, gated.patches) },
-  vadCpuPerWindowUs: { pool: Math.round(vadUsPerWindow.pool), bare: Math.round(vadUsPerWindow.bare) },
-  classifierCpuPerPatchUs: { pool: Math.round(eventUsPerPatch.pool), bare: Math.round(eventUsPerPatch.bare) },
+  vadCpuPerWindowUs: { calling: Math.round(vadUsPerWindow.calling), pool: Math.round(vadUsPerWindow.pool), bare: Math.round(vadUsPerWindow.bare) },
+  classifierCpuPerPatchUs: { calling: Math.round(eventUsPerPatch.calling), pool: Math.round(eventUsPerPatch.pool), bare: Math.round(eventUsPerPatch.bare) },
+  fftCpuPerTransformUs: { realFft: round2(fftUs.realFft), fftJsRealTransform: round2(fftUs.fftJsRealTransform), realFftInverse: round2(fftUs.realFftInverse) },
   stageCpuMs: { ...stageMs, ...modelStages },
 };
 mkdirSync(resultsDir, { recursive: true });
@@ -288,23 +334,28 @@ const row = (label: string, k: Key) =>
 const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
 const md = `# bench/audio
 
-${(audioMs / 1000).toFixed(1)} s of the simulator's default scene (${result.scene}): ${String(CHANNELS)} channels, ${String(FS)} Hz, ${String(chunks.length)} s16le chunks of ${String(result.chunkMs)} ms, through \`AudioProcessor\` with DOA, log-mel, Silero VAD v4 and the sound-event classifier (each model in its own \`InferencePool\` worker thread, one intra-op thread). Minimum of ${String(repeats)} interleaved runs; Node ${process.version}, ${result.cpu}, 1-min load average ${load0.toFixed(1)} at the start and ${load1.toFixed(1)} at the end (shared 2-core machine: wall times swing with the load; the CPU column — process.cpuUsage over all threads, i.e. the cost if everything ran on one core — is the steadier figure).
+${(audioMs / 1000).toFixed(1)} s of the simulator's default scene (${result.scene}): ${String(CHANNELS)} channels, ${String(FS)} Hz, ${String(chunks.length)} s16le chunks of ${String(result.chunkMs)} ms, through \`AudioProcessor\` with DOA, log-mel, Silero VAD v4 and the sound-event classifier, both models on the calling thread (\`openSileroRunner({ thread: 'calling' })\`, the audio worker's default) or each in its own \`InferencePool\` worker thread; one intra-op thread. Minimum of ${String(repeats)} interleaved runs; Node ${process.version}, ${result.cpu}, 1-min load average ${load0.toFixed(1)} at the start and ${load1.toFixed(1)} at the end (shared 2-core machine: wall times swing with the load; the CPU column — process.cpuUsage over all threads, i.e. the cost if everything ran on one core — is the steadier figure).
 
 | run | wall (ms) | × real time (wall) | CPU, all threads (ms) | × real time per CPU core |
 |---|---:|---:|---:|---:|
-${row('**everything** (DSP + DOA + log-mel + VAD + classifier, activity gate on: the default)', 'full')}
+${row('**everything** (DSP + DOA + log-mel + VAD + classifier, models on the calling thread, activity gate on: the default)', 'full')}
+${row('everything, models in InferencePool worker threads', 'fullPool')}
 ${row('everything, activity gate off (every VAD window and patch through the models: sound all the time)', 'gateOff')}
 ${row('DSP + DOA + log-mel, no models', 'dsp')}
-${row('Silero VAD alone through its pool, all windows', 'vadPool')}
+${row('Silero VAD alone (SileroVad), calling thread, all windows', 'vadCalling')}
+${row('Silero VAD alone (SileroVad) through its pool, all windows', 'vadPool')}
 ${row('baseline: bare onnxruntime-node Silero loop, same windows, calling thread', 'vadBare')}
+${row('classifier alone, calling thread, all patches', 'eventsCalling')}
 ${row('classifier alone through its pool, all patches', 'eventsPool')}
 ${row('baseline: bare onnxruntime-node classifier, same patches, calling thread', 'eventsBare')}
 
 Activity gate (default on): of ${String(gated.vadWindows)} VAD windows ${String(gated.vadRun)} ran (${pct(result.gate.vadRunFraction)}), of ${String(gated.patches)} classifier patches ${String(gated.patchesRun)} ran (${pct(result.gate.patchRunFraction)}); the rest were noise at the tracked floor (probability 0 / background without running the model).
 
-Model CPU: Silero ${String(result.vadCpuPerWindowUs.pool)} µs per 32 ms window through the pool, ${String(result.vadCpuPerWindowUs.bare)} µs bare; classifier ${String(result.classifierCpuPerPatchUs.pool)} µs per 0.48 s patch (one every 160 ms) through the pool, ${String(result.classifierCpuPerPatchUs.bare)} µs bare.
+Model CPU per run: Silero ${String(result.vadCpuPerWindowUs.calling)} µs per 32 ms window on the calling thread, ${String(result.vadCpuPerWindowUs.pool)} µs through the pool, ${String(result.vadCpuPerWindowUs.bare)} µs in the bare loop; classifier ${String(result.classifierCpuPerPatchUs.calling)} µs per 0.48 s patch (one every 160 ms) on the calling thread, ${String(result.classifierCpuPerPatchUs.pool)} µs through the pool, ${String(result.classifierCpuPerPatchUs.bare)} µs bare.
 
-Stage breakdown of the default run (CPU; DSP stages driven one by one with a timer around each, model stages = windows or patches run × their CPU per run through the pool):
+FFT, 512 real points (CPU per transform, ${String(FFT_REPS)} in a row): \`RealFft.forward\` (fft.js complex 256-point transform + split step) ${result.fftCpuPerTransformUs.realFft.toFixed(2)} µs, fft.js's own \`realTransform(512)\` ${result.fftCpuPerTransformUs.fftJsRealTransform.toFixed(2)} µs; \`RealFft.inverse\` ${result.fftCpuPerTransformUs.realFftInverse.toFixed(2)} µs.
+
+Stage breakdown of the default run (CPU; DSP stages driven one by one with a timer around each, model stages = windows or patches run × their CPU per run on the calling thread):
 
 | stage | CPU (ms) | per chunk (ms) | share | × real time |
 |---|---:|---:|---:|---:|

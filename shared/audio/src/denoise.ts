@@ -259,32 +259,44 @@ export class SpectralDenoiser {
     const noiseEst = this.noise;
     const alpha = p.powerSmoothing;
     const delta = p.presenceThreshold;
-    for (let k = 0; k < bins; k++) {
-      const re = raw[sOff + 2 * k] as number;
-      const im = raw[sOff + 2 * k + 1] as number;
-      const pk = re * re + im * im + 1e-20;
-      power[k] = pk;
-      if (first) {
+    const beta = 1 - alpha;
+    const onsetFactor = 2 * delta;
+    if (first) {
+      for (let k = 0; k < bins; k++) {
+        const re = raw[sOff + 2 * k] as number;
+        const im = raw[sOff + 2 * k + 1] as number;
+        const pk = re * re + im * im + 1e-20;
+        power[k] = pk;
         smoothed[k] = pk;
         minimum[k] = pk;
         minimumTmp[k] = pk;
         noiseEst[k] = pk;
         indicator[k] = 0;
-        continue;
       }
-      const sk = alpha * (smoothed[k] as number) + (1 - alpha) * pk;
-      let min = Math.min(minimum[k] as number, sk);
-      let tmp = Math.min(minimumTmp[k] as number, sk);
-      if (restart) {
-        min = Math.min(tmp, sk);
-        tmp = sk;
+    } else {
+      for (let k = 0; k < bins; k++) {
+        const re = raw[sOff + 2 * k] as number;
+        const im = raw[sOff + 2 * k + 1] as number;
+        const pk = re * re + im * im + 1e-20;
+        power[k] = pk;
+        const sk = alpha * (smoothed[k] as number) + beta * pk;
+        // comparisons instead of Math.min: measurably cheaper in this loop, and no NaN can get here
+        const m0 = minimum[k] as number;
+        const t0 = minimumTmp[k] as number;
+        let min = m0 < sk ? m0 : sk;
+        let tmp = t0 < sk ? t0 : sk;
+        if (restart) {
+          // the new window's minimum so far becomes the minimum; a fresh temporary search starts here
+          min = tmp;
+          tmp = sk;
+        }
+        smoothed[k] = sk;
+        minimum[k] = min;
+        minimumTmp[k] = tmp;
+        // A bin is occupied when its smoothed power stands above its minimum (MCRA) or, at an onset
+        // before the smoothing catches up, when this frame alone is far above the noise estimate.
+        indicator[k] = sk > delta * min || pk > onsetFactor * (noiseEst[k] as number) ? 1 : 0;
       }
-      smoothed[k] = sk;
-      minimum[k] = min;
-      minimumTmp[k] = tmp;
-      // A bin is occupied when its smoothed power stands above its minimum (MCRA) or, at an onset
-      // before the smoothing catches up, when this frame alone is far above the noise estimate.
-      indicator[k] = sk > delta * min || pk > 2 * delta * (noiseEst[k] as number) ? 1 : 0;
     }
     // Pass 2: presence spread to neighbouring bins (a source's window leakage is not noise), noise
     // update where no source is present, decision-directed Wiener gain. The spread is a running
@@ -303,36 +315,40 @@ export class SpectralDenoiser {
     const bandLow = this.bandLow;
     const bandHigh = this.bandHigh;
     for (let j = 0; j < Math.min(bins, spread); j++) occupied += indicator[j] as number;
-    for (let k = 0; k < bins; k++) {
-      if (k + spread < bins) occupied += indicator[k + spread] as number;
-      if (k - spread - 1 >= 0) occupied -= indicator[k - spread - 1] as number;
-      const pk = power[k] as number;
-      let noise = noiseArr[k] as number;
-      if (!first) {
-        const present = occupied > 0 ? 1 : 0;
-        const prob = presenceSmoothing * (presence[k] as number) + (1 - presenceSmoothing) * present;
+    if (!first) {
+      const presenceStep = 1 - presenceSmoothing;
+      const noiseStep = 1 - noiseSmoothing;
+      for (let k = 0; k < bins; k++) {
+        if (k + spread < bins) occupied += indicator[k + spread] as number;
+        if (k - spread - 1 >= 0) occupied -= indicator[k - spread - 1] as number;
+        const present = occupied > 0;
+        const prob = presenceSmoothing * (presence[k] as number) + (present ? presenceStep : 0);
         presence[k] = prob;
         // Warm-up: until the first minimum window is complete, the noise is the plain running mean
         // of the periodogram (a stream is assumed to start without a sustained source). An occupied
         // bin is never averaged into the noise, not even by the smoothed probability's first
         // frames (that leak let a sudden loud source raise its own noise floor).
-        const a = warmUp ? warmA : present === 1 ? 1 : noiseSmoothing + (1 - noiseSmoothing) * prob;
-        noise = a * noise + (1 - a) * pk;
-        noiseArr[k] = noise;
+        const a = warmUp ? warmA : present ? 1 : noiseSmoothing + noiseStep * prob;
+        noiseArr[k] = a * (noiseArr[k] as number) + (1 - a) * (power[k] as number);
       }
+    }
+    // Wiener gain with the decision-directed a-priori SNR ξ = (β·clean_prev + (1 − β)·max(P − N, 0)) / N
+    // (a separate loop: its two divisions per bin do not wait on the presence bookkeeping above).
+    const directedStep = 1 - decisionDirected;
+    for (let k = 0; k < bins; k++) {
+      const pk = power[k] as number;
+      const noise = noiseArr[k] as number;
       total += pk;
       noiseSum += noise;
-      if (k >= bandLow && k <= bandHigh) {
-        bandP += pk;
-        bandN += noise;
-      }
-      const invNoise = 1 / noise;
-      const gamma = pk * invNoise;
-      const xi = decisionDirected * (prevClean[k] as number) * invNoise + (1 - decisionDirected) * (gamma > 1 ? gamma - 1 : 0);
-      let gain = xi / (1 + xi);
-      if (gain < gainFloor) gain = gainFloor;
+      const xi = (decisionDirected * (prevClean[k] as number) + directedStep * (pk > noise ? pk - noise : 0)) / noise;
+      const g = xi / (1 + xi);
+      const gain = g < gainFloor ? gainFloor : g;
       prevClean[k] = gain * gain * pk;
       gainsOut[gOff + k] = gain;
+    }
+    for (let k = bandLow; k <= bandHigh; k++) {
+      bandP += power[k] as number;
+      bandN += noiseArr[k] as number;
     }
     if (synthesise) {
       for (let k = 0; k < bins; k++) {
