@@ -32,8 +32,8 @@ import sharp from 'sharp';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.resolve(here, '../results');
-const FRAMES = Number(process.env.BENCH_CAMERA_FRAMES ?? 120);
-const REPEATS = Number(process.env.BENCH_CAMERA_REPEATS ?? 3);
+const FRAMES = Number(process.env.BENCH_CAMERA_FRAMES ?? 60);
+const REPEATS = Number(process.env.BENCH_CAMERA_REPEATS ?? 7);
 const W = 640;
 const H = 384;
 const IN_W = 320;

@@ -47,16 +47,41 @@ export function normaliseLetterboxed(content: RgbImage, geometry: LetterboxGeome
   }
   const src = content.data;
   const w = content.width;
+  const h = content.height;
+  const order = options.channelOrder === 'rgb' ? [0, 1, 2] : [2, 1, 0];
+  const mul: number[] = [];
+  const add: number[] = [];
   for (let c = 0; c < 3; c++) {
-    const srcChannel = options.channelOrder === 'rgb' ? c : 2 - c;
-    const mul = options.scale / options.std[c as 0 | 1 | 2];
-    const add = -options.mean[c as 0 | 1 | 2] / options.std[c as 0 | 1 | 2];
+    const std = options.std[c as 0 | 1 | 2];
+    mul.push(options.scale / std);
+    add.push(-options.mean[c as 0 | 1 | 2] / std);
+    // Padding only where no content goes: the rows above and below, the columns left and right.
     const base = c * plane;
-    // Float32 rounding of the same double expression as normaliseToTensor, so both agree exactly.
-    tensor.fill(padValue * mul + add, base, base + plane);
-    for (let y = 0; y < content.height; y++) {
-      let d = base + (y + padTop) * tw + padLeft;
-      for (let x = 0, s = y * w * 3 + srcChannel; x < w; x++, s += 3, d++) tensor[d] = (src[s] as number) * mul + add;
+    const pad = padValue * (mul[c] as number) + (add[c] as number);
+    tensor.fill(pad, base, base + padTop * tw);
+    tensor.fill(pad, base + (padTop + h) * tw, base + plane);
+    for (let y = 0; y < h; y++) {
+      const row = base + (y + padTop) * tw;
+      tensor.fill(pad, row, row + padLeft);
+      tensor.fill(pad, row + padLeft + w, row + tw);
+    }
+  }
+  // One pass over the interleaved pixels writes all three planes (same double expression as normaliseToTensor).
+  const m0 = mul[0] as number;
+  const m1 = mul[1] as number;
+  const m2 = mul[2] as number;
+  const a0 = add[0] as number;
+  const a1 = add[1] as number;
+  const a2 = add[2] as number;
+  const s0 = order[0] as number;
+  const s1 = order[1] as number;
+  const s2 = order[2] as number;
+  for (let y = 0; y < h; y++) {
+    let d = (y + padTop) * tw + padLeft;
+    for (let x = 0, s = y * w * 3; x < w; x++, s += 3, d++) {
+      tensor[d] = (src[s + s0] as number) * m0 + a0;
+      tensor[plane + d] = (src[s + s1] as number) * m1 + a1;
+      tensor[2 * plane + d] = (src[s + s2] as number) * m2 + a2;
     }
   }
   return tensor;

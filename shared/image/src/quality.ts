@@ -268,13 +268,13 @@ export function measureQualitySampled(data: Uint8Array, width: number, height: n
   if (step <= 1 || width < 3 || Math.floor(height / gy) < step + 2) return measureQualityRgb(data, width, height, options);
   if (rowScratch.length < 3 * width) rowScratch = new Uint8Array(3 * width);
   const g = rowScratch;
-  const tileOfX = new Int32Array(width);
-  for (let t = 0; t < gx; t++) for (let x = Math.floor((t * width) / gx); x < Math.floor(((t + 1) * width) / gx); x++) tileOfX[x] = t;
+  const tileX0 = Int32Array.from({ length: gx + 1 }, (_, t) => Math.floor((t * width) / gx));
   const tileSum = new Float64Array(gx * gy);
   const tileSq = new Float64Array(gx * gy);
-  const tileN = new Float64Array(gx * gy);
+  const tileRows = new Float64Array(gy);
   const under = options.underExposedLevel;
   const over = options.overExposedLevel;
+  const w1 = width - 1;
   let nUnder = 0;
   let nOver = 0;
   let lapSum = 0;
@@ -283,37 +283,45 @@ export function measureQualitySampled(data: Uint8Array, width: number, height: n
   let rows = 0;
   let ty = 0;
   for (let y = 1; y < height - 1; y += step) {
-    for (let k = 0; k < 3; k++) {
-      for (let x = 0, s = (y - 1 + k) * width * 3, d = k * width; x < width; x++, s += 3, d++) {
-        g[d] = (4899 * (data[s] as number) + 9617 * (data[s + 1] as number) + 1868 * (data[s + 2] as number) + 8192) >> 14;
-      }
+    // Grey (OpenCV's fixed-point BT.601) of rows y-1, y, y+1 only.
+    for (let d = 0, s = (y - 1) * width * 3, end = 3 * width; d < end; d++, s += 3) {
+      g[d] = (4899 * (data[s] as number) + 9617 * (data[s + 1] as number) + 1868 * (data[s + 2] as number) + 8192) >> 14;
     }
     while (ty < gy - 1 && y >= Math.floor(((ty + 1) * height) / gy)) ty++;
-    const tileRow = ty * gx;
     rows++;
-    const up = 0;
-    const row = width;
-    const down = 2 * width;
-    for (let x = 0; x < width; x++) {
-      const l = x === 0 ? 1 : x - 1;
-      const r = x === width - 1 ? width - 2 : x + 1;
-      const c = g[row + x] as number;
-      const uc = g[up + x] as number;
-      const dc = g[down + x] as number;
-      const e = uc + dc + (g[row + l] as number) + (g[row + r] as number);
-      const v = e - 4 * c;
+    tileRows[ty] = (tileRows[ty] as number) + 1;
+    // Laplacian at the two border columns (REFLECT_101), then the interior with Immerkær's mask.
+    for (const [x, l, r] of [
+      [0, 1, 1],
+      [w1, w1 - 1, w1 - 1],
+    ] as const) {
+      const v = (g[x] as number) + (g[2 * width + x] as number) + (g[width + l] as number) + (g[width + r] as number) - 4 * (g[width + x] as number);
       lapSum += v;
       lapSq += v * v;
-      if (x > 0 && x < width - 1) {
-        const m = (g[up + x - 1] as number) + (g[up + x + 1] as number) + (g[down + x - 1] as number) + (g[down + x + 1] as number) - 2 * e + 4 * c;
-        immer += m < 0 ? -m : m;
+    }
+    for (let u = 1, c = width + 1, d = 2 * width + 1; u < w1; u++, c++, d++) {
+      const centre = g[c] as number;
+      const e = (g[u] as number) + (g[d] as number) + (g[c - 1] as number) + (g[c + 1] as number);
+      const v = e - 4 * centre;
+      lapSum += v;
+      lapSq += v * v;
+      const m = (g[u - 1] as number) + (g[u + 1] as number) + (g[d - 1] as number) + (g[d + 1] as number) - 2 * e + 4 * centre;
+      immer += m < 0 ? -m : m;
+    }
+    // Exposure counts and tile moments of the centre row.
+    for (let tx = 0; tx < gx; tx++) {
+      let ts = 0;
+      let ts2 = 0;
+      for (let x = tileX0[tx] as number, end = tileX0[tx + 1] as number; x < end; x++) {
+        const c = g[width + x] as number;
+        ts += c;
+        ts2 += c * c;
+        if (c <= under) nUnder++;
+        else if (c >= over) nOver++;
       }
-      if (c <= under) nUnder++;
-      else if (c >= over) nOver++;
-      const t = tileRow + (tileOfX[x] as number);
-      tileSum[t] = (tileSum[t] as number) + c;
-      tileSq[t] = (tileSq[t] as number) + c * c;
-      tileN[t] = (tileN[t] as number) + 1;
+      const t = ty * gx + tx;
+      tileSum[t] = (tileSum[t] as number) + ts;
+      tileSq[t] = (tileSq[t] as number) + ts2;
     }
   }
   const n = rows * width;
@@ -322,7 +330,7 @@ export function measureQualitySampled(data: Uint8Array, width: number, height: n
   const noiseSigma = (Math.sqrt(Math.PI / 2) * immer) / (6 * (width - 2) * rows);
   let blocked = 0;
   for (let t = 0; t < gx * gy; t++) {
-    const cnt = tileN[t] as number;
+    const cnt = (tileRows[Math.floor(t / gx)] as number) * ((tileX0[(t % gx) + 1] as number) - (tileX0[t % gx] as number));
     const s = tileSum[t] as number;
     const variance = (tileSq[t] as number) / cnt - (s / cnt) ** 2;
     if (Math.sqrt(Math.max(0, variance)) < options.blockageStdThreshold) blocked++;
