@@ -6,6 +6,7 @@ import { nowUs } from '@sensorfuse/time';
 import { SchemaCatalog } from './catalog.js';
 import { RecorderUsageError } from './errors.js';
 import { Pacer, systemMonotonicClock, type MonotonicClock } from './pacer.js';
+import { ReadAheadReader } from './read-ahead.js';
 import { Recording, type RecordedMessage } from './reader.js';
 import { Retimer } from './retime.js';
 
@@ -80,6 +81,12 @@ export interface ReplayOptions {
   readonly calibration?: CalibrationSink;
   /** Topic of the RigCalibration records (default `calibration.rig`). */
   readonly calibrationTopic?: string;
+  /**
+   * Where paced replays read and decompress chunks: 'thread' (default for paced rates: a reader thread
+   * works up to 8 chunks ahead, so decompressing a 2 MB sweep never delays a due message) or 'inline'
+   * (on the pacing thread, one chunk ahead). Deterministic mode ('max') always reads inline.
+   */
+  readonly reader?: 'thread' | 'inline';
 }
 
 export interface ReplayStats {
@@ -128,7 +135,6 @@ export function replay(options: ReplayOptions): ReplayController {
   };
 
   const play = async (rec: Recording): Promise<ReplayStats> => {
-    const prefix = options.topicPrefix ?? '';
     const exclude = new Set(options.excludeTopics ?? []);
     const topics = rec.topics().filter((t) => (options.includeTopics ? options.includeTopics.includes(t) : true) && !exclude.has(t));
     if (topics.length === 0) throw new RecorderUsageError('no recorded topic is selected for replay', { context: { recorded: rec.topics().join(',') } });
@@ -146,6 +152,22 @@ export function replay(options: ReplayOptions): ReplayController {
       rec.endTimeUs ?? Infinity,
     );
     const paced = options.rate !== 'max';
+    const threaded = paced && (options.reader ?? 'thread') === 'thread';
+    const reader = threaded ? await ReadAheadReader.open(typeof options.files === 'string' ? [options.files] : options.files) : undefined;
+    try {
+      return await playRange(rec, reader, { topics, staticMessages, dataStart, rangeStart, rangeEnd, paced });
+    } finally {
+      await reader?.close();
+    }
+  };
+
+  const playRange = async (
+    rec: Recording,
+    reader: ReadAheadReader | undefined,
+    range: { topics: string[]; staticMessages: RecordedMessage[]; dataStart: number; rangeStart: number; rangeEnd: number; paced: boolean },
+  ): Promise<ReplayStats> => {
+    const { topics, staticMessages, dataStart, rangeStart, rangeEnd, paced } = range;
+    const prefix = options.topicPrefix ?? '';
     const clock = options.clock ?? systemMonotonicClock;
     const pacer = paced ? new Pacer({ rate: typeof options.rate === 'number' ? options.rate : 1, maxLagUs: options.maxLagUs ?? 20_000 }, clock) : undefined;
     const retimer = new Retimer(new SchemaCatalog(options.schemas));
@@ -228,7 +250,7 @@ export function replay(options: ReplayOptions): ReplayController {
         batchTopic = undefined;
       };
       const span = Math.max(1, rangeEnd - rangeStart);
-      const it = rec.batches({ topics, startTimeUs: position, endTimeUs: rangeEnd });
+      const it = (reader ?? rec).batches({ topics, startTimeUs: position, endTimeUs: rangeEnd });
       // Read one batch (chunk) ahead: the next chunk is read and decompressed while this one's
       // messages wait for their due times, not after them.
       let ahead = it.next();
