@@ -67,6 +67,9 @@ export class GccPhatDoa {
   private readonly kHigh: number;
   private readonly m: number;
   private readonly cross: Float64Array[];
+  /** Per channel: the current frame's spectrum divided by its magnitude, and |X|², bins kLow…kHigh. */
+  private readonly unit: Float64Array[];
+  private readonly magnitude2: Float64Array[];
   private readonly weightSum: Float64Array;
   private readonly maxLag: number;
   private readonly lagFft: RealFft;
@@ -91,6 +94,8 @@ export class GccPhatDoa {
     this.kHigh = Math.min(this.bins - 1, Math.floor((params.bandHighHz * fftSize) / sampleRateHz));
     this.m = fftSize * interpolation;
     this.cross = pairs.map(() => new Float64Array(2 * this.bins));
+    this.unit = positions.map(() => new Float64Array(2 * this.bins));
+    this.magnitude2 = positions.map(() => new Float64Array(this.bins));
     this.weightSum = new Float64Array(pairs.length);
     // Only lags the geometry allows are ever looked up (±maxLag); they come from one zero-padded
     // real inverse FFT of m = fftSize × interpolation points per pair. (Evaluating those lags directly
@@ -157,27 +162,42 @@ export class GccPhatDoa {
     this.framesInBlock++;
     const kLow = this.kLow;
     const kHigh = this.kHigh;
+    // PHAT: X_i·X_j* / |X_i·X_j*| = (X_i/|X_i|)·(X_j/|X_j|)*, so each channel is whitened once
+    // (one square root per channel and bin instead of one per pair and bin).
+    for (let c = 0; c < this.unit.length; c++) {
+      const x = spectra[c] as Float64Array;
+      const u = this.unit[c] as Float64Array;
+      const m2 = this.magnitude2[c] as Float64Array;
+      for (let k = kLow; k <= kHigh; k++) {
+        const re = x[offset + 2 * k] as number;
+        const im = x[offset + 2 * k + 1] as number;
+        const p2 = re * re + im * im;
+        m2[k] = p2;
+        const inv = p2 > 0 ? 1 / Math.sqrt(p2) : 0;
+        u[2 * k] = re * inv;
+        u[2 * k + 1] = im * inv;
+      }
+    }
     for (let p = 0; p < this.pairs.length; p++) {
       const [i, j] = this.pairs[p] as readonly [number, number];
-      const xi = spectra[i] as Float64Array;
-      const xj = spectra[j] as Float64Array;
+      const ui = this.unit[i] as Float64Array;
+      const uj = this.unit[j] as Float64Array;
+      const mi = this.magnitude2[i] as Float64Array;
+      const mj = this.magnitude2[j] as Float64Array;
       const gi = gains?.[i];
       const gj = gains?.[j];
       const acc = this.cross[p] as Float64Array;
       let wsum = 0;
       for (let k = kLow; k <= kHigh; k++) {
-        const ar = xi[offset + 2 * k] as number;
-        const ai = xi[offset + 2 * k + 1] as number;
-        const br = xj[offset + 2 * k] as number;
-        const bi = xj[offset + 2 * k + 1] as number;
-        const cr = ar * br + ai * bi;
-        const ci = ai * br - ar * bi;
-        const mag2 = cr * cr + ci * ci;
-        if (mag2 <= 1e-60) continue;
+        // |X_i·X_j*|² = |X_i|²·|X_j|²: a bin without energy carries no phase
+        if ((mi[k] as number) * (mj[k] as number) <= 1e-60) continue;
+        const ar = ui[2 * k] as number;
+        const ai = ui[2 * k + 1] as number;
+        const br = uj[2 * k] as number;
+        const bi = uj[2 * k + 1] as number;
         const w = gi !== undefined && gj !== undefined ? (gi[gainOffset + k] as number) * (gj[gainOffset + k] as number) : 1;
-        const scale = w / Math.sqrt(mag2);
-        acc[2 * k] = (acc[2 * k] as number) + cr * scale;
-        acc[2 * k + 1] = (acc[2 * k + 1] as number) + ci * scale;
+        acc[2 * k] = (acc[2 * k] as number) + (ar * br + ai * bi) * w;
+        acc[2 * k + 1] = (acc[2 * k + 1] as number) + (ai * br - ar * bi) * w;
         wsum += w;
       }
       this.weightSum[p] = (this.weightSum[p] as number) + wsum;
