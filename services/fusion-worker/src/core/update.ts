@@ -7,7 +7,7 @@ import { applyTransform, identityTransform, yawOf, wrapAngle } from './geometry.
 import { predictTracks, stepTracks, trackClass, type WorldDetection } from './tracker.js';
 import type {
   EgoPose, FusedObject, FusionEvent, FusionOutput, FusionParams, FusionPayload, FusionState, ModalityEvidence,
-  ModalityPresence, ResolvedCalibration, TrackOutput,
+  ModalityPresence, ResolvedCalibration, ResolvedCamera, TrackOutput, TrackRecord,
 } from './types.js';
 
 /**
@@ -260,6 +260,8 @@ export function update(
   let cameraOnly = 0;
   let cameraRelSum = 0;
   let cameraCount = 0;
+  // Cameras of this frame reliable enough that a tracked object in their view and not reported is evidence.
+  const seenBy: ResolvedCamera[] = [];
   for (const [input, member] of Object.entries(frame.members)) {
     if (member === undefined || modalityOfInput(input) !== 'camera' || !use('camera')) continue;
     for (const p of samplesOf(member)) {
@@ -270,6 +272,7 @@ export function update(
       cameraRelSum += det.reliability;
       cameraCount++;
       if (camera === undefined) continue;
+      if (det.reliability >= CAMERA_SEES_MIN_RELIABILITY) seenBy.push(camera);
       const dtS = (memberTimeUs(member) - pivotTimeUs) / 1e6;
       const projection = projectIntoCamera(lidarBoxes, camera, dtS, egoDelta);
       const matches = matchCameraBoxes(projection, det.detections, params.minIou, params.minVisibleFraction);
@@ -399,7 +402,8 @@ export function update(
   });
   const dtS = state.lastPivotTimeUs === null ? 0 : (pivotTimeUs - state.lastPivotTimeUs) / 1e6;
   const predicted = predictTracks(state.tracks, dtS, params);
-  const step = stepTracks(predicted, world, pivotTimeUs, state.nextTrackId, params);
+  const expectedVisible = lidar === undefined ? undefined : tracksInCameraView(predicted, seenBy, ec, es, ex, ey, ez, params.lidarMaxRangeM);
+  const step = stepTracks(predicted, world, pivotTimeUs, state.nextTrackId, params, expectedVisible);
 
   const tracks: TrackOutput[] = step.tracks.map((t) => {
     const wx = t.x[0]! - ex;
@@ -453,6 +457,44 @@ export function update(
       tracks: step.tracks,
     },
   };
+}
+
+/** Camera reliability from which a tracked object in the camera's view that nothing updates is lost sooner. */
+const CAMERA_SEES_MIN_RELIABILITY = 0.5;
+const NEAR_PLANE_M = 0.1;
+
+/**
+ * Per predicted track (tracking frame), 1 when its centre, carried into the body frame at the pivot time
+ * (ego rotation ec/es, translation ex/ey/ez), lies within maxRangeM and projects inside the image of one of
+ * the cameras (pinhole, distortion ignored: a margin question only). Undefined when no camera qualifies.
+ */
+function tracksInCameraView(
+  tracks: readonly TrackRecord[], cameras: readonly ResolvedCamera[], ec: number, es: number, ex: number, ey: number, ez: number, maxRangeM: number,
+): Uint8Array | undefined {
+  if (cameras.length === 0 || tracks.length === 0) return undefined;
+  const inView = new Uint8Array(tracks.length);
+  const p = new Float64Array(3);
+  for (let i = 0; i < tracks.length; i++) {
+    const t = tracks[i]!;
+    const wx = t.x[0]! - ex;
+    const wy = t.x[1]! - ey;
+    const bx = ec * wx + es * wy;
+    const by = -es * wx + ec * wy;
+    if (bx * bx + by * by > maxRangeM * maxRangeM) continue;
+    for (const camera of cameras) {
+      applyTransform(camera.bodyToCamera, bx, by, t.z - ez, p);
+      const z = p[2]!;
+      if (z <= NEAR_PLANE_M) continue;
+      const k = camera.intrinsics;
+      const u = k.fx * (p[0]! / z) + k.cx;
+      const v = k.fy * (p[1]! / z) + k.cy;
+      if (u >= 0 && u <= k.width && v >= 0 && v <= k.height) {
+        inView[i] = 1;
+        break;
+      }
+    }
+  }
+  return inView;
 }
 
 function sirenEvent(sensorId: string, event: AudioEvent, bearingRad: number | null): FusionEvent {
