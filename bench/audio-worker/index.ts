@@ -2,8 +2,8 @@
  * Audio worker overhead: chunks/s of the audio worker on MemoryBus (subscribe, Avro decode,
  * validation, AudioCore, encode, publish, commit, span, metrics) against, in the same run and on the
  * same chunks, the bare AudioProcessor of shared/audio on already-decoded chunks, decode + AudioCore,
- * and the transport floor (MemoryBus pass-through, no core). With the Silero VAD (one InferencePool,
- * as the service runs) and without it. Rounds are interleaved (order rotated); the best round is reported (medians and every round in the JSON).
+ * and the transport floor (MemoryBus pass-through, no core). With the Silero VAD and the sound-event
+ * classifier on the calling thread (openSileroRunner/openSoundEventRunner, as the service runs by default) and without them. Rounds are interleaved (order rotated); the best round is reported (medians and every round in the JSON).
  * Input: the simulator's default scenario audio (4 mics, 16 kHz, 50 ms s16le chunks).
  * Results: bench/results/audio-worker.json and audio-worker.md.
  *
@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AudioProcessor, openSileroPool, openSoundEventPool, type ModelRunner } from '@sensorfuse/audio';
+import { AudioProcessor, openSileroRunner, openSoundEventRunner, type ModelRunner } from '@sensorfuse/audio';
 import { AudioCore, audioProcessorParams, createAudioWorker, loadAudioConfig, microphoneArray, type AudioConfig } from '@sensorfuse/audio-worker';
 import { SchemaRegistry, createCodec } from '@sensorfuse/codec';
 import { audioChunkSchema, type AudioChunk } from '@sensorfuse/schemas';
@@ -37,8 +37,8 @@ const codec = createCodec<AudioChunk>(registry, audioChunkSchema);
 const bytes = chunks.map((c) => codec.encode(c));
 const audioSeconds = Math.round(chunks.reduce((s, c) => s + (c.frames * 1e6) / c.sampleRateHz, 0)) / 1e6;
 
-const pool = await openSileroPool();
-const eventPool = await openSoundEventPool();
+const pool = await openSileroRunner({ thread: 'calling' });
+const eventPool = await openSoundEventRunner({ thread: 'calling' });
 const withVad = loadAudioConfig({});
 const noVad = loadAudioConfig({ SENSORFUSE_AUDIO_AUDIO_VAD_MODE: 'off', SENSORFUSE_AUDIO_AUDIO_EVENTS_MODE: 'off' });
 /** The classifier runner when the config has events on (the VAD runner is passed separately). */
@@ -122,7 +122,7 @@ async function passThrough(): Promise<number> {
 interface Row {
   readonly run: string;
   readonly ms: number[];
-  /** Process CPU time (all threads: main + the VAD's inference worker), ms. */
+  /** Process CPU time (all threads), ms. */
   readonly cpuMs: number[];
 }
 const rows: Row[] = [
@@ -194,7 +194,7 @@ const result = {
 };
 const md = `# bench/audio-worker
 
-${String(chunks.length)} AudioChunk records (${String(audioSeconds)} s of the simulator's default scene: 4 mics, 16 kHz, 50 ms s16le chunks; horn, speech, siren), best of ${String(rounds)} interleaved rounds (order rotated; every round in the JSON), Node ${result.node}, ${result.cpu}, 1-min load average ${String(result.loadavg1)} (shared 2-core machine). Wall time and process CPU time (all threads: the VAD and the classifier each run in an inference worker thread); at this load the CPU column is the steadier one.
+${String(chunks.length)} AudioChunk records (${String(audioSeconds)} s of the simulator's default scene: 4 mics, 16 kHz, 50 ms s16le chunks; horn, speech, siren), best of ${String(rounds)} interleaved rounds (order rotated; every round in the JSON), Node ${result.node}, ${result.cpu}, 1-min load average ${String(result.loadavg1)} (shared 2-core machine). Wall time and process CPU time (all threads; the VAD and the classifier run on the calling thread, the audio worker's default \`audio.vad.thread\` / \`audio.events.thread\`); at this load the CPU column is the steadier one.
 
 | run | wall (ms) | chunks/s (wall) | × real time (wall) | wall ÷ bare | CPU (ms) | chunks per CPU-s | CPU ÷ bare |
 |---|---:|---:|---:|---:|---:|---:|---:|

@@ -195,7 +195,9 @@ function runStages(): number {
     t2 = cpuNow();
     local.denoise += t2 - t;
     t = t2;
-    for (let f = 0; f < count; f++) doa.addFrame(frames.map((fr) => fr.spectra), f * 2 * bins, frames.map((fr) => fr.gains), f * bins);
+    const spectra = frames.map((fr) => fr.spectra);
+    const gains = frames.map((fr) => fr.gains);
+    for (let f = 0; f < count; f++) doa.addFrame(spectra, f * 2 * bins, gains, f * bins);
     sink += doa.estimate().length;
     t2 = cpuNow();
     local.doa += t2 - t;
