@@ -40,6 +40,10 @@ export const cameraParamsSchema = z.strictObject({
     .default(200_000)
     .describe('A frame that waited longer than this since the broker got it is dropped and counted (0 = never), microseconds'),
   minFrameIntervalUs: z.number().int().min(0).max(60_000_000).default(0).describe('Per camera, frames closer than this to the last processed one are dropped (0 = all), microseconds'),
+  prefetch: z
+    .enum(['next-frame', 'off'])
+    .default('next-frame')
+    .describe('next-frame: the pre-processing thread prepares the next waiting frame while the current one is in inference (needs a second free core to pay off); off: one frame after the other'),
   quality: z.strictObject({
     blurReferenceVariance: z.number().min(0.001).max(100_000).default(100).describe('Laplacian variance at which blur = 0.5'),
     noiseReferenceSigma: z.number().min(0.1).max(255).default(10).describe('Noise sigma at which the noise factor of the reliability is 0.5, grey levels'),

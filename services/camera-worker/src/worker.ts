@@ -27,7 +27,7 @@ export interface CameraWorkerOptions {
    * `prefetch` is 'off'.
    */
   readonly preprocessor?: FramePreprocessor;
-  /** 'next-frame' (default with a preprocessor): pre-process the next waiting record while the current one is in inference. */
+  /** Overrides `camera.prefetch`: 'next-frame' pre-processes the next waiting record while the current one is in inference (only with a preprocessor). */
   readonly prefetch?: 'next-frame' | 'off';
 }
 
@@ -66,7 +66,7 @@ export function createCameraWorker(bus: Bus, config: CameraWorkerConfig, detecto
   const inputCodec = createCodec<CameraFrame>(registry, cameraFrameSchema);
   let preprocessor = options.preprocessor;
   let prefetcher: FramePrefetcher | undefined;
-  if (preprocessor !== undefined && options.prefetch !== 'off') {
+  if (preprocessor !== undefined && (options.prefetch ?? config.camera.prefetch) !== 'off') {
     prefetcher = new FramePrefetcher({
       preprocessor,
       options: preprocessOptionsFor(spec, config.camera),
