@@ -100,6 +100,29 @@ describe('FramePrefetcher', () => {
     expect(f.prefetched).toBe(0);
   });
 
+  it('moves past frames the core drops, so a flood of stale frames holds no work and no records', async () => {
+    const pre = fakePreprocessor();
+    const f = new FramePrefetcher({ preprocessor: pre, options: OPTIONS, decode, maxQueueDelayUs: 0, nowUs: () => 0 });
+    for (let n = 1; n <= 50; n++) f.offer(record(n, n));
+    expect(pre.started).toEqual([1]);
+    expect(f.waiting).toBe(50);
+    pre.finish();
+    f.passed(at(1)); // dropped by the core (say, stale): its work is dropped, the next frame starts
+    expect(pre.started).toEqual([1, 2]);
+    for (let n = 2; n <= 49; n++) {
+      pre.finish();
+      f.passed(at(n));
+    }
+    expect(f.waiting).toBe(1); // only frame 50, being prepared
+    const last = f.run(image(50), OPTIONS, at(50));
+    pre.finish();
+    expect((await last).tensor[0]).toBe(50);
+    expect(f.waiting).toBe(0);
+    await Promise.resolve();
+    expect(pre.recycled.length).toBe(49);
+    expect([f.prefetched, f.discarded]).toEqual([1, 49]);
+  });
+
   it('hands a bad image back as its typed error when the core asks for it, and never leaves a rejection unhandled', async () => {
     const pre = fakePreprocessor();
     const f = new FramePrefetcher({ preprocessor: pre, options: OPTIONS, decode, maxQueueDelayUs: 0, nowUs: () => 0 });

@@ -32,8 +32,9 @@ const keyOf = (s: FrameSource): string => `${s.topic}\u0000${String(s.partition)
  * while the core runs frame k the pre-processing thread already works on the next waiting record.
  * At most one frame is prepared ahead; when the core asks for a frame (`run` with its position)
  * that work is handed over and the next waiting record is started. Work for a record the core never
- * asks for (dead-lettered, dropped as stale or by interval) is discarded when a later frame is asked
- * for, its tensor recycled. Records older than `maxQueueDelayUs` are not started.
+ * asks for (dead-lettered, dropped as stale or by interval) is discarded as soon as the core reports a
+ * later frame (`run`, or `passed` for a frame it dropped), its tensor recycled, so nothing is held
+ * beyond the records the plumbing has not reached yet. Records older than `maxQueueDelayUs` are not started.
  */
 export class FramePrefetcher implements FramePreprocessor {
   private readonly seen: { readonly record: ConsumedRecord; readonly arrival: number }[] = [];
@@ -47,6 +48,11 @@ export class FramePrefetcher implements FramePreprocessor {
   discarded = 0;
 
   constructor(private readonly o: FramePrefetcherOptions) {}
+
+  /** Records remembered: delivered by the bus, not yet reached by the core (the prepared one included). */
+  get waiting(): number {
+    return this.arrivals.size;
+  }
 
   /** A record of the input topic, as the bus delivers it (before the worker plumbing gets to it). */
   offer(record: ConsumedRecord): void {
@@ -62,9 +68,6 @@ export class FramePrefetcher implements FramePreprocessor {
   run(image: EncodedImage, options: PreprocessOptions, source?: FrameSource): Promise<PreprocessResult> {
     const arrival = source === undefined ? undefined : this.arrivals.get(keyOf(source));
     if (source === undefined || arrival === undefined) return this.o.preprocessor.run(image, options, source);
-    // Everything that arrived up to this frame has been passed over by the plumbing: forget it.
-    while (this.seen.length > 0 && (this.seen[0]?.arrival ?? Infinity) <= arrival) this.forget(this.seen.shift()?.record);
-    this.arrivals.delete(keyOf(source));
     const ahead = this.ahead;
     let result: Promise<PreprocessResult>;
     if (ahead?.key === keyOf(source)) {
@@ -72,12 +75,20 @@ export class FramePrefetcher implements FramePreprocessor {
       this.prefetched++;
       result = ahead.result;
     } else {
-      if (ahead !== undefined && ahead.arrival < arrival) this.discard();
       result = this.o.preprocessor.run(image, options, source);
     }
+    this.advanceTo(arrival);
     // Start the next waiting frame now: the thread works on it while this one is in inference.
     this.pump();
     return result;
+  }
+
+  /** The core dropped this frame without pre-processing it (stale, thinned, out of order): move past it. */
+  passed(source: FrameSource): void {
+    const arrival = this.arrivals.get(keyOf(source));
+    if (arrival === undefined) return;
+    this.advanceTo(arrival);
+    this.pump();
   }
 
   recycle(tensor: Float32Array): void {
@@ -92,6 +103,13 @@ export class FramePrefetcher implements FramePreprocessor {
     this.arrivals.clear();
   }
 
+  /** Everything that arrived up to `arrival` has been handled by the plumbing: forget it, drop work started for it. */
+  private advanceTo(arrival: number): void {
+    while (this.seen.length > 0 && (this.seen[0]?.arrival ?? Infinity) <= arrival) this.forget(this.seen.shift()?.record);
+    for (const [key, a] of this.arrivals) if (a <= arrival) this.arrivals.delete(key);
+    if (this.ahead !== undefined && this.ahead.arrival <= arrival) this.discard();
+  }
+
   private forget(record: ConsumedRecord | undefined): void {
     if (record !== undefined) this.arrivals.delete(keyOf(record));
   }
@@ -100,7 +118,6 @@ export class FramePrefetcher implements FramePreprocessor {
     const ahead = this.ahead;
     if (ahead === undefined) return;
     this.ahead = undefined;
-    this.arrivals.delete(ahead.key);
     this.discarded++;
     ahead.result.then(
       (r) => {

@@ -2,7 +2,8 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { loadCameraConfig } from '../config.js';
 import { frame, jpegFrame } from '../worker.spec-helper.js';
-import { CameraCore, newCameraCounters, type Detector, type DetectorSpec } from './camera-core.js';
+import { preprocessFrame } from '@sensorfuse/image';
+import { CameraCore, newCameraCounters, type Detector, type DetectorSpec, type FramePreprocessor } from './camera-core.js';
 
 const spec: DetectorSpec = {
   modelId: 'fake@1',
@@ -29,7 +30,7 @@ function fakeDetector(): Detector & { calls: number; lastMean: number } {
   return d;
 }
 
-const ctx = (receivedAtUs: number) => ({ receivedAtUs, topic: 'raw.camera', partition: 0, offset: '0' });
+const ctx = (receivedAtUs: number, offset = 0) => ({ receivedAtUs, topic: 'raw.camera', partition: 0, offset: String(offset) });
 
 describe('CameraCore', () => {
   it('drops a frame that waited longer than maxQueueDelayUs, one closer than the frame interval, and one older than the last, counting each', async () => {
@@ -38,15 +39,25 @@ describe('CameraCore', () => {
     let now = 10_000_000;
     const detector = fakeDetector();
     const drops: string[] = [];
-    const core = new CameraCore({ detector, spec, params, counters, nowUs: () => now, onDrop: (reason, f) => drops.push(`${reason}:${String(f.seq)}`) });
+    // The preprocessor hears which records were pre-processed and which the core passed over (a prefetcher moves past those).
+    const seen: string[] = [];
+    const preprocessor: FramePreprocessor = {
+      run: (image, options, source) => {
+        seen.push(`run:${source?.offset ?? '?'}`);
+        return preprocessFrame(image, options);
+      },
+      passed: (source) => seen.push(`passed:${source.offset}`),
+    };
+    const core = new CameraCore({ detector, preprocessor, spec, params, counters, nowUs: () => now, onDrop: (reason, f) => drops.push(`${reason}:${String(f.seq)}`) });
     const jpeg = await jpegFrame();
     const f1 = frame(1, jpeg); // capture t0 + 100 ms
-    expect(await core.update(f1, ctx(now - 50_000))).toHaveLength(1);
+    expect(await core.update(f1, ctx(now - 50_000, 1))).toHaveLength(1);
     now += 1_000_000;
-    expect(await core.update(frame(2, jpeg), ctx(now - 250_000))).toEqual([]); // waited 250 ms > 200 ms
-    expect(await core.update(frame(3, jpeg), ctx(now - 10_000))).toHaveLength(1); // 200 ms after frame 1 ≥ 150 ms
-    expect(await core.update(frame(4, jpeg), ctx(now))).toEqual([]); // 100 ms after frame 3 < 150 ms
-    expect(await core.update(frame(2, jpeg), ctx(now))).toEqual([]); // older than frame 3
+    expect(await core.update(frame(2, jpeg), ctx(now - 250_000, 2))).toEqual([]); // waited 250 ms > 200 ms
+    expect(await core.update(frame(3, jpeg), ctx(now - 10_000, 3))).toHaveLength(1); // 200 ms after frame 1 ≥ 150 ms
+    expect(await core.update(frame(4, jpeg), ctx(now, 4))).toEqual([]); // 100 ms after frame 3 < 150 ms
+    expect(await core.update(frame(2, jpeg), ctx(now, 5))).toEqual([]); // older than frame 3
+    expect(seen).toEqual(['run:1', 'passed:2', 'run:3', 'passed:4', 'passed:5']);
     expect(counters).toEqual({ framesProcessed: 2, droppedStale: 1, droppedInterval: 1, droppedOutOfOrder: 1, denoised: 0 });
     expect(detector.calls).toBe(2);
     expect(drops).toEqual(['stale:2', 'interval:4', 'out-of-order:2']);

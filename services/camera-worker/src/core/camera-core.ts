@@ -44,6 +44,8 @@ export interface FramePreprocessor {
   run(image: EncodedImage, options: PreprocessOptions, source?: FrameSource): Promise<PreprocessResult>;
   /** Take a result's tensor back for reuse once inference has copied it. */
   recycle?(tensor: Float32Array): void;
+  /** The core dropped the frame at `source` without pre-processing it (a prefetcher moves past it). */
+  passed?(source: FrameSource): void;
 }
 
 /** The bus position of a frame's record. */
@@ -127,16 +129,19 @@ export class CameraCore implements WorkerCore<CameraFrame, CameraDetections> {
     if (frame.captureTimeUs <= this.lastCaptureUs) {
       counters.droppedOutOfOrder++;
       this.o.onDrop?.('out-of-order', frame);
+      this.o.preprocessor?.passed?.(context);
       return [];
     }
     if (params.maxQueueDelayUs > 0 && this.o.nowUs() - context.receivedAtUs > params.maxQueueDelayUs) {
       counters.droppedStale++;
       this.o.onDrop?.('stale', frame);
+      this.o.preprocessor?.passed?.(context);
       return [];
     }
     if (params.minFrameIntervalUs > 0 && frame.captureTimeUs - this.lastCaptureUs < params.minFrameIntervalUs) {
       counters.droppedInterval++;
       this.o.onDrop?.('interval', frame);
+      this.o.preprocessor?.passed?.(context);
       return [];
     }
     const preprocessor = this.o.preprocessor ?? inThread;
