@@ -3,15 +3,27 @@
 
 Input  images [1, 3, 192, 320] float32 NCHW RGB in [0, 1] (p / 255, the camera worker's letterbox).
 Output output0 [1, 4 + C, N]: cx, cy, w, h in input pixels, then C sigmoid class scores (the YOLOv8 raw
-layout the camera worker decodes with class-wise NMS). N = 40x24 cells at stride 8 + 20x12 at stride 16.
+layout the camera worker decodes with class-wise NMS). N = 40x24 cells at stride 8 + 20x12 at stride 16
++ 10x6 at stride 32 = 1260.
 
-Head: per cell, distances to the box sides (l, t, r, b) = softplus(raw) * stride, and class logits.
-Assignment (FCOS-style centre sampling): a box is learnt at the scale fitting its longest side, by the
-cells whose centre lies inside the box and within 1.5 strides of its centre (the centre cell when none).
-Loss: sigmoid focal loss on the classes (targets = IoU of the cell's predicted box with its truth, so
-scores rank well-placed boxes first for NMS) + GIoU on positives.
+Backbone to stride 32 with residual blocks, a top-down feature pyramid (stride 32 -> 16 -> 8), one
+3x3 + 1x1 head per level. Per cell: distances to the box sides (l, t, r, b) = softplus(raw) * stride,
+and class logits.
+Assignment (FCOS-style centre sampling): a box is learnt at the level fitting its longest side
+(< 32 px -> stride 8, < 80 px -> stride 16, else stride 32), by the cells whose centre lies inside
+the box and within 1.5 strides of its centre, plus always the cell nearest to its centre.
+Loss: quality focal loss on the classes (target = IoU of the cell's predicted box with its truth, so
+scores rank well-placed boxes first for NMS) + 2 x GIoU on positives.
+Sampling: frames drawn with a weight that favours the rare classes (truck, animal); augmentation:
+horizontal flip, random zoom-in crop (scale), brightness / contrast jitter. An exponential moving
+average of the weights is what gets evaluated and exported.
 
-  nice -n 10 /usr/bin/python3 tools/train-detector/train.py /tmp/sfdet models/sim-detector [minutes]
+Time-budgeted: trains for [minutes] wall-clock with a cosine learning rate over that budget; every
+[ckpt_minutes] it writes <data>/ckpt/last.pt (resumable), measures mAP@0.5 on the validation split
+(<data>/val.*, seeds never used for training nor for the held-out evaluation) and exports the best
+so far to <out>/sim-detector.onnx + .card.json, so a stop loses at most one interval.
+
+  nice -n 10 /usr/bin/python3 tools/train-detector/train.py <data> <out> [minutes] [splits=train] [ckpt_minutes=5] [--resume] [--init=<state_dict.pt>]
 """
 import json
 import math
@@ -26,8 +38,11 @@ import torch.nn.functional as F
 
 CLASSES = ["car", "truck", "pedestrian", "cyclist", "animal"]
 W, H = 320, 192
-STRIDES = (8, 16)
-SPLIT_SIDE = 48.0  # longest side (input px) from which a box is learnt at stride 16
+STRIDES = (8, 16, 32)
+LEVEL_SIDE = (32.0, 80.0)  # longest side (input px) from which a box is learnt at stride 16, at stride 32
+BATCH = 16
+LR = 3e-3
+EMA_DECAY = 0.9995
 
 
 def conv(cin, cout, stride=1, k=3):
@@ -51,10 +66,13 @@ class TinyDet(nn.Module):
         self.s4 = nn.Sequential(conv(3, 12, 2), conv(12, 24, 2))  # 80x48
         self.s8 = nn.Sequential(conv(24, 48, 2), Block(48))  # 40x24
         self.s16 = nn.Sequential(conv(48, 80, 2), Block(80))  # 20x12
-        self.up = conv(80, 48, k=1)
+        self.s32 = nn.Sequential(conv(80, 96, 2), Block(96))  # 10x6
+        self.up32 = conv(96, 80, k=1)
+        self.up16 = conv(80, 48, k=1)
         self.h8 = nn.Sequential(conv(48, 48), nn.Conv2d(48, 4 + nc, 1))
         self.h16 = nn.Sequential(conv(80, 80), nn.Conv2d(80, 4 + nc, 1))
-        for h in (self.h8, self.h16):
+        self.h32 = nn.Sequential(conv(96, 96), nn.Conv2d(96, 4 + nc, 1))
+        for h in (self.h8, self.h16, self.h32):
             nn.init.constant_(h[1].bias[4:], -4.6)  # prior 0.01
         grids, strides = [], []
         for s in STRIDES:
@@ -68,10 +86,10 @@ class TinyDet(nn.Module):
         f4 = self.s4(x)
         f8 = self.s8(f4)
         f16 = self.s16(f8)
-        f8 = f8 + F.interpolate(self.up(f16), scale_factor=2.0, mode="nearest")
-        o8 = self.h8(f8).flatten(2)
-        o16 = self.h16(f16).flatten(2)
-        return torch.cat([o8, o16], 2)  # [B, 4 + nc, N]
+        f32 = self.s32(f16)
+        f16 = f16 + F.interpolate(self.up32(f32), scale_factor=2.0, mode="nearest")
+        f8 = f8 + F.interpolate(self.up16(f16), scale_factor=2.0, mode="nearest")
+        return torch.cat([self.h8(f8).flatten(2), self.h16(f16).flatten(2), self.h32(f32).flatten(2)], 2)  # [B, 4 + nc, N]
 
     def ltrb(self, raw):
         return F.softplus(raw[:, :4]) * self.cell_stride  # [B, 4, N]
@@ -92,29 +110,29 @@ def load(dirname, split):
     meta = json.load(open(os.path.join(dirname, split + ".json")))
     data = np.fromfile(os.path.join(dirname, split + ".u8"), dtype=np.uint8).reshape(-1, H, W, 3)
     boxes = [np.array([[b["cls"], b["x1"], b["y1"], b["x2"], b["y2"]] for b in f["boxes"]], dtype=np.float32).reshape(-1, 5) for f in meta["frames"]]
-    return data, boxes
+    presets = [f["preset"] for f in meta["frames"]]
+    return data, boxes, presets
 
 
-def assign(model, gts):
+def level_of(side):
+    return 8 if side < LEVEL_SIDE[0] else 16 if side < LEVEL_SIDE[1] else 32
+
+
+def assign(centers, strides, gts):
     """Per cell: target class (-1 = background) and truth box x1y1x2y2."""
-    centers = model.centers.numpy().T  # [N, 2]
-    strides = model.cell_stride.numpy()
     n = centers.shape[0]
     cls = np.full(n, -1, np.int64)
     tbox = np.zeros((n, 4), np.float32)
     area = np.full(n, np.inf, np.float32)
     for c, x1, y1, x2, y2 in gts:
-        side = max(x2 - x1, y2 - y1)
-        s = 16 if side >= SPLIT_SIDE else 8
+        s = level_of(max(x2 - x1, y2 - y1))
         bx, by = (x1 + x2) / 2, (y1 + y2) / 2
         on = strides == s
         inside = (centers[:, 0] > x1) & (centers[:, 0] < x2) & (centers[:, 1] > y1) & (centers[:, 1] < y2)
         near = (np.abs(centers[:, 0] - bx) < 1.5 * s) & (np.abs(centers[:, 1] - by) < 1.5 * s)
         pos = on & inside & near
-        if not pos.any():
-            d = np.where(on, np.hypot(centers[:, 0] - bx, centers[:, 1] - by), np.inf)
-            pos = np.zeros(n, bool)
-            pos[int(np.argmin(d))] = True
+        d = np.where(on, np.hypot(centers[:, 0] - bx, centers[:, 1] - by), np.inf)
+        pos[int(np.argmin(d))] = True
         a = (x2 - x1) * (y2 - y1)
         take = pos & (a < area)
         cls[take] = int(c)
@@ -136,41 +154,241 @@ def giou(p, t):
     return iou - (hull - union) / hull, iou
 
 
+def zoom(img, g, rng):
+    """Random zoom-in crop of one image (HWC float tensor) and its boxes (numpy [k, 5], input px)."""
+    z = rng.uniform(1.0, 1.7)
+    cw, ch = W / z, H / z
+    ox, oy = rng.uniform(0, W - cw), rng.uniform(0, H - ch)
+    x0, y0 = int(ox), int(oy)
+    x1, y1 = min(W, int(math.ceil(ox + cw))), min(H, int(math.ceil(oy + ch)))
+    crop = img[:, y0:y1, x0:x1].unsqueeze(0)
+    out = F.interpolate(crop, size=(H, W), mode="bilinear", align_corners=False)[0]
+    sx, sy = W / (x1 - x0), H / (y1 - y0)
+    if len(g) == 0:
+        return out, g
+    nb = g.copy()
+    nb[:, [1, 3]] = ((g[:, [1, 3]] - x0) * sx).clip(0, W)
+    nb[:, [2, 4]] = ((g[:, [2, 4]] - y0) * sy).clip(0, H)
+    area0 = (g[:, 3] - g[:, 1]) * (g[:, 4] - g[:, 2]) * sx * sy
+    area1 = (nb[:, 3] - nb[:, 1]) * (nb[:, 4] - nb[:, 2])
+    keep = (area1 >= 0.5 * area0) & (nb[:, 3] - nb[:, 1] >= 4) & (nb[:, 4] - nb[:, 2] >= 4)
+    return out, nb[keep]
+
+
+def nms(boxes, scores, thr):
+    order = np.argsort(-scores)
+    keep = []
+    while order.size > 0:
+        i = order[0]
+        keep.append(i)
+        if order.size == 1:
+            break
+        r = order[1:]
+        xx1 = np.maximum(boxes[i, 0], boxes[r, 0]); yy1 = np.maximum(boxes[i, 1], boxes[r, 1])
+        xx2 = np.minimum(boxes[i, 2], boxes[r, 2]); yy2 = np.minimum(boxes[i, 3], boxes[r, 3])
+        inter = np.clip(xx2 - xx1, 0, None) * np.clip(yy2 - yy1, 0, None)
+        a = (boxes[i, 2] - boxes[i, 0]) * (boxes[i, 3] - boxes[i, 1]) + (boxes[r, 2] - boxes[r, 0]) * (boxes[r, 3] - boxes[r, 1]) - inter
+        order = r[inter / np.maximum(a, 1e-9) < thr]
+    return keep
+
+
+def ap101(scores, tps, ngt):
+    if ngt == 0:
+        return float("nan")
+    o = np.argsort(-np.asarray(scores))
+    tp = np.asarray(tps, dtype=np.float64)[o]
+    ctp = np.cumsum(tp)
+    rec = ctp / ngt
+    prec = ctp / np.arange(1, len(tp) + 1)
+    for i in range(len(prec) - 2, -1, -1):
+        prec[i] = max(prec[i], prec[i + 1])
+    s = 0.0
+    for k in range(101):
+        idx = np.searchsorted(rec, k / 100 - 1e-12)
+        s += prec[idx] if idx < len(prec) else 0.0
+    return s / 101
+
+
+@torch.no_grad()
+def evaluate(model, images, boxes, presets):
+    """mAP@0.5 (101-point) on a validation split: best class per cell, score >= 0.01, class-wise NMS 0.45,
+    greedy matching (as the camera worker + eval.ts; no ignored truth here, so slightly pessimistic)."""
+    model.eval()
+    per = {}
+    for p in sorted(set(presets)) + ["all"]:
+        per[p] = ([[] for _ in CLASSES], [[] for _ in CLASSES], [0] * len(CLASSES))
+    for start in range(0, len(images), 32):
+        x = torch.from_numpy(images[start:start + 32]).permute(0, 3, 1, 2).float().div(255.0)
+        out = model(x).numpy()  # [B, 4 + C, N]
+        for k in range(out.shape[0]):
+            o = out[k]
+            sc = o[4:].max(0)
+            cl = o[4:].argmax(0)
+            m = sc >= 0.01
+            b = np.stack([o[0] - o[2] / 2, o[1] - o[3] / 2, o[0] + o[2] / 2, o[1] + o[3] / 2], 1)[m]
+            sc, cl = sc[m], cl[m]
+            g = boxes[start + k]
+            for c in range(len(CLASSES)):
+                gc = g[g[:, 0] == c, 1:]
+                mc = cl == c
+                bc, sc_c = b[mc], sc[mc]
+                top = np.argsort(-sc_c)[:100]
+                bc, sc_c = bc[top], sc_c[top]
+                keep = nms(bc, sc_c, 0.45)
+                used = np.zeros(len(gc), bool)
+                ga = (gc[:, 2] - gc[:, 0]) * (gc[:, 3] - gc[:, 1])
+                got = []
+                for i in keep:
+                    hit = False
+                    if len(gc):
+                        iw = np.clip(np.minimum(bc[i, 2], gc[:, 2]) - np.maximum(bc[i, 0], gc[:, 0]), 0, None)
+                        ih = np.clip(np.minimum(bc[i, 3], gc[:, 3]) - np.maximum(bc[i, 1], gc[:, 1]), 0, None)
+                        inter = iw * ih
+                        v = inter / np.maximum((bc[i, 2] - bc[i, 0]) * (bc[i, 3] - bc[i, 1]) + ga - inter, 1e-9)
+                        v[used] = 0
+                        j = int(np.argmax(v))
+                        if v[j] >= 0.5:
+                            used[j] = True
+                            hit = True
+                    got.append((float(sc_c[i]), hit))
+                for p in (presets[start + k], "all"):
+                    scores, tps, ngt = per[p]
+                    ngt[c] += len(gc)
+                    scores[c].extend(x[0] for x in got)
+                    tps[c].extend(x[1] for x in got)
+    res = {}
+    for p, (scores, tps, ngt) in per.items():
+        aps = [ap101(scores[c], tps[c], ngt[c]) for c in range(len(CLASSES))]
+        valid = [a for a in aps if not math.isnan(a)]
+        res[p] = (float(np.mean(valid)) if valid else float("nan"), aps)
+    model.train()
+    return res
+
+
+def export(model, out_dir, meta):
+    model = model.to(memory_format=torch.contiguous_format).eval()
+    os.makedirs(out_dir, exist_ok=True)
+    onnx_path = os.path.join(out_dir, "sim-detector.onnx")
+    tmp = onnx_path + ".tmp"
+    n = model.centers.shape[1]
+    torch.onnx.export(model, torch.zeros(1, 3, H, W), tmp, opset_version=17, input_names=["images"], output_names=["output0"], do_constant_folding=True)
+    os.replace(tmp, onnx_path)
+    card = {
+        "name": "sim-detector",
+        "version": "2",
+        "inputs": [{"name": "images", "type": "float32", "shape": [1, 3, H, W], "layout": "NCHW RGB, p / 255, letterboxed (pad 114)"}],
+        "outputs": [{"name": "output0", "type": "float32", "shape": [1, 4 + len(CLASSES), n], "layout": "[1, 4+C, N] cx,cy,w,h (input pixels) + sigmoid class scores"}],
+        "classes": CLASSES,
+        "preprocess": {"scale": 1 / 255, "mean": [0, 0, 0], "std": [1, 1, 1], "channelOrder": "rgb", "padValue": 114},
+        "postprocess": {"layout": "yolo"},
+        "source": "tools/train-detector (trained on @sensorfuse/simulator camera frames; see MODEL_CARD.md)",
+        "license": "same as the Sensorfuse repository",
+        **meta,
+    }
+    with open(os.path.join(out_dir, "sim-detector.card.json"), "w") as f:
+        json.dump(card, f, indent=2)
+        f.write("\n")
+    return onnx_path
+
+
 def main():
-    data_dir, out_dir = sys.argv[1], sys.argv[2]
-    minutes = float(sys.argv[3]) if len(sys.argv) > 3 else 11.0
-    torch.set_num_threads(2)
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    resume = "--resume" in sys.argv
+    init = next((a[len("--init="):] for a in sys.argv if a.startswith("--init=")), None)
+    data_dir, out_dir = args[0], args[1]
+    minutes = float(args[2]) if len(args) > 2 else 60.0
+    splits = (args[3] if len(args) > 3 else "train").split(",")
+    ckpt_minutes = float(args[4]) if len(args) > 4 else 5.0
+    torch.set_num_threads(1)
     torch.manual_seed(0)
     rng = np.random.default_rng(0)
-    images, boxes = load(data_dir, "train")
-    print(f"train frames {len(images)}, boxes {sum(len(b) for b in boxes)}", flush=True)
-    model = TinyDet().to(memory_format=torch.channels_last)
-    print(f"parameters {sum(p.numel() for p in model.parameters())}", flush=True)
-    opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=5e-4)
-    batch = 16
-    t0 = time.time()
+    parts = [load(data_dir, s) for s in splits]
+    images = np.concatenate([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
+    boxes = [b for p in parts for b in p[1]]
+    del parts
+    counts = np.bincount(np.concatenate([b[:, 0].astype(np.int64) for b in boxes]), minlength=len(CLASSES))
+    print(f"train frames {len(images)}, boxes {int(counts.sum())} ({', '.join(f'{c} {int(n)}' for c, n in zip(CLASSES, counts))})", flush=True)
+    # Frame sampling weight: 1 + the rarity of its rarest class (sqrt of the inverse frequency vs the commonest).
+    rarity = np.sqrt(counts.max() / np.maximum(counts, 1))
+    fw = np.array([1.0 + (rarity[b[:, 0].astype(np.int64)].max() - 1.0 if len(b) else 0.0) * 1.5 for b in boxes])
+    fw /= fw.sum()
+    print(f"class rarity {np.round(rarity, 2).tolist()}", flush=True)
+    val = load(data_dir, "val") if os.path.exists(os.path.join(data_dir, "val.json")) else None
+    model = TinyDet()
+    if init is not None:
+        # Warm start from a previous TinyDet (e.g. the 2-level v1): every tensor whose name and shape match
+        # ("up" of v1 is "up16" here); the new stride-32 branch starts random, its top-down path at zero.
+        old = torch.load(init)
+        old = {("up16" + k[2:] if k.startswith("up.") else k): v for k, v in old.items()}
+        own = model.state_dict()
+        take = {k: v for k, v in old.items() if k in own and own[k].shape == v.shape and k not in ("centers", "cell_stride")}
+        own.update(take)
+        model.load_state_dict(own)
+        with torch.no_grad():
+            model.up32[1].weight.zero_()
+        print(f"warm start from {init}: {len(take)} of {len(own)} tensors", flush=True)
+    model = model.to(memory_format=torch.channels_last)
+    ema = TinyDet()
+    ema.load_state_dict(model.state_dict())
+    for p in ema.parameters():
+        p.requires_grad_(False)
+    print(f"parameters {sum(p.numel() for p in model.parameters())}, cells {model.centers.shape[1]}", flush=True)
+    opt = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=5e-4)
+    centers = model.centers.numpy().T  # [N, 2]
+    cstrides = model.cell_stride.numpy()
+    ckpt_dir = os.path.join(data_dir, "ckpt")
+    os.makedirs(ckpt_dir, exist_ok=True)
+    step, elapsed0, best = 0, 0.0, -1.0
+    if resume and os.path.exists(os.path.join(ckpt_dir, "last.pt")):
+        st = torch.load(os.path.join(ckpt_dir, "last.pt"))
+        model.load_state_dict(st["model"]); ema.load_state_dict(st["ema"]); opt.load_state_dict(st["opt"])
+        step, elapsed0, best = st["step"], st["elapsed"], st["best"]
+        rng = np.random.default_rng(step)
+        print(f"resumed at step {step}, {elapsed0:.0f}s, best val mAP {best:.3f}", flush=True)
     budget = minutes * 60
-    step = 0
-    while time.time() - t0 < budget:
-        idx = rng.choice(len(images), batch, replace=False)
+    t0 = time.time() - elapsed0
+    next_ckpt = (time.time() - t0) + ckpt_minutes * 60
+    ema_params = list(ema.state_dict().values())
+    model_params = list(model.state_dict().values())
+    while True:
+        el = time.time() - t0
+        done = el >= budget
+        if done or el >= next_ckpt:
+            next_ckpt = el + ckpt_minutes * 60
+            torch.save({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(), "step": step, "elapsed": el, "best": best}, os.path.join(ckpt_dir, "last.pt.tmp"))
+            os.replace(os.path.join(ckpt_dir, "last.pt.tmp"), os.path.join(ckpt_dir, "last.pt"))
+            if val is not None:
+                te = time.time()
+                res = evaluate(ema, *val)
+                m = res["all"][0]
+                line = " ".join(f"{p} {v[0]:.3f}" for p, v in res.items())
+                print(f"val step {step} t={el:.0f}s mAP@0.5 {line} | AP {' '.join(f'{c} {a:.3f}' for c, a in zip(CLASSES, res['all'][1]))} ({time.time() - te:.0f}s)", flush=True)
+                if m > best:
+                    best = m
+                    torch.save(ema.state_dict(), os.path.join(ckpt_dir, "best.pt"))
+                    export(ema, out_dir, {"trainingSteps": step, "trainingImages": step * BATCH, "trainingMinutes": round(el / 60, 1), "validationMap50": round(m, 3)})
+                    print(f"exported best (val mAP {m:.3f}) to {out_dir}", flush=True)
+        if done:
+            break
+        idx = rng.choice(len(images), BATCH, replace=True, p=fw)
         x = torch.from_numpy(images[idx]).permute(0, 3, 1, 2).float().div(255.0)
         gts = [boxes[i].copy() for i in idx]
-        flip = rng.random(batch) < 0.5
-        for k in range(batch):
-            if flip[k]:
+        for k in range(BATCH):
+            if rng.random() < 0.5:
                 x[k] = x[k].flip(-1)
                 g = gts[k]
                 g[:, [1, 3]] = W - g[:, [3, 1]]
+            if rng.random() < 0.35:
+                x[k], gts[k] = zoom(x[k], gts[k], rng)
         # brightness / contrast jitter
-        x = (x * torch.from_numpy(rng.uniform(0.75, 1.25, (batch, 1, 1, 1))).float() + torch.from_numpy(rng.uniform(-0.08, 0.08, (batch, 1, 1, 1))).float()).clamp(0, 1)
+        x = (x * torch.from_numpy(rng.uniform(0.75, 1.25, (BATCH, 1, 1, 1))).float() + torch.from_numpy(rng.uniform(-0.08, 0.08, (BATCH, 1, 1, 1))).float()).clamp(0, 1)
         x = x.contiguous(memory_format=torch.channels_last)
-        targets = [assign(model, g[:, :]) for g in gts]
+        targets = [assign(centers, cstrides, g) for g in gts]
         tcls = torch.from_numpy(np.stack([t[0] for t in targets]))  # [B, N]
         tbox = torch.from_numpy(np.stack([t[1] for t in targets]))  # [B, N, 4]
-        # cosine learning rate over the time budget
         frac = min(1.0, (time.time() - t0) / budget)
         for g in opt.param_groups:
-            g["lr"] = 3e-3 * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac))) * min(1.0, (step + 1) / 100)
+            g["lr"] = LR * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac))) * min(1.0, (step + 1) / 200)
         model.train()
         r = model.raw(x)
         d = model.ltrb(r)  # [B, 4, N]
@@ -194,33 +412,20 @@ def main():
         opt.zero_grad()
         loss.backward()
         opt.step()
-        if step % 50 == 0:
+        decay = min(EMA_DECAY, (1 + step) / (10 + step))
+        with torch.no_grad():
+            for e, m in zip(ema_params, model_params):
+                if e.dtype.is_floating_point:
+                    e.mul_(decay).add_(m.detach(), alpha=1 - decay)
+                else:
+                    e.copy_(m)
+        if step % 100 == 0:
             print(f"step {step} t={time.time() - t0:.0f}s loss {loss.item():.3f} cls {cls_loss.item():.3f} box {box_loss.item():.3f} lr {opt.param_groups[0]['lr']:.5f}", flush=True)
         step += 1
-    print(f"trained {step} steps ({step * batch} images) in {time.time() - t0:.0f}s", flush=True)
-    model = model.to(memory_format=torch.contiguous_format).eval()
-    os.makedirs(out_dir, exist_ok=True)
-    torch.save(model.state_dict(), os.path.join(data_dir, "sim-detector.pt"))
-    onnx_path = os.path.join(out_dir, "sim-detector.onnx")
-    n = model.centers.shape[1]
-    torch.onnx.export(model, torch.zeros(1, 3, H, W), onnx_path, opset_version=17, input_names=["images"], output_names=["output0"], do_constant_folding=True)
-    card = {
-        "name": "sim-detector",
-        "version": "1",
-        "inputs": [{"name": "images", "type": "float32", "shape": [1, 3, H, W], "layout": "NCHW RGB, p / 255, letterboxed (pad 114)"}],
-        "outputs": [{"name": "output0", "type": "float32", "shape": [1, 4 + len(CLASSES), n], "layout": "[1, 4+C, N] cx,cy,w,h (input pixels) + sigmoid class scores"}],
-        "classes": CLASSES,
-        "preprocess": {"scale": 1 / 255, "mean": [0, 0, 0], "std": [1, 1, 1], "channelOrder": "rgb", "padValue": 114},
-        "postprocess": {"layout": "yolo"},
-        "source": "tools/train-detector (trained on @sensorfuse/simulator camera frames; see MODEL_CARD.md)",
-        "license": "same as the Sensorfuse repository",
-        "trainingSteps": step,
-        "trainingImages": step * batch,
-    }
-    with open(os.path.join(out_dir, "sim-detector.card.json"), "w") as f:
-        json.dump(card, f, indent=2)
-        f.write("\n")
-    print(f"wrote {onnx_path} ({os.path.getsize(onnx_path)} bytes)", flush=True)
+    print(f"trained {step} steps ({step * BATCH} images) in {time.time() - t0:.0f}s (wall, validation included), best val mAP {best:.3f}", flush=True)
+    if val is None:
+        export(ema, out_dir, {"trainingSteps": step, "trainingImages": step * BATCH, "trainingMinutes": round(budget / 60, 1)})
+    print(f"wrote {os.path.join(out_dir, 'sim-detector.onnx')}", flush=True)
 
 
 if __name__ == "__main__":
