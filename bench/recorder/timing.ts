@@ -8,13 +8,14 @@
  * arrival with performance.now(). Inter-message timing error = |arrival gap − capture gap| of
  * consecutive records (in capture order). Baseline in the same run: the same schedule slept on the
  * same clock with no reading and no Bus (the event loop's own wake-up jitter on this machine).
- * Also 10× and 'max': drops and order only.
+ * Paced replays read and decompress in a reader thread (default); the inline reader (on the pacing
+ * thread, session 1's design) is measured next to it. Also 10× and 'max': drops and order only.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { createCodec, SchemaRegistry } from '@sensorfuse/codec';
 import { RecordingWriter, replay, SchemaCatalog, systemMonotonicClock, type ChunkCompression } from '@sensorfuse/recorder';
 import { cameraFrameSchema, lidarScanSchema, type CameraFrame, type LidarScan } from '@sensorfuse/schemas';
@@ -82,7 +83,7 @@ async function baseline(events: readonly Event[]): Promise<Record<string, number
   return { messages: events.length, lateP50Us: pct(late, 0.5), lateP99Us: pct(late, 0.99), interArrivalErrorP50Us: pct(gaps, 0.5), interArrivalErrorP99Us: pct(gaps, 0.99), interArrivalErrorMaxUs: Math.max(...gaps) };
 }
 
-async function replayCase(events: readonly Event[], file: string, rate: number | 'max'): Promise<Record<string, number>> {
+async function replayCase(events: readonly Event[], file: string, rate: number | 'max', reader: 'thread' | 'inline' = 'thread'): Promise<Record<string, number>> {
   const bus = new MemoryBus();
   await bus.admin.createTopics(TOPICS.map((topic) => ({ topic, partitions: 1, maxMessageBytes: 16 << 20 })));
   const arrivals: { atUs: number; captureUs: number; topic: string }[] = [];
@@ -93,10 +94,21 @@ async function replayCase(events: readonly Event[], file: string, rate: number |
   await new Promise((r) => setTimeout(r, 50));
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
+  // Garbage-collector pauses on this thread (the MemoryBus keeps every replayed value alive).
+  const gc = { pauses: 0, totalMs: 0, maxMs: 0 };
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gc.pauses += 1;
+      gc.totalMs += e.duration;
+      gc.maxMs = Math.max(gc.maxMs, e.duration);
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const t = performance.now();
-  const stats = await replay({ bus, files: file, rate }).done;
+  const stats = await replay({ bus, files: file, rate, reader }).done;
   const wallS = (performance.now() - t) / 1000;
   loopDelay.disable();
+  gcObserver.disconnect();
   await new Promise((r) => setTimeout(r, 100));
   sub.unsubscribe();
   await bus.close();
@@ -122,6 +134,9 @@ async function replayCase(events: readonly Event[], file: string, rate: number |
     interArrivalErrorP99Us: pct(gaps, 0.99),
     interArrivalErrorMaxUs: Math.max(...gaps),
     eventLoopDelayP99Us: loopDelay.percentile(99) / 1000,
+    gcPauses: gc.pauses,
+    gcPauseTotalMs: gc.totalMs,
+    gcPauseMaxMs: gc.maxMs,
   };
 }
 
@@ -139,7 +154,8 @@ const run = async (label: string, f: () => Promise<Record<string, number>>): Pro
 };
 await run('baseline: the schedule slept alone (camera 30 Hz + IMU 200 Hz)', () => baseline(small));
 await run('replay 1×, camera 30 Hz + IMU 200 Hz, zstd', () => replayCase(small, smallFile, 1));
-await run('replay 1×, + LIDAR 10 Hz 2 MB, zstd', () => replayCase(mixed, mixedFile, 1));
+await run('replay 1×, + LIDAR 10 Hz 2 MB, zstd (reader thread)', () => replayCase(mixed, mixedFile, 1));
+await run('replay 1×, + LIDAR, zstd, inline reader (session 1)', () => replayCase(mixed, mixedFile, 1, 'inline'));
 await run('replay 10×, + LIDAR, zstd', () => replayCase(mixed, mixedFile, 10));
 await run("replay 'max', + LIDAR, zstd", () => replayCase(mixed, mixedFile, 'max'));
 fs.rmSync(tmp, { recursive: true, force: true });
