@@ -75,11 +75,16 @@ function decodeRaw(image: EncodedImage, maxPixels: number): RgbImage {
   return { width, height, data: out };
 }
 
-/** Width and height from a PNG IHDR or a JPEG SOF marker, without decoding; undefined if no header is found. */
-export function readImageHeader(data: Uint8Array): { format: 'png' | 'jpeg'; width: number; height: number } | undefined {
+/**
+ * Width and height from a PNG IHDR or a JPEG SOF marker, without decoding; undefined if no header is
+ * found. `components`: the JPEG frame's component count (1 grey, 3 YCbCr/RGB, 4 CMYK/YCCK); the
+ * PNG colour type's channel count before any tRNS chunk (0 → 1, 2 → 3, 3 → 3 palette, 4 → 2, 6 → 4).
+ */
+export function readImageHeader(data: Uint8Array): { format: 'png' | 'jpeg'; width: number; height: number; components: number } | undefined {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   if (data.length >= 24 && data[0] === 0x89 && data[1] === 0x50 && data[2] === 0x4e && data[3] === 0x47) {
-    return { format: 'png', width: view.getUint32(16), height: view.getUint32(20) };
+    const channels: Record<number, number> = { 0: 1, 2: 3, 3: 3, 4: 2, 6: 4 };
+    return { format: 'png', width: view.getUint32(16), height: view.getUint32(20), components: channels[data[25] ?? -1] ?? 0 };
   }
   if (data.length < 4 || data[0] !== 0xff || data[1] !== 0xd8) return undefined;
   let i = 2;
@@ -92,7 +97,7 @@ export function readImageHeader(data: Uint8Array): { format: 'png' | 'jpeg'; wid
     }
     // SOF0..SOF15 carry the frame size, except DHT (C4), JPG (C8) and DAC (CC).
     if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      return { format: 'jpeg', height: view.getUint16(i + 5), width: view.getUint16(i + 7) };
+      return { format: 'jpeg', height: view.getUint16(i + 5), width: view.getUint16(i + 7), components: data[i + 9] ?? 0 };
     }
     i += 2 + view.getUint16(i + 2);
   }
@@ -100,11 +105,11 @@ export function readImageHeader(data: Uint8Array): { format: 'png' | 'jpeg'; wid
 }
 
 /** Header checks of a PNG/JPEG frame (format, declared size, pixel cap) before any pixel is decoded. */
-function checkCompressed(image: EncodedImage, maxPixels: number): { width: number; height: number } {
+function checkCompressed(image: EncodedImage, maxPixels: number): { width: number; height: number; components: number } {
   const what = `${image.encoding} image`;
   if (image.data.length === 0) throw new ImageDimensionError(`${what}: no bytes`);
   // The size comes from the header (no decode), so an oversize image is refused before any pixel work.
-  const meta = readImageHeader(image.data) ?? { format: undefined, width: 0, height: 0 };
+  const meta = readImageHeader(image.data) ?? { format: undefined, width: 0, height: 0, components: 0 };
   if (meta.format !== image.encoding) {
     throw new ImageDecodeError(`${what}: the bytes are ${meta.format ?? 'not a PNG or JPEG file'}, not ${image.encoding}`);
   }
@@ -115,18 +120,21 @@ function checkCompressed(image: EncodedImage, maxPixels: number): { width: numbe
       `${what}: the record declares ${String(image.width)}x${String(image.height)}, the bytes are ${String(width)}x${String(height)}`,
     );
   }
-  return { width, height };
+  return { width, height, components: meta.components };
 }
 
 /** sharp decode of PNG/JPEG bytes to packed RGB, resized to `size` on the way when given (one libvips pipeline). */
 async function sharpDecode(image: EncodedImage, maxPixels: number, size?: { width: number; height: number }): Promise<RgbImage> {
   const what = `${image.encoding} image`;
-  const { width, height } = checkCompressed(image, maxPixels);
+  const { width, height, components } = checkCompressed(image, maxPixels);
   const outW = size?.width ?? width;
   const outH = size?.height ?? height;
   try {
     // failOn 'warning': a truncated JPEG ("premature end") is an error, not a half-grey picture.
-    let pipeline = sharp(image.data, { failOn: 'warning', limitInputPixels: maxPixels, autoOrient: false }).removeAlpha().toColourspace('srgb');
+    let pipeline = sharp(image.data, { failOn: 'warning', limitInputPixels: maxPixels, autoOrient: false });
+    // A three-component JPEG decodes to three sRGB bands as it is; the conversions cost ~1 ms per 640x384
+    // frame even when they change nothing. Anything else (grey, CMYK, PNG with alpha) is converted.
+    if (image.encoding !== 'jpeg' || components !== 3) pipeline = pipeline.removeAlpha().toColourspace('srgb');
     // fastShrinkOnLoad false: libjpeg's DCT shrink only where a linear reduce by ≥ 2 still follows, so a
     // factor-2 letterbox gives the very pixels of decode-then-resize (what the shipped model was trained on).
     if (outW !== width || outH !== height) pipeline = pipeline.resize(outW, outH, { fit: 'fill', kernel: 'linear', fastShrinkOnLoad: false });
@@ -162,7 +170,10 @@ export async function decodeResized(image: EncodedImage, options: DecodeOptions,
 
 /** Width and height of a frame as decoding will see them, after the same checks (header only for PNG/JPEG). */
 export function sourceSize(image: EncodedImage, options: DecodeOptions): { width: number; height: number } {
-  if (image.encoding === 'jpeg' || image.encoding === 'png') return checkCompressed(image, options.maxPixels);
+  if (image.encoding === 'jpeg' || image.encoding === 'png') {
+    const { width, height } = checkCompressed(image, options.maxPixels);
+    return { width, height };
+  }
   checkSize(image.width, image.height, options.maxPixels, `raw ${image.encoding} image`);
   return { width: image.width, height: image.height };
 }

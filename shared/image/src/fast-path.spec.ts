@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   decodeImage,
   decodeResized,
+  readImageHeader,
   letterbox,
   letterboxGeometry,
   measureQuality,
@@ -107,6 +108,26 @@ describe('measureQualitySampled', () => {
     expect(measureQualitySampled(data, w, h, QUALITY, 5).noiseSigma).toBeGreaterThan(9);
     expect(measureQualitySampled(data, w, h, QUALITY, 5).noiseSigma).toBeLessThan(11);
     expect(measureQualitySampled(data, w, h, QUALITY, 1)).toEqual(measureQualityRgb(data, w, h, QUALITY));
+  });
+});
+
+describe('decodeImage of JPEGs by component count', () => {
+  it('reads 1, 3 and 4 components from the header and decodes each to packed sRGB (3-component JPEGs without conversion)', async () => {
+    const src = randomRgb(40, 24, 5);
+    const raw = { raw: { width: 40, height: 24, channels: 3 as const } };
+    const cases = [
+      { components: 1, jpeg: await sharp(src.data, raw).toColourspace('b-w').jpeg({ quality: 95 }).toBuffer() },
+      { components: 3, jpeg: await sharp(src.data, raw).jpeg({ quality: 95 }).toBuffer() },
+      { components: 4, jpeg: await sharp(src.data, raw).toColourspace('cmyk').jpeg({ quality: 95 }).toBuffer() },
+    ];
+    for (const c of cases) {
+      expect(readImageHeader(c.jpeg)).toEqual({ format: 'jpeg', width: 40, height: 24, components: c.components });
+      const img = await decodeImage({ width: 40, height: 24, encoding: 'jpeg', stride: 0, data: c.jpeg }, { maxPixels: 1e6 });
+      // The reference: sharp's own conversion to three sRGB bands.
+      const ref = await sharp(c.jpeg).removeAlpha().toColourspace('srgb').raw().toBuffer();
+      expect(img.data.length).toBe(40 * 24 * 3);
+      expect(Buffer.from(img.data).equals(ref)).toBe(true);
+    }
   });
 });
 
