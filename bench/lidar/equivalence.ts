@@ -69,6 +69,7 @@ const PARAMS: Record<string, LidarParams> = {
     cluster: { tolerance: 1.0 },
   }),
   fineVoxelMinPts: resolveLidarParams({ voxel: { leafX: 0.2, leafY: 0.2, leafZ: 0.2, minPointsPerVoxel: 2 }, prefilter: { cropBox: null } }),
+  noCropRangeOnly: resolveLidarParams({ prefilter: { cropBox: null, minRange: 2, maxRange: 40 } }),
   tinyLeafOverflow: resolveLidarParams({ voxel: { leafX: 0.001, leafY: 0.001, leafZ: 0.001 }, outlierMethod: 'none', noiseFilter: 'off' }),
 };
 
