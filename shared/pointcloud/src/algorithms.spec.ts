@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createCloud, type PointCloud } from './cloud.js';
+import { createCloud, sourceOfCloud, type PointCloud } from './cloud.js';
 import { fitBox, classHint } from './box.js';
 import { euclideanClusters } from './cluster.js';
 import { prefilter } from './filters.js';
@@ -10,7 +10,8 @@ import { GridIndex } from './grid-index.js';
 import { KdTree } from './kdtree.js';
 import { removeWeatherNoise } from './noise.js';
 import { makeRng } from './plane.js';
-import { voxelGrid } from './voxel-grid.js';
+import { Scratch } from './scratch.js';
+import { prefilterVoxelGrid, voxelGrid } from './voxel-grid.js';
 import { hasPcl, loadPcd, runPcl, savePcd, scratchDir } from './pcl-peer.testutil.js';
 import { DEFAULT_LIDAR_PARAMS, processScan } from './chain.js';
 
@@ -123,6 +124,38 @@ function roadScene(slopeDeg: number): { cloud: PointCloud; isObject: Uint8Array 
     }
   return { cloud: cloudOf(pts), isObject: Uint8Array.from(obj) };
 }
+
+describe("the chain's one-pass prefilter + voxel grid", () => {
+  it("declines (the chain then runs the two steps) when PCL's 32-bit voxel index would overflow", () => {
+    const c = cloudOf([[-50, -50, -2, 0.1], [50, 50, 2, 0.1]]); // both within 80 m: kept by the prefilter
+    const leaf = { leafX: 0.001, leafY: 0.001, leafZ: 0.001 };
+    expect(prefilterVoxelGrid(sourceOfCloud(c), DEFAULT_LIDAR_PARAMS.prefilter, leaf, new Scratch(), createCloud(2))).toBeNull();
+    const r = processScan(c, { ...DEFAULT_LIDAR_PARAMS, voxel: leaf });
+    expect(r.voxelIndexOverflow).toBe(true);
+    expect(r.counts.voxels).toBe(2);
+  });
+
+  it('counts dropped points like prefilter and averages the kept ones per voxel (hand calculation)', () => {
+    const c = cloudOf([
+      [Number.NaN, 1, 1, 1], // invalid
+      [0, 0, 0, 1], // zero return: invalid
+      [0.2, 0.1, 0.05, 1], // closer than 0.5 m: out of range
+      [90, 0, 0, 1], // beyond 80 m: out of range
+      [10, 10, 3, 1], // above the crop box (z ≤ 2.5)
+      [1, 0, -1, 1], // inside the ego box
+      [10.05, 5.05, 0.01, 0.2], // voxel (33, 16, 0)
+      [10.15, 5.09, 0.09, Number.NaN], // same voxel (33.8, 16.97, 0.9 → 33, 16, 0); intensity NaN → 0
+      [-10.05, 5.05, 0.01, 0.5], // voxel (−34, 16, 0)
+    ]);
+    const r = prefilterVoxelGrid(sourceOfCloud(c), DEFAULT_LIDAR_PARAMS.prefilter, DEFAULT_LIDAR_PARAMS.voxel, new Scratch(), createCloud(c.length));
+    expect(r?.stats).toEqual({ input: 9, invalid: 2, outOfRange: 2, cropped: 1, ego: 1, output: 3 });
+    expect(r?.voxels.length).toBe(2);
+    expect(r?.voxels.x[0]).toBeCloseTo(10.1, 5);
+    expect(r?.voxels.z[0]).toBeCloseTo(0.05, 5);
+    expect(r?.voxels.intensity[0]).toBeCloseTo(0.1, 6);
+    expect(r?.voxels.x[1]).toBeCloseTo(-10.05, 5);
+  });
+});
 
 describe('ground segmentation', () => {
   for (const slope of [0, 4, 7]) {

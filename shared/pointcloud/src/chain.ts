@@ -20,7 +20,7 @@ import { removeWeatherNoise, type NoiseParams } from './noise.js';
 import { statisticalOutlierRemoval, type RadiusOutlierParams, type StatisticalOutlierParams } from './outliers.js';
 import { fitPlaneLeastSquares, type Plane } from './plane.js';
 import { Scratch } from './scratch.js';
-import { voxelGrid, type VoxelGridParams } from './voxel-grid.js';
+import { prefilterVoxelGrid, voxelGrid, type VoxelGridParams } from './voxel-grid.js';
 
 export type OutlierMethod = 'radius' | 'statistical' | 'none';
 export type NoiseFilterMode = 'on' | 'off';
@@ -142,13 +142,19 @@ function sourceOf(input: ScanInput, options: ViewOptions): Float32Source {
 export function processScan(input: ScanInput, params: LidarParams = DEFAULT_LIDAR_PARAMS): ScanResult {
   const scratch = chainScratch;
   const src = sourceOf(input, { maxPoints: params.maxPoints });
-  const pre = prefilterInto(src, params.prefilter, scratchCloud(scratch, 'pre', src.count));
-  const vox = voxelGrid(pre.cloud, params.voxel, {
-    bounds: pre.bounds,
-    scratch,
-    out: scratchCloud(scratch, 'vox', pre.cloud.length),
-    voxelOfPoint: 'skip',
-  });
+  // Prefilter and voxel grid in one pass (the kept points are never written out and read back);
+  // the two steps when that cannot reproduce them (see prefilterVoxelGrid).
+  const fused = prefilterVoxelGrid(src, params.prefilter, params.voxel, scratch, scratchCloud(scratch, 'vox', src.count));
+  let prefilterStats: PrefilterStats;
+  let vox: { cloud: PointCloud; indexOverflow: boolean };
+  if (fused) {
+    prefilterStats = fused.stats;
+    vox = { cloud: fused.voxels, indexOverflow: false };
+  } else {
+    const pre = prefilterInto(src, params.prefilter, scratchCloud(scratch, 'pre', src.count));
+    prefilterStats = pre.stats;
+    vox = voxelGrid(pre.cloud, params.voxel, { bounds: pre.bounds, scratch, out: scratchCloud(scratch, 'vox', pre.cloud.length), voxelOfPoint: 'skip' });
+  }
   // One neighbour index serves the noise filter and the outlier filter: noise points are isolated
   // by definition, so leaving them in the index for the outlier counts changes almost nothing.
   const voxels = vox.cloud;
@@ -197,7 +203,7 @@ export function processScan(input: ScanInput, params: LidarParams = DEFAULT_LIDA
     clusterOfPoint[i] = clusters.labelOfPoint[j++] ?? -1;
   }
   const status: ScanStatus =
-    src.count === 0 ? { kind: 'empty', reason: 'no-points' } : pre.cloud.length === 0 ? { kind: 'empty', reason: 'no-valid-points' } : { kind: 'ok' };
+    src.count === 0 ? { kind: 'empty', reason: 'no-points' } : prefilterStats.output === 0 ? { kind: 'empty', reason: 'no-valid-points' } : { kind: 'ok' };
   return {
     status,
     objects,
@@ -208,7 +214,7 @@ export function processScan(input: ScanInput, params: LidarParams = DEFAULT_LIDA
     groundMask: ground.ground,
     clusterOfPoint,
     counts: {
-      prefilter: pre.stats,
+      prefilter: prefilterStats,
       voxels: voxels.length,
       noise: noiseRemoved,
       outliers,

@@ -1,14 +1,15 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { PointCloud } from './cloud.js';
+import { createCloud, sourceOfCloud, type PointCloud } from './cloud.js';
 import { processScan } from './chain.js';
 import { euclideanClusters } from './cluster.js';
 import { KdTree } from './kdtree.js';
 import { radiusOutlierRemoval, statisticalOutlierRemoval } from './outliers.js';
 import { fitPlaneRansac, planeAngleDeg } from './plane.js';
 import { readKittiBin } from './readers.js';
-import { voxelGrid } from './voxel-grid.js';
+import { Scratch } from './scratch.js';
+import { prefilterVoxelGrid, voxelGrid } from './voxel-grid.js';
 import {
   KITTI_FRAMES,
   hasKitti,
@@ -73,6 +74,12 @@ describe('peer comparison with PCL (Debian pcl-tools) on KITTI velodyne scans', 
         const unmatched = m.filter((j) => j < 0).length;
         expect(unmatched).toBe(0);
         expect(new Set(m).size).toBe(theirs.length);
+        // The chain's one-pass prefilter + voxel grid, with limits that keep every point of the scan.
+        const keepAll = { minRange: 0, maxRange: 1000, cropBox: { minX: -200, maxX: 200, minY: -200, maxY: 200, minZ: -20, maxZ: 20 }, egoBox: null };
+        const one = prefilterVoxelGrid(sourceOfCloud(cloud), keepAll, { leafX: 0.3, leafY: 0.3, leafZ: 0.1 }, new Scratch(), createCloud(cloud.length));
+        expect(one?.stats.output).toBe(cloud.length);
+        expect(one?.voxels.length).toBe(theirs.length);
+        if (one) expect(matchPoints(theirs, one.voxels).filter((j) => j < 0).length).toBe(0);
       } finally {
         cleanup();
       }

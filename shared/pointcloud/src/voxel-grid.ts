@@ -1,6 +1,6 @@
-import { createCloud, withLength, type PointCloud } from './cloud.js';
+import { createCloud, withLength, type Float32Source, type PointCloud } from './cloud.js';
 import { InvalidPointCloudParamsError } from './errors.js';
-import type { Bounds } from './filters.js';
+import type { Bounds, PrefilterParams, PrefilterStats } from './filters.js';
 import { Scratch } from './scratch.js';
 
 export interface VoxelGridParams {
@@ -236,4 +236,203 @@ export function voxelGrid(cloud: PointCloud, params: VoxelGridParams, options: V
     }
   }
   return { cloud: withLength(out, o), pointsPerVoxel, voxelOfPoint, indexOverflow: false };
+}
+
+/**
+ * prefilterInto followed by voxelGrid (with its bounds, voxelOfPoint skipped) in one pass over the
+ * sweep, with exactly their result: the kept points are never written out and read back. A voxel
+ * is the same integer triple floor(p · (1/leaf)) in float32; only its hash key is anchored
+ * differently (at the crop box / range limits, known before the pass, instead of the kept points'
+ * minimum), which changes no grouping, order (first appearance) or sum. Returns null — the caller
+ * then runs the two steps — when that anchoring cannot hold every kept point in a 31-bit key
+ * (no crop box and no finite range, tiny leaves), when PCL's overflow guard trips on the kept
+ * points' bounds (the guard passes the cloud through), or with minPointsPerVoxel > 1.
+ */
+export function prefilterVoxelGrid(
+  src: Float32Source,
+  pre: PrefilterParams,
+  params: VoxelGridParams,
+  scratch: Scratch,
+  out: PointCloud,
+): { stats: PrefilterStats; voxels: PointCloud } | null {
+  const { leafX, leafY, leafZ } = params;
+  if (!(leafX > 0 && leafY > 0 && leafZ > 0)) {
+    throw new InvalidPointCloudParamsError(`voxel leaf sizes must be > 0, got ${leafX}, ${leafY}, ${leafZ}`);
+  }
+  if ((params.minPointsPerVoxel ?? 0) > 1) return null;
+  const f = Math.fround;
+  const invX = f(1 / f(leafX));
+  const invY = f(1 / f(leafY));
+  const invZ = f(1 / f(leafZ));
+  const crop = pre.cropBox;
+  const R = pre.maxRange;
+  // Every kept point lies within the crop box and within maxRange of the sensor on each axis.
+  const loX = Math.max(crop ? crop.minX : -Infinity, -R);
+  const hiX = Math.min(crop ? crop.maxX : Infinity, R);
+  const loY = Math.max(crop ? crop.minY : -Infinity, -R);
+  const hiY = Math.min(crop ? crop.maxY : Infinity, R);
+  const loZ = Math.max(crop ? crop.minZ : -Infinity, -R);
+  const hiZ = Math.min(crop ? crop.maxZ : Infinity, R);
+  if (!(Number.isFinite(loX) && Number.isFinite(hiX) && Number.isFinite(loY) && Number.isFinite(hiY) && Number.isFinite(loZ) && Number.isFinite(hiZ))) return null;
+  // One voxel of margin on each side (float32 rounding at the limits).
+  const ax = Math.floor(f(f(loX) * invX)) - 1;
+  const ay = Math.floor(f(f(loY) * invY)) - 1;
+  const az = Math.floor(f(f(loZ) * invZ)) - 1;
+  const DX = Math.floor(f(f(hiX) * invX)) - ax + 2;
+  const DY = Math.floor(f(f(hiY) * invY)) - ay + 2;
+  const DZ = Math.floor(f(f(hiZ) * invZ)) - az + 2;
+  if (!(DX > 0 && DY > 0 && DZ > 0) || DX * DY * DZ > INT32_MAX) return null;
+  const DXY = DX * DY;
+
+  const n = src.count;
+  const { stride, x, y, z, ox, oy, oz, oi } = src;
+  const it = src.intensity;
+  const minR2 = pre.minRange * pre.minRange;
+  const maxR2 = pre.maxRange * pre.maxRange;
+  const cx0 = crop ? crop.minX : -Infinity;
+  const cx1 = crop ? crop.maxX : Infinity;
+  const cy0 = crop ? crop.minY : -Infinity;
+  const cy1 = crop ? crop.maxY : Infinity;
+  const cz0 = crop ? crop.minZ : -Infinity;
+  const cz1 = crop ? crop.maxZ : Infinity;
+  const ego = pre.egoBox;
+  const ex0 = ego ? ego.minX : Infinity;
+  const ex1 = ego ? ego.maxX : -Infinity;
+  const ey0 = ego ? ego.minY : Infinity;
+  const ey1 = ego ? ego.maxY : -Infinity;
+  const ez0 = ego ? ego.minZ : Infinity;
+  const ez1 = ego ? ego.maxZ : -Infinity;
+
+  let bits = 10;
+  const hint = Math.min(Math.max(1, n), Math.max(1024, lastVoxelCount * 1.25));
+  while (1 << bits < hint * 2) bits++;
+  let table = scratch.i32('voxel.table', 2 << bits);
+  table.fill(-1);
+  let shift = 32 - bits;
+  let mask = (1 << bits) - 1;
+  let limit = 1 << (bits - 1);
+  const keyOfSlot = scratch.i32('voxel.keys', n);
+  const sx = scratch.f64('voxel.sx', n);
+  const sy = scratch.f64('voxel.sy', n);
+  const sz = scratch.f64('voxel.sz', n);
+  const si = scratch.f64('voxel.si', n);
+  const cnt = scratch.u32('voxel.cnt', n);
+  let voxels = 0;
+  let lastIdx = -1;
+  let lastSlot = 0;
+  let invalid = 0;
+  let outOfRange = 0;
+  let cropped = 0;
+  let egoCount = 0;
+  let kept = 0;
+  let minX = Infinity;
+  let minY = Infinity;
+  let minZ = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  let maxZ = -Infinity;
+  for (let i = 0, b = 0; i < n; i++, b += stride) {
+    const px = x[b + ox] as number;
+    const py = y[b + oy] as number;
+    const pz = z[b + oz] as number;
+    // The tests of prefilterInto, in its order (they decide which count a dropped point adds to).
+    if (!(px - px === 0 && py - py === 0 && pz - pz === 0) || (px === 0 && py === 0 && pz === 0)) {
+      invalid++;
+      continue;
+    }
+    const r2 = px * px + py * py + pz * pz;
+    if (r2 < minR2 || r2 > maxR2) {
+      outOfRange++;
+      continue;
+    }
+    if (px < cx0 || px > cx1 || py < cy0 || py > cy1 || pz < cz0 || pz > cz1) {
+      cropped++;
+      continue;
+    }
+    if (px >= ex0 && px <= ex1 && py >= ey0 && py <= ey1 && pz >= ez0 && pz <= ez1) {
+      egoCount++;
+      continue;
+    }
+    kept++;
+    if (px < minX) minX = px;
+    if (px > maxX) maxX = px;
+    if (py < minY) minY = py;
+    if (py > maxY) maxY = py;
+    if (pz < minZ) minZ = pz;
+    if (pz > maxZ) maxZ = pz;
+    const v = it ? (it[b + oi] as number) : 0;
+    const ix = (Math.floor(f(px * invX)) - ax) | 0;
+    const iy = (Math.floor(f(py * invY)) - ay) | 0;
+    const iz = (Math.floor(f(pz * invZ)) - az) | 0;
+    const idx = ix + iy * DX + iz * DXY;
+    let slot: number;
+    if (idx === lastIdx) {
+      slot = lastSlot;
+    } else {
+      let h = blockHash(ix, iy, iz, shift);
+      for (;;) {
+        const k = table[2 * h] as number;
+        if (k === idx) {
+          slot = table[2 * h + 1] as number;
+          break;
+        }
+        if (k === -1) {
+          table[2 * h] = idx;
+          slot = voxels++;
+          table[2 * h + 1] = slot;
+          keyOfSlot[slot] = idx;
+          sx[slot] = 0;
+          sy[slot] = 0;
+          sz[slot] = 0;
+          si[slot] = 0;
+          cnt[slot] = 0;
+          if (voxels > limit) {
+            bits++;
+            shift = 32 - bits;
+            mask = (1 << bits) - 1;
+            limit = 1 << (bits - 1);
+            table = scratch.i32('voxel.table', 2 << bits);
+            table.fill(-1);
+            for (let w = 0; w < voxels; w++) {
+              const key = keyOfSlot[w] as number;
+              const kz = Math.floor(key / DXY);
+              const kxy = key - kz * DXY;
+              const ky = Math.floor(kxy / DX);
+              let g = blockHash(kxy - ky * DX, ky, kz, shift);
+              while ((table[2 * g] as number) !== -1) g = (g + 1) & mask;
+              table[2 * g] = key;
+              table[2 * g + 1] = w;
+            }
+          }
+          break;
+        }
+        h = (h + 1) & mask;
+      }
+      lastIdx = idx;
+      lastSlot = slot;
+    }
+    sx[slot] = (sx[slot] as number) + px;
+    sy[slot] = (sy[slot] as number) + py;
+    sz[slot] = (sz[slot] as number) + pz;
+    // prefilterInto stores a non-finite intensity as 0.
+    si[slot] = (si[slot] as number) + (v - v === 0 ? v : 0);
+    cnt[slot] = (cnt[slot] as number) + 1;
+  }
+  // PCL's guard on the kept points' own bounds, as voxelGrid computes it: when it trips, the
+  // two-step path passes the cloud through as PCL does.
+  if (kept > 0) {
+    const gx = Math.trunc(f(f(maxX - minX) * invX)) + 1;
+    const gy = Math.trunc(f(f(maxY - minY) * invY)) + 1;
+    const gz = Math.trunc(f(f(maxZ - minZ) * invZ)) + 1;
+    if (gx * gy * gz > INT32_MAX) return null;
+  }
+  lastVoxelCount = voxels;
+  for (let s = 0; s < voxels; s++) {
+    const c = cnt[s] as number;
+    out.x[s] = (sx[s] as number) / c;
+    out.y[s] = (sy[s] as number) / c;
+    out.z[s] = (sz[s] as number) / c;
+    out.intensity[s] = (si[s] as number) / c;
+  }
+  return { stats: { input: n, invalid, outOfRange, cropped, ego: egoCount, output: kept }, voxels: withLength(out, voxels) };
 }
