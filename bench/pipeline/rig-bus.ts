@@ -3,62 +3,54 @@
  * keeps `seq` increasing when the replay loops, so one recording can play N independent rigs for
  * as long as a measurement needs. Re-keying is byte-level (lib/rekey.ts): one copy per record.
  *
- * Publishing is pipelined, as a device's producer does it: `publish` hands the records to the inner
- * bus (which sends them in call order) and returns without waiting for the broker's
- * acknowledgement, until `maxInFlightBytes` are unacknowledged. The replay awaits each publish
- * before its next record, so waiting for the ack would cap one rig at one record per broker round
- * trip (≈ 250 records/s needed, 29 % of real time measured); records counted as published
- * (`onPublished`) are the acknowledged ones.
+ * Publishing is pipelined, as a device's producer does it (@sensorfuse/transport's PipelinedPublisher;
+ * the recorder's paced replay pipelines too): `publish` hands the records to the inner bus and returns
+ * without waiting for the broker's acknowledgement until `maxInFlightBytes` are unacknowledged. Records
+ * counted as published (`onPublished`) are the acknowledged ones; a failed publish goes to `onError` and
+ * the measurement goes on (the benchmark reports it) instead of failing the replay.
  */
-import type { Bus, OutgoingRecord } from '@sensorfuse/transport';
+import { PipelinedPublisher, type Bus, type OutgoingRecord } from '@sensorfuse/transport';
 import { rekey } from './lib/rekey.js';
 
 /** Re-keys the records of one replay to another rig and keeps seq increasing when the replay loops. */
 export class RigBus implements Bus {
   private readonly lastSeq = new Map<string, number>();
   private readonly seqOffset = new Map<string, number>();
-  /** Unacknowledged publishes, oldest first (the inner bus acknowledges in call order). */
-  private readonly inFlight: { readonly done: Promise<void>; readonly bytes: number }[] = [];
-  private inFlightBytes = 0;
+  private readonly pipeline: PipelinedPublisher;
   constructor(
     private readonly inner: Bus,
     private readonly rigId: string,
-    private readonly onPublished: (topic: string, records: readonly OutgoingRecord[]) => void,
-    private readonly onError: (error: unknown) => void = () => undefined,
-    private readonly maxInFlightBytes = 16 * 1024 * 1024,
-  ) {}
+    onPublished: (topic: string, records: readonly OutgoingRecord[]) => void,
+    onError: (error: unknown) => void = () => undefined,
+    maxInFlightBytes = 16 * 1024 * 1024,
+  ) {
+    const reporting = {
+      publish: (topic: string, records: readonly OutgoingRecord[]) =>
+        inner.publish(topic, records).then(
+          () => {
+            onPublished(topic, records);
+          },
+          (error: unknown) => {
+            onError(error);
+          },
+        ),
+    };
+    this.pipeline = new PipelinedPublisher(reporting, { maxInFlightBytes });
+  }
 
   get admin(): Bus['admin'] {
     return this.inner.admin;
   }
 
   async publish(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
-    const out = records.map((r) => this.rekey(r));
-    let bytes = 0;
-    for (const r of out) bytes += r.value.byteLength;
-    const done = this.inner.publish(topic, out).then(
-      () => {
-        this.onPublished(topic, out);
-      },
-      (error: unknown) => {
-        this.onError(error);
-      },
-    );
-    this.inFlight.push({ done, bytes });
-    this.inFlightBytes += bytes;
-    void done.finally(() => {
-      this.inFlightBytes -= bytes;
-      const i = this.inFlight.findIndex((e) => e.done === done);
-      if (i >= 0) this.inFlight.splice(i, 1);
-    });
     // Back-pressure: past the limit the replay waits for the oldest acknowledgements (and falls
     // behind real time, which the benchmark reports, if the broker cannot keep up).
-    while (this.inFlightBytes > this.maxInFlightBytes) await this.inFlight[0]?.done;
+    await this.pipeline.publish(topic, records.map((r) => this.rekey(r)));
   }
 
   /** Resolves when every publish so far is acknowledged (or failed). */
   async flush(): Promise<void> {
-    await Promise.all(this.inFlight.map((e) => e.done));
+    await this.pipeline.flush();
   }
 
   private rekey(record: OutgoingRecord): OutgoingRecord {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SchemaRegistry, createCodec, type Codec } from '@sensorfuse/codec';
 import { rigCalibrationSchema, type RigCalibration } from '@sensorfuse/schemas';
-import type { Bus, OutgoingRecord } from '@sensorfuse/transport';
+import { PipelinedPublisher, REPLAY_EPOCH_HEADER, type Bus, type OutgoingRecord } from '@sensorfuse/transport';
 import { nowUs } from '@sensorfuse/time';
 import { SchemaCatalog } from './catalog.js';
 import { RecorderUsageError } from './errors.js';
@@ -20,11 +20,11 @@ export interface ReplayProgress {
 
 /**
  * Header put on every replayed record when epochs are marked: `<replay id>:<epoch>`, the epoch counting
- * the loops and seeks of one replay (0 first). The fusion worker (@sensorfuse/fusion-worker's
- * REPLAY_EPOCH_HEADER, the same name) resets a rig's aligner, tracker and checkpoint horizon when a newer
- * epoch arrives, so a loop is fused again from scratch instead of being skipped as already seen.
+ * the loops and seeks of one replay (0 first). Defined once in @sensorfuse/transport; the workers copy
+ * it to their outputs and the fusion worker resets a rig's aligner, tracker and checkpoint horizon when a
+ * newer epoch arrives, so a loop is fused again from scratch instead of being skipped as already seen.
  */
-export const REPLAY_EPOCH_HEADER = 'x-sensorfuse-replay-epoch';
+export { REPLAY_EPOCH_HEADER };
 
 /** Where a replay hands the calibration it re-publishes (a fusion worker's CalibrationRegistry). */
 export interface CalibrationSink {
@@ -210,8 +210,12 @@ export function replay(options: ReplayOptions): ReplayController {
       await sink.publish(calibration);
       calibrationsHandedOver++;
     };
+    // Paced replays play a device: they hand records over without waiting for each acknowledgement
+    // (bounded by the bytes in flight), else one record per broker round trip caps a rig far below
+    // real time over Kafka. Deterministic replays wait for each batch, as they did.
+    const pipeline = paced ? new PipelinedPublisher(options.bus) : undefined;
     const send = async (topic: string, records: OutgoingRecord[]): Promise<void> => {
-      await options.bus.publish(`${prefix}${topic}`, records);
+      await (pipeline ?? options.bus).publish(`${prefix}${topic}`, records);
       byTopic[topic] = (byTopic[topic] ?? 0) + records.length;
       for (const r of records) bytes += r.value.length;
     };
@@ -299,6 +303,8 @@ export function replay(options: ReplayOptions): ReplayController {
         position = rangeStart;
       }
     }
+    // Done means acknowledged: a failed publish rejects the replay here at the latest.
+    await pipeline?.flush();
     const sorted = Float64Array.from(lags).sort();
     return {
       published,

@@ -12,7 +12,7 @@ export type {
   TopicSpec,
   Transaction,
 } from './types.js';
-export { DEAD_LETTER_SUFFIX, DEFAULT_MAX_MESSAGE_BYTES, deadLetterTopic, headerText } from './types.js';
+export { DEAD_LETTER_SUFFIX, DEFAULT_MAX_MESSAGE_BYTES, REPLAY_EPOCH_HEADER, deadLetterTopic, headerText } from './types.js';
 export {
   BrokerError,
   BrokerUnavailableError,
@@ -25,6 +25,7 @@ export {
 export { murmur2, partitionForKey } from './partitioner.js';
 export { assignCoPartitioned, type AssignmentMember } from './assignment.js';
 export { MemoryBus, type MemoryBusOptions } from './memory-bus.js';
+export { PipelinedPublisher, type PipelinedPublisherOptions } from './pipelined-publisher.js';
 export { KafkaBus, type KafkaBusOptions, type TransportLogger, type TransportLogLevel } from './kafka-bus.js';
 export {
   consumeDecoded,

@@ -123,6 +123,13 @@ export interface Bus {
 export const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 export const DEAD_LETTER_SUFFIX = '.dlq';
 
+/**
+ * Marks the replay epoch of a record (`<replayId>:<n>`, n grows at every loop and seek of a replay).
+ * Workers copy it from an input to the outputs it produced, so a consumer downstream (the fusion
+ * worker) can reset a rig when a replay starts again instead of dropping the repeat as stale.
+ */
+export const REPLAY_EPOCH_HEADER = 'x-sensorfuse-replay-epoch';
+
 export function deadLetterTopic(topic: string): string {
   return `${topic}${DEAD_LETTER_SUFFIX}`;
 }

@@ -3,7 +3,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { SchemaRegistry, createCodec, type Codec } from '@sensorfuse/codec';
 import { PoisonRecordError } from '@sensorfuse/errors';
 import { createPipelineMetrics, createPrometheusMetrics } from '@sensorfuse/telemetry';
-import { BrokerUnavailableError, DEAD_LETTER_HEADERS, MemoryBus, RecordTooLargeError, headerText, type Bus, type ConsumedRecord } from '@sensorfuse/transport';
+import { BrokerUnavailableError, DEAD_LETTER_HEADERS, MemoryBus, REPLAY_EPOCH_HEADER, RecordTooLargeError, headerText, type Bus, type ConsumedRecord } from '@sensorfuse/transport';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWorker, type Worker, type WorkerCore, type WorkerOptions } from './index.js';
@@ -182,6 +182,23 @@ describe('createWorker on MemoryBus', () => {
     expect(span?.parentSpanContext?.spanId).toBe('b7ad6b7169203331');
     expect(span?.attributes['rig.id']).toBe('rig-1');
     await provider.shutdown();
+  });
+
+  it("copies a replay's epoch header from each input to its outputs, so a loop or seek reaches the consumers downstream", async () => {
+    const { bus, worker } = await setup();
+    worker.start();
+    await bus.publish(IN, [
+      { key: 'rig-1', value: readings.encode(reading(1, 1)), headers: { [REPLAY_EPOCH_HEADER]: 'replay-a:0' } },
+      { key: 'rig-1', value: readings.encode(reading(2, 2)), headers: { [REPLAY_EPOCH_HEADER]: 'replay-a:1' } },
+      { key: 'rig-1', value: readings.encode(reading(3, 3)) },
+    ]);
+    const out = await read(bus, OUT, 3);
+    const epochs = out.map((r) => [sums.decode(r.value).seq, headerText(r.headers, REPLAY_EPOCH_HEADER)]);
+    expect(epochs).toEqual([
+      [1, 'replay-a:0'],
+      [2, 'replay-a:1'],
+      [3, undefined],
+    ]);
   });
 
   it('commits the input only after its output is published: a failed publish leaves it for the next member', async () => {

@@ -16,6 +16,7 @@ import {
   deadLetterRecord,
   deadLetterTopic,
   decodeOrDeadLetter,
+  REPLAY_EPOCH_HEADER,
   type Bus,
   type ConsumedRecord,
   type DeadLetterEvent,
@@ -220,9 +221,12 @@ export function createWorker<I extends CommonFields, O extends CommonFields>(opt
     );
   }
 
-  function encodeAll(hop: MessageHop, outputs: readonly O[]): OutgoingRecord[] {
+  function encodeAll(hop: MessageHop, outputs: readonly O[], record: ConsumedRecord): OutgoingRecord[] {
     const headers: Record<string, string | Buffer> = {};
     for (const [k, v] of Object.entries(hop.inject({ 'content-type': contentType }))) if (v !== undefined) headers[k] = v;
+    // A replay's loop/seek epoch travels with what the record produced (the fusion worker resets on it).
+    const epoch = record.headers[REPLAY_EPOCH_HEADER];
+    if (epoch !== undefined) headers[REPLAY_EPOCH_HEADER] = epoch;
     return outputs.map((value) => ({ key: value.rigId, value: output.codec.encode(value), headers }));
   }
 
@@ -252,7 +256,7 @@ export function createWorker<I extends CommonFields, O extends CommonFields>(opt
         return result.then(
           (outputs) => {
             metrics.stageDuration.record(elapsedSeconds(t1), { [ATTR.stage]: 'core' });
-            return { hop, records: encodeAll(hop, outputs) };
+            return { hop, records: encodeAll(hop, outputs, record) };
           },
           (error: unknown) => {
             endWithError(hop, error);
@@ -261,7 +265,7 @@ export function createWorker<I extends CommonFields, O extends CommonFields>(opt
         );
       }
       metrics.stageDuration.record(elapsedSeconds(t1), { [ATTR.stage]: 'core' });
-      return { hop, records: encodeAll(hop, result) };
+      return { hop, records: encodeAll(hop, result, record) };
     } catch (error) {
       endWithError(hop, error);
       throw error;
