@@ -83,9 +83,11 @@ describe('fusion worker on a MemoryBus', () => {
     expect(last?.missingModalities).toContain('audio');
     expect(outputs.every((o) => o.counts.cameraMatched === 1)).toBe(true);
     expect(worker.stats().calibrationChanges).toBe(1);
-    // The tracker state is checkpointed per rig, once per frame, with the last sweep it reflects.
+    // The tracker state is checkpointed per rig once per transaction (one to maxFramesPerTransaction frames,
+    // as many as queued up meanwhile, so the count depends on timing) with the last sweep it reflects.
     const checkpoint = await store.getVersioned('fusion:checkpoint:rig-1');
-    expect(checkpoint?.version).toBe(frames);
+    expect(checkpoint?.version).toBeGreaterThanOrEqual(1);
+    expect(checkpoint?.version).toBeLessThanOrEqual(frames);
     expect(decodeCheckpoint(checkpoint?.value ?? new Uint8Array()).lastPivotUs).toBe(T0 + (frames - 1) * 100_000);
     // Consumed records are committed with the frames (in their transactions) once no later sweep can use them:
     // every LIDAR sweep, and camera/motion records older than the last sweep by more than the widest match window
