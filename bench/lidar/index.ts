@@ -12,11 +12,14 @@ import {
   GridIndex,
   KdTree,
   Scratch,
+  createCloud,
   euclideanClusters,
+  float32SourceOf,
   kittiLayout,
   fitBox,
   fitPlaneRansac,
   prefilter,
+  prefilterVoxelGrid,
   processScan,
   radiusOutlierRemoval,
   readKittiBin,
@@ -141,6 +144,17 @@ function main(): void {
       'pcl_voxel_grid',
       ['raw.pcd', 'o.pcd', '-leaf', '0.3,0.3,0.1'],
     );
+    const src = float32SourceOf(bytes, kittiLayout(raw.length));
+    if (src) {
+      const voxOut = createCloud(raw.length);
+      row(
+        "prefilter + voxel grid, one pass (the chain's), LidarScan bytes in",
+        raw.length,
+        timeIt(() => prefilterVoxelGrid(src, P.prefilter, P.voxel, scratch, voxOut)),
+        null,
+        null,
+      );
+    }
     row('k-d tree build', vox.length, timeIt(() => new KdTree(vox)), null, null);
     row(
       'statistical outlier k=50 σ=1 (incl. tree)',

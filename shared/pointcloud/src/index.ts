@@ -34,7 +34,7 @@ export { lzfDecompress } from './lzf.js';
 export { prefilter, prefilterInto, type Bounds, type Box3, type PrefilterParams, type PrefilterStats } from './filters.js';
 export { Scratch } from './scratch.js';
 export { radixOrder } from './radix.js';
-export { voxelGrid, type VoxelGridOptions, type VoxelGridParams, type VoxelGridResult } from './voxel-grid.js';
+export { prefilterVoxelGrid, voxelGrid, type VoxelGridOptions, type VoxelGridParams, type VoxelGridResult } from './voxel-grid.js';
 export { KdTree } from './kdtree.js';
 export { GridIndex, float32Radius, type NeighbourCounter } from './grid-index.js';
 export {
