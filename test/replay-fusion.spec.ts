@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * aligner's 200 ms timeout: with processing-time timeouts the live frames would give up on motion and
  * the replay's would not.
  * The recording is then replayed in deterministic mode into a fresh bus and a fresh fusion worker.
- * Both fusion workers align in event time (`alignTime: 'event'`), so what a frame holds depends on the
+ * Both fusion workers align in event time (`align.time: event` in their config), so what a frame holds depends on the
  * records, not on how fast this (shared, loaded) machine processed them.
  */
 const INPUTS = ['obs.lidar', 'obs.motion'];
@@ -35,7 +35,7 @@ const SECONDS = 3;
 // be seconds ahead of motion; no live input may count as idle for that (see @sensorfuse/align event time).
 const fusionConfig = (() => {
   const base = loadFusionConfig({});
-  return { ...base, groupId: 'fusion', align: { ...base.align, idleTimeoutUs: 60_000_000 } };
+  return { ...base, groupId: 'fusion', align: { ...base.align, idleTimeoutUs: 60_000_000, time: 'event' as const } };
 })();
 const registry = new SchemaRegistry();
 const fusedCodec = createCodec<FusedDetections>(registry, fusedDetectionsSchema);
@@ -94,7 +94,7 @@ beforeAll(async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replay-fusion-'));
   const { bus, seen, count, close } = await observedBus();
   const store = new MemoryStateStore();
-  const fusion = createFusionWorker(bus, fusionConfig, store, { alignTime: 'event' });
+  const fusion = createFusionWorker(bus, fusionConfig, store);
   const workers = [
     createLidarWorker(bus, { ...loadLidarConfig({}), groupId: 'lidar' }),
     createMotionWorker(bus, { ...loadMotionConfig({}), groupId: 'motion', outputTopic: MOTION_UPSTREAM }),
@@ -152,7 +152,7 @@ async function replayIntoFusion(
 ): Promise<{ frames: ConsumedRecord[]; fusion: FusionWorker; store: MemoryStateStore; replayed: ConsumedRecord[] }> {
   const { bus, seen, count, close } = await observedBus();
   const store = new MemoryStateStore();
-  const fusion = createFusionWorker(bus, fusionConfig, store, { alignTime: 'event' });
+  const fusion = createFusionWorker(bus, fusionConfig, store);
   if (options.preload !== undefined) await fusion.calibration.publish(options.preload);
   const errors: unknown[] = [];
   fusion.start((e) => errors.push(e));
@@ -228,7 +228,7 @@ describe('fusion over a replay', () => {
     const withSeek = async (sink: boolean) => {
       const { bus, seen, count, close } = await observedBus();
       const store = new MemoryStateStore();
-      const fusion = createFusionWorker(bus, fusionConfig, store, { alignTime: 'event' });
+      const fusion = createFusionWorker(bus, fusionConfig, store);
       fusion.start(() => undefined);
       const control: { seek?: (offsetUs: number) => void } = {};
       let seeked = false;

@@ -50,6 +50,8 @@ export const fusionConfigSchema = z.strictObject({
     sensorWindowUs: us(1000, 10_000_000, 500_000, 'Half-width of the device-sensor (obs.sensor) interpolation window, per sensor, microseconds'),
     timeoutUs: us(1000, 60_000_000, 200_000, 'Processing time a frame waits for a slow input before it is emitted without it, microseconds'),
     idleTimeoutUs: us(1000, 600_000_000, 2_000_000, 'Silence after which an input stops holding frames back, microseconds'),
+    time: z.enum(['processing', 'event']).default('processing')
+      .describe('Clock of timeoutUs and idleTimeoutUs: processing (live feeds: a slow input is given up on after timeoutUs of wall time) or event (replays: measured on the inputs\' capture times, so a replay fuses the same frames as the live run whatever the delivery speed; idleTimeoutUs must exceed the delivery skew between topics)'),
   }),
   fusion: fusionParamsSchema.extend({
     strategy: z.enum(FUSION_STRATEGIES).default('late').describe('Fusion strategy: late (rule-based, reliability-weighted), learned (attention model, models/fusion-attention; publishes attention per track) or early (painted LIDAR points: offline evaluation only, the worker refuses it at start); see README "Fusion strategies"'),

@@ -624,7 +624,7 @@ export function createFusionWorker(
     return rig;
   };
 
-  const alignTime = options.alignTime ?? 'processing';
+  const alignTime = options.alignTime ?? config.align.time;
   const openAligner = (rigId: string, rig: Rig) => {
     rig.input = new Subject<InputRecord<WorkerPayload>>();
     rig.subscription = rig.input.pipe(alignByPivot({ ...workerAlignConfig(config.align, [...rig.cameras]), time: alignTime }, scheduler)).subscribe({
