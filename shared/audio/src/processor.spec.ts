@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeF32le, encodeS16le } from './decode.js';
 import { AudioFormatError, AudioNonFiniteError, AudioTimeOverlapError } from './errors.js';
+import { openSileroRunner } from './model-runners.js';
 import { AudioProcessor, defaultAudioProcessorParams, type AudioChunkLike } from './processor.js';
 import { add, tone, whiteNoise } from './test-signals.js';
 
@@ -86,5 +87,45 @@ describe('AudioProcessor', () => {
     expect(onset).toBeDefined();
     // the first loud row starts within one 32 ms analysis frame before the onset
     expect(Math.abs((onset?.t ?? 0) - (T0 + 1_000_000))).toBeLessThan(40_000);
+  });
+
+  it('with vadBatchUs runs the same VAD windows with the same probabilities and start times, only later (held until 400 ms are pending)', async () => {
+    const runner = await openSileroRunner({ thread: 'calling' });
+    try {
+      // 2 s of a syllable-modulated harmonic tone in noise, 100 ms chunks; activity gate off so every window runs
+      const n = 2 * FS;
+      const x = add(whiteNoise(n, 0.01, 3), tone(n, FS, 220, 0.3));
+      for (let i = 0; i < n; i++) x[i] = (x[i] as number) * (0.2 + Math.sin((Math.PI * i) / 4000) ** 2);
+      const base = defaultAudioProcessorParams(FS, 1);
+      const gateOff = { ...base, activityGate: { ...base.activityGate, mode: 'off' as const } };
+      const run = async (vadBatchUs: number) => {
+        const proc = new AudioProcessor({ ...gateOff, vadBatchUs }, { vadRunner: runner });
+        const probs: number[] = [];
+        const starts: number[] = [];
+        const reportedIn: number[] = [];
+        for (let k = 0; k < 20; k++) {
+          const a = await proc.process(chunk([x.slice(k * 1600, (k + 1) * 1600)], T0 + k * 100_000));
+          for (const [i, p] of (a.vad?.probabilities ?? []).entries()) {
+            probs.push(p);
+            starts.push(a.vad?.windowStartsUs[i] ?? Number.NaN);
+            reportedIn.push(k);
+          }
+        }
+        return { probs, starts, reportedIn };
+      };
+      const now = await run(0);
+      const held = await run(400_000);
+      // 2 s = 62 whole windows of 512; with 400 ms groups the last group (1.6–2.0 s) completes in the last chunk
+      expect(now.probs.length).toBe(62);
+      expect(held.probs).toEqual(now.probs);
+      expect(held.starts).toEqual(now.starts);
+      // window k starts at k·32 ms whatever the chunking
+      expect(held.starts.slice(0, 3)).toEqual([T0, T0 + 32_000, T0 + 64_000]);
+      // held: nothing before the 4th chunk, and every window reported no earlier than without holding
+      expect(held.reportedIn[0]).toBe(3);
+      held.reportedIn.forEach((k, i) => expect(k).toBeGreaterThanOrEqual(now.reportedIn[i] as number));
+    } finally {
+      await runner.close();
+    }
   });
 });

@@ -169,7 +169,10 @@ export class SileroVad {
       this.sampleIndex += take;
       if (this.filled < VAD_WINDOW_SAMPLES) break;
       this.filled = 0;
-      const endIndex = this.sampleIndex - (samples.length - i);
+      // sampleIndex counts the samples consumed so far, so this window ends exactly there (it used to
+      // subtract the samples of this push not yet consumed, which put windows up to a chunk early and
+      // made their times depend on the chunking)
+      const endIndex = this.sampleIndex;
       const startUs = this.timeOf(endIndex - VAD_WINDOW_SAMPLES);
       const endUs = this.timeOf(endIndex);
       if (gate !== undefined && !gate(startUs, endUs)) {

@@ -35,6 +35,7 @@ export function audioProcessorParams(c: AudioParamsConfig, sampleRateHz: number,
       minSilenceUs: c.vad.minSilenceUs,
     },
     vadInput: c.vad.input,
+    vadBatchUs: c.vad.batchUs,
     logMelInput: 'denoised',
     doa: {
       bandLowHz: c.doa.bandLowHz,
