@@ -123,7 +123,9 @@ describe('AudioProcessor', () => {
       expect(held.starts.slice(0, 3)).toEqual([T0, T0 + 32_000, T0 + 64_000]);
       // held: nothing before the 4th chunk, and every window reported no earlier than without holding
       expect(held.reportedIn[0]).toBe(3);
-      held.reportedIn.forEach((k, i) => expect(k).toBeGreaterThanOrEqual(now.reportedIn[i] as number));
+      held.reportedIn.forEach((k, i) => {
+        expect(k).toBeGreaterThanOrEqual(now.reportedIn[i] as number);
+      });
     } finally {
       await runner.close();
     }
