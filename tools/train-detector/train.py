@@ -23,7 +23,7 @@ Time-budgeted: trains for [minutes] wall-clock with a cosine learning rate over 
 (<data>/val.*, seeds never used for training nor for the held-out evaluation) and exports the best
 so far to <out>/sim-detector.onnx + .card.json, so a stop loses at most one interval.
 
-  nice -n 10 /usr/bin/python3 tools/train-detector/train.py <data> <out> [minutes] [splits=train] [ckpt_minutes=5] [--resume] [--init=<state_dict.pt>]
+  nice -n 10 /usr/bin/python3 tools/train-detector/train.py <data> <out> [minutes] [splits=train] [ckpt_minutes=5] [--resume] [--init=<state_dict.pt>] [--lr=3e-3]
 """
 import json
 import math
@@ -295,6 +295,7 @@ def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     resume = "--resume" in sys.argv
     init = next((a[len("--init="):] for a in sys.argv if a.startswith("--init=")), None)
+    lr = float(next((a[len("--lr="):] for a in sys.argv if a.startswith("--lr=")), LR))
     data_dir, out_dir = args[0], args[1]
     minutes = float(args[2]) if len(args) > 2 else 60.0
     splits = (args[3] if len(args) > 3 else "train").split(",")
@@ -324,8 +325,9 @@ def main():
         take = {k: v for k, v in old.items() if k in own and own[k].shape == v.shape and k not in ("centers", "cell_stride")}
         own.update(take)
         model.load_state_dict(own)
-        with torch.no_grad():
-            model.up32[1].weight.zero_()
+        if "up32.1.weight" not in take:
+            with torch.no_grad():
+                model.up32[1].weight.zero_()
         print(f"warm start from {init}: {len(take)} of {len(own)} tensors", flush=True)
     model = model.to(memory_format=torch.channels_last)
     ema = TinyDet()
@@ -333,7 +335,7 @@ def main():
     for p in ema.parameters():
         p.requires_grad_(False)
     print(f"parameters {sum(p.numel() for p in model.parameters())}, cells {model.centers.shape[1]}", flush=True)
-    opt = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=5e-4)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=5e-4)
     centers = model.centers.numpy().T  # [N, 2]
     cstrides = model.cell_stride.numpy()
     ckpt_dir = os.path.join(data_dir, "ckpt")
@@ -388,7 +390,7 @@ def main():
         tbox = torch.from_numpy(np.stack([t[1] for t in targets]))  # [B, N, 4]
         frac = min(1.0, (time.time() - t0) / budget)
         for g in opt.param_groups:
-            g["lr"] = LR * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac))) * min(1.0, (step + 1) / 200)
+            g["lr"] = lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac))) * min(1.0, (step + 1) / 200)
         model.train()
         r = model.raw(x)
         d = model.ltrb(r)  # [B, 4, N]
