@@ -174,6 +174,8 @@ interface Rig {
   epoch: string;
   /** Topics that delivered records of the current epoch. */
   readonly epochTopics: Set<string>;
+  /** Topics that ever delivered records of this rig, in any epoch. */
+  readonly knownTopics: Set<string>;
   /** A newer epoch's records, held until every topic of the current epoch has moved on to it. */
   next: { readonly epoch: string; readonly crossed: Set<string>; readonly items: InputRecord<WorkerPayload>[] } | undefined;
 }
@@ -617,6 +619,7 @@ export function createFusionWorker(
       held: [],
       epoch: restoredState?.epoch ?? '',
       epochTopics: new Set(),
+      knownTopics: new Set(),
       next: undefined,
     };
     openAligner(rigId, rig);
@@ -637,14 +640,32 @@ export function createFusionWorker(
    * A replay looped or seeked (newer REPLAY_EPOCH_HEADER): the old epoch's open frames are closed and
    * published as they are (end of stream), its records no longer hold commits back, and the rig starts
    * afresh (aligner, tracker with track ids from 1 again, checkpoint horizon); `seq` goes on. Then the
-   * newer epoch's records held so far are fed, in arrival order.
+   * newer epoch's records held so far are fed, in arrival order. Frames of the old epoch still in an
+   * asynchronous strategy's inference (learned) are published first: records are handled one at a time,
+   * so nothing else of the rig moves while they finish.
    */
-  const switchEpoch = (rigId: string, rig: Rig) => {
+  /**
+   * Whether the old epoch is over on every topic that may still deliver it: the topics that delivered it,
+   * those that delivered this rig in any epoch, and always the pivot (LIDAR). Kafka delivers each topic in
+   * its own batches, so after a backlog one topic can reach the next loop before another has delivered any
+   * of the current one; switching then would discard the slower topics' whole loop as stale.
+   */
+  const hasMovedOn = (rig: Rig): boolean => {
+    const crossed = rig.next?.crossed;
+    if (crossed === undefined) return false;
+    if (!crossed.has(config.topics.lidar)) return false;
+    for (const t of rig.epochTopics) if (!crossed.has(t)) return false;
+    for (const t of rig.knownTopics) if (!crossed.has(t)) return false;
+    return true;
+  };
+
+  const switchEpoch = async (rigId: string, rig: Rig) => {
     const next = rig.next;
     if (next === undefined) return;
     const old = rig.epoch;
     rig.input.complete();
     rig.subscription.unsubscribe();
+    await fusing.get(rig);
     for (const list of pending.values()) {
       for (const entry of list) if (entry.rigId === rigId && (entry.epoch ?? '') === old) entry.done = true;
     }
@@ -750,19 +771,20 @@ export function createFusionWorker(
         else if (rig.epochTopics.size === 0) {
           // Restored from a checkpoint of another epoch: reset at once.
           rig.next = { epoch: replayEpoch, crossed: new Set(), items: [] };
-          switchEpoch(value.rigId, rig);
+          await switchEpoch(value.rigId, rig);
         } else {
-          if (rig.next !== undefined && rig.next.epoch !== replayEpoch) switchEpoch(value.rigId, rig);
+          if (rig.next !== undefined && rig.next.epoch !== replayEpoch) await switchEpoch(value.rigId, rig);
           rig.next ??= { epoch: replayEpoch, crossed: new Set(), items: [] };
           rig.next.crossed.add(record.topic);
           rig.next.items.push(item);
           track({ record, rigId: value.rigId, kind: entry.kind, endUs, done: false, epoch: replayEpoch });
           tracked = true;
-          if ([...rig.epochTopics].every((t) => rig.next?.crossed.has(t) === true) || rig.next.items.length >= MAX_NEXT_EPOCH_RECORDS) switchEpoch(value.rigId, rig);
+          if (hasMovedOn(rig) || rig.next.items.length >= MAX_NEXT_EPOCH_RECORDS) await switchEpoch(value.rigId, rig);
           return;
         }
       }
       if (replayEpoch === rig.epoch) rig.epochTopics.add(record.topic);
+      rig.knownTopics.add(record.topic);
       // Already reflected in the rig's checkpoint (redelivered after a restart): not fed again.
       const seen = redelivered || (payload.kind === 'lidar' && value.captureTimeUs <= rig.lastPivotUs);
       track({ record, rigId: value.rigId, kind: entry.kind, endUs, done: seen, epoch: replayEpoch });

@@ -6,7 +6,7 @@ import {
   type CameraDetections, type EgoState, type FusedDetections, type LidarObjects, type RigCalibration,
 } from '@sensorfuse/schemas';
 import { MemoryStateStore } from '@sensorfuse/state';
-import { MemoryBus } from '@sensorfuse/transport';
+import { MemoryBus, REPLAY_EPOCH_HEADER } from '@sensorfuse/transport';
 import { ensureTopics } from '@sensorfuse/worker';
 import { loadFusionConfig } from '../config.js';
 import { createFusionWorker, decodeCheckpoint } from '../worker.js';
@@ -34,8 +34,9 @@ const cameraCodec = createCodec<CameraDetections>(reg, cameraDetectionsSchema);
 const egoCodec = createCodec<EgoState>(reg, egoStateSchema);
 
 /** Sweeps from..to−1 of a car 20 m ahead moving at 5 m/s, per rig: motion, camera box (hand projection) and LIDAR object. */
-async function publishSweeps(bus: MemoryBus, config: Config, rigs: readonly string[], from: number, to: number): Promise<void> {
+async function publishSweeps(bus: MemoryBus, config: Config, rigs: readonly string[], from: number, to: number, epoch?: string): Promise<void> {
   const t = config.topics;
+  const headers = epoch === undefined ? {} : { headers: { [REPLAY_EPOCH_HEADER]: epoch } };
   for (let i = from; i < to; i++) {
     const time = T0 + i * 100_000;
     const x = 20 + 0.5 * i;
@@ -43,15 +44,15 @@ async function publishSweeps(bus: MemoryBus, config: Config, rigs: readonly stri
     const box = { xMin: 640 - 1000 / (x - 2), xMax: 640 + 1000 / (x - 2), yMin: 360 - 750 / (x - 2), yMax: 360 + 750 / (x - 2) };
     for (const rigId of rigs) {
       const h = (sensorId: string, at: number, frameId: string) => ({ rigId, sensorId, seq: i, captureTimeUs: at, publishTimeUs: at, frameId });
-      await bus.publish(t.motion, [{ key: rigId, value: egoCodec.encode({
+      await bus.publish(t.motion, [{ key: rigId, ...headers, value: egoCodec.encode({
         ...h('ins', time - 5_000, 'enu'), position: { x: 0, y: 0, z: 0 }, velocity: { x: 0, y: 0, z: 0 }, attitude: { x: 0, y: 0, z: 0, w: 1 }, angularVelocity: { x: 0, y: 0, z: 0 },
         covariance: new Array<number>(81).fill(0), predictOnly: false, imuTimeout: false, gnssTimeout: false, rejectedMeasurements: 0, imputedSamples: 0,
       }) }]);
-      await bus.publish(t.camera, [{ key: rigId, value: cameraCodec.encode({
+      await bus.publish(t.camera, [{ key: rigId, ...headers, value: cameraCodec.encode({
         ...h('cam_front', time + 10_000, 'cam_front'), imageWidth: 1280, imageHeight: 720,
         detections: [{ box, objectClass: 'car', label: 'car', score: 0.9 }], quality: { blur: 0, exposure: 0, blockage: 0 }, reliability: 0.9, modelId: 'test',
       }) }]);
-      await bus.publish(t.lidar, [{ key: rigId, value: lidarCodec.encode({
+      await bus.publish(t.lidar, [{ key: rigId, ...headers, value: lidarCodec.encode({
         ...h('lidar_top', time, 'lidar_top'),
         objects: [{ clusterId: 0, centroid: { x, y: 0, z: 0 }, extent: { x: 4, y: 2, z: 1.5 }, yawRad: 0, pointCount: 200, meanIntensity: 0.3, classHint: 'unknown' }],
         inputPointCount: 1000, noiseFraction: 0, reliability: 0.9,
@@ -135,5 +136,31 @@ describe('fusion worker with fusion.strategy learned (per rig)', () => {
     // A fresh tracker would also start at id 1, but tentative: the restored one is confirmed from the first frame after.
     expect(records.slice(6).every((r) => r.tracks.length === 1 && r.tracks[0]?.state === 'confirmed')).toBe(true);
     expect(records.every((r) => r.tracks.every((tr) => tr.attention !== null))).toBe(true);
+  });
+
+  it('a replay looped twice, delivered as a backlog: no loop is discarded and the frames of loop 1 still in inference at the loop are published before the rig resets', async () => {
+    const bus = new MemoryBus();
+    const store = new MemoryStateStore();
+    const config = loadFusionConfig({ SENSORFUSE_FUSION_FUSION_STRATEGY: 'learned' });
+    const t = config.topics;
+    await ensureTopics(bus, [t.lidar, t.camera, t.audio, t.motion, t.output], 1);
+    const worker = createFusionWorker(bus, config, store);
+    await worker.calibration.publish(calibration('rig-learned'));
+    const frames = 8;
+    // The same recording played twice, each loop marked with its epoch as the recorder's replay marks it, all
+    // published before the worker starts: the bus then delivers one topic's records of both loops before another's.
+    await publishSweeps(bus, config, ['rig-learned'], 0, frames, 'replay-1:0');
+    await publishSweeps(bus, config, ['rig-learned'], 0, frames, 'replay-1:1');
+    const reader = firstValueFrom(bus.subscribe({ groupId: 'reader', topics: [t.output], fromBeginning: true, highWaterMark: Infinity }).pipe(take(2 * frames), toArray()));
+    worker.start();
+    const published = await reader;
+    await worker.drain();
+    const codec = createCodec<FusedDetections>(new SchemaRegistry(), fusedDetectionsSchema);
+    const records = published.map((r) => codec.decode(r.value));
+    expect(worker.stats().epochResets).toBe(1);
+    // Every sweep of both loops once; seq goes on across the loop; the second loop repeats the first's times.
+    expect(records.map((r) => r.seq)).toEqual(Array.from({ length: 2 * frames }, (_, i) => i));
+    const times = Array.from({ length: frames }, (_, i) => T0 + i * 100_000);
+    expect(records.map((r) => r.captureTimeUs)).toEqual([...times, ...times]);
   });
 });
