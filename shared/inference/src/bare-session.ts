@@ -12,7 +12,8 @@ export interface BareSession {
 
 /**
  * Open an onnxruntime session on the calling thread. It blocks that thread for the duration of
- * every run, so services use InferencePool; this exists for baselines and offline tools.
+ * every run, so services use InferencePool, except for models small enough that a pool round trip
+ * costs more than the run (shared/audio's calling-thread runners); also baselines and offline tools.
  * onnxruntime-node is loaded lazily so importing this package does not load the native library.
  */
 export async function openBareSession(
