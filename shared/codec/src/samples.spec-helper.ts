@@ -208,6 +208,7 @@ const fusedDetections: FusedDetections = {
       score: 0.90625,
       contributingModalities: ['lidar', 'camera'],
       ageUs: 2_300_000,
+      attention: { camera: 0.625, lidar: 0.375, audio: 0 },
     },
   ],
   presentModalities: ['lidar', 'camera', 'motion'],
