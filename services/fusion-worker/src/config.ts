@@ -14,7 +14,7 @@ export const fusionParamsSchema = z.strictObject({
   minIou: num(0, 1, 0.1, 'Smallest IoU of a projected LIDAR box and a camera box that may be matched'),
   minVisibleFraction: num(0, 1, 0.05, 'A projected box less visible than this (hidden behind nearer ones) is not matched in that camera'),
   lidarMaxRangeM: num(1, 500, 60, 'LIDAR useful range, metres: unmatched camera boxes beyond it are camera-only objects at full weight'),
-  cameraOnlyInRangeWeight: num(0, 1, 0.3, 'Weight of an unmatched camera box inside LIDAR range (likely a false positive)'),
+  cameraOnlyInRangeWeight: num(0, 1, 0.9, 'Weight of an unmatched camera box inside LIDAR range (a false positive, or an object the LIDAR did not cluster: with the shipped detector v2 mostly the latter; 0.3 suited v1)'),
   lidarOnlyConfidence: num(0, 1, 0.6, 'Confidence of a LIDAR object with no other evidence, before reliability and point count'),
   lidarFullPoints: z.number().int().min(1).max(100_000).default(50).describe('Cluster points at which the LIDAR confidence saturates'),
   bearingGateSigma: num(0.1, 20, 3, 'Audio-to-object bearing gate, standard deviations of the event bearing'),

@@ -8,7 +8,7 @@ export const DEFAULT_FUSION_PARAMS: FusionParams = Object.freeze({
   minIou: 0.1,
   minVisibleFraction: 0.05,
   lidarMaxRangeM: 60,
-  cameraOnlyInRangeWeight: 0.3,
+  cameraOnlyInRangeWeight: 0.9,
   lidarOnlyConfidence: 0.6,
   lidarFullPoints: 50,
   bearingGateSigma: 3,
