@@ -61,6 +61,16 @@ async function publishSweeps(bus: MemoryBus, config: Config, rigs: readonly stri
   }
 }
 
+/** A MemoryBus with the fusion topics and an empty state store, for a worker whose default strategy is learned. */
+async function learnedRig() {
+  const bus = new MemoryBus();
+  const store = new MemoryStateStore();
+  const config = loadFusionConfig({ SENSORFUSE_FUSION_FUSION_STRATEGY: 'learned' });
+  const t = config.topics;
+  await ensureTopics(bus, [t.lidar, t.camera, t.audio, t.motion, t.output], 1);
+  return { bus, store, config, t };
+}
+
 describe('fusion worker with fusion.strategy learned (per rig)', () => {
   it('publishes every sweep in order with the attention of each updated track, checkpointed like late fusion; the other rig stays late', async () => {
     const bus = new MemoryBus();
@@ -108,11 +118,7 @@ describe('fusion worker with fusion.strategy learned (per rig)', () => {
   });
 
   it('a restarted instance resumes from the checkpoint: no frame lost or repeated, the track keeps its id', async () => {
-    const bus = new MemoryBus();
-    const store = new MemoryStateStore();
-    const config = loadFusionConfig({ SENSORFUSE_FUSION_FUSION_STRATEGY: 'learned' });
-    const t = config.topics;
-    await ensureTopics(bus, [t.lidar, t.camera, t.audio, t.motion, t.output], 1);
+    const { bus, store, config, t } = await learnedRig();
     const first = createFusionWorker(bus, config, store);
     await first.calibration.publish(calibration('rig-learned'));
     await publishSweeps(bus, config, ['rig-learned'], 0, 6);
@@ -139,11 +145,7 @@ describe('fusion worker with fusion.strategy learned (per rig)', () => {
   });
 
   it('a replay looped twice, delivered as a backlog: no loop is discarded and the frames of loop 1 still in inference at the loop are published before the rig resets', async () => {
-    const bus = new MemoryBus();
-    const store = new MemoryStateStore();
-    const config = loadFusionConfig({ SENSORFUSE_FUSION_FUSION_STRATEGY: 'learned' });
-    const t = config.topics;
-    await ensureTopics(bus, [t.lidar, t.camera, t.audio, t.motion, t.output], 1);
+    const { bus, store, config, t } = await learnedRig();
     const worker = createFusionWorker(bus, config, store);
     await worker.calibration.publish(calibration('rig-learned'));
     const frames = 8;
