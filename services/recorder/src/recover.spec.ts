@@ -113,9 +113,12 @@ describe('recover', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'age-'));
     const file = path.join(dir, 'quiet.mcap');
     const w = new RecordingWriter({ path: file, catalog: new SchemaCatalog(), chunkBytes: 1024 * 1024, maxChunkAgeMs: 500 });
+    // Taken before the chunk opens (first add), so t0 + 499 ms is younger than 500 ms whatever the adds take
+    // (comparing with performance.now() after them failed in CI when a millisecond passed between the two).
+    const t0 = performance.now();
     for (let i = 0; i < 3; i++) await w.add({ topic: 'raw.camera', key: null, headers: {}, value: cameraCodec.encode(camera('r', i, T0_US + i)), timestampUs: 0 });
     expect(w.flushedMessages).toBe(0); // 3 small records, far below 1 MiB
-    w.flushIfStale(performance.now() + 499);
+    w.flushIfStale(t0 + 499);
     expect(w.flushedMessages).toBe(0);
     w.flushIfStale(performance.now() + 600);
     expect(w.flushedMessages).toBe(3);
