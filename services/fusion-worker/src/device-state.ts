@@ -1,4 +1,5 @@
 import type { AlignedFrame, FrameMember, PivotInputConfig, SensorRecord } from '@sensorfuse/align';
+import { interpolateSensorState } from '@sensorfuse/imputation';
 import type { DeviceState, SensorState } from '@sensorfuse/schemas';
 import type { FusionConfig } from './config.js';
 import type { FusionPayload } from './core/types.js';
@@ -19,32 +20,9 @@ export type WorkerPayload = FusionPayload | DevicePayload;
 /** Aligner input name of obs.sensor records (the core's modality name for device sensors). */
 export const DEVICE_INPUT = 'sensor';
 
-/**
- * Between two states of one sensor at fraction f: values and std linearly (the std mix is
- * conservative: never below either end's share), flags OR-ed, imputed when either end was (with that
- * end's method), the other fields from the nearer end. The rule of sensor-worker's interpolateSensorState.
- */
-export function interpolateDeviceState(before: SensorState, after: SensorState, fraction: number): SensorState {
-  const w = Math.min(1, Math.max(0, fraction));
-  const mix = (a: readonly number[], b: readonly number[]): number[] => a.map((x, i) => (1 - w) * x + w * (b[i] ?? x));
-  const imputed = before.imputed || after.imputed;
-  return {
-    ...(w < 0.5 ? before : after),
-    values: mix(before.values, after.values),
-    std: mix(before.std, after.std),
-    measured: [],
-    outlier: before.outlier || after.outlier,
-    stuck: before.stuck || after.stuck,
-    outOfRange: before.outOfRange || after.outOfRange,
-    imputed,
-    imputationMethod: imputed ? (before.imputed ? before.imputationMethod : after.imputationMethod) : 'none',
-    sinceMeasuredUs: Math.max(before.sinceMeasuredUs, after.sinceMeasuredUs),
-  };
-}
-
 function interpolateDevice(before: SensorRecord<WorkerPayload>, after: SensorRecord<WorkerPayload>, fraction: number): WorkerPayload {
   if (before.payload.kind !== 'sensor' || after.payload.kind !== 'sensor') return before.payload;
-  return { kind: 'sensor', value: interpolateDeviceState(before.payload.value, after.payload.value, fraction) };
+  return { kind: 'sensor', value: interpolateSensorState(before.payload.value, after.payload.value, fraction) };
 }
 
 /**

@@ -1,10 +1,10 @@
 import { alignByPivot, type AlignedFrame, type InputRecord } from '@sensorfuse/align';
+import { interpolateSensorState } from '@sensorfuse/imputation';
 import type { SensorState } from '@sensorfuse/schemas';
 import { CoreSimulation, DEVICE_SPECS, presetScenario, resolveScenario, toSensorReading } from '@sensorfuse/simulator';
 import { from, lastValueFrom, toArray, VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { loadSensorConfig } from './config.js';
-import { interpolateSensorState } from './core/interpolate.js';
 import { createSensorCoreStats, SensorCore } from './core/sensor-core.js';
 
 // The simulator's device sensors (urban-day: °C and °F thermometers, 4 tyre pressures, battery, rear

@@ -6,5 +6,4 @@ export { sensorParamsSchema } from './core/params.js';
 export type { SensorParams } from './core/params.js';
 export { createSensorCoreStats, MAX_COMPONENTS, SensorCore, SILENCE_CHECK_INTERVAL_US } from './core/sensor-core.js';
 export type { SensorCoreOptions, SensorCoreStats } from './core/sensor-core.js';
-export { interpolateSensorState } from './core/interpolate.js';
 export { DuplicateReadingError, InvalidReadingError, OutOfOrderReadingError } from './core/errors.js';

@@ -12,6 +12,7 @@ export {
   bridgeEstimate, estimateLocalLevel, IMPUTATION_METHODS, imputeSeries, smoothLocalLevel,
 } from './impute.js';
 export type { ImputationMethod, ImputeSeriesOptions, LocalLevelParams, LocalLevelSmoothing, SeriesImputation } from './impute.js';
+export { interpolateSensorState } from './interpolate-state.js';
 export { intervalHalfWidth, normalQuantile, studentTQuantile } from './quantiles.js';
 export { chiSquareDraw, gaussian, seededRandom } from './random.js';
 export type { RandomSource } from './random.js';

@@ -1,9 +1,9 @@
 import { alignByPivot, type InputRecord } from '@sensorfuse/align';
+import { interpolateSensorState } from '@sensorfuse/imputation';
 import type { SensorState } from '@sensorfuse/schemas';
 import { from, lastValueFrom, toArray, VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { T0 } from '../readings.spec-helper.js';
-import { interpolateSensorState } from './interpolate.js';
 
 function state(timeUs: number, value: number, std: number, extra: Partial<SensorState> = {}): SensorState {
   return {
