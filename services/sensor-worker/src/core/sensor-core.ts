@@ -86,13 +86,11 @@ class Channel {
 
   constructor(profile: SensorProfile, params: SensorParams) {
     this.kalman = new ScalarKalman({ model: profile.model, processNoise: profile.processNoise, measurementVariance: measurementVariance(profile) });
-    this.hampel = new HampelWindow(params.hampelWindow, params.hampelSigmas, Math.max(profile.resolution, profile.noiseStd));
-    this.stuck = new StuckDetector(params.stuckWindowUs, profile.resolution / 2);
+    [this.hampel, this.stuck] = rejectionFilters(profile, params);
   }
 
   retune(profile: SensorProfile, params: SensorParams): void {
-    this.hampel = new HampelWindow(params.hampelWindow, params.hampelSigmas, Math.max(profile.resolution, profile.noiseStd));
-    this.stuck = new StuckDetector(params.stuckWindowUs, profile.resolution / 2);
+    [this.hampel, this.stuck] = rejectionFilters(profile, params);
   }
 
   accept(timeUs: number, value: number, variance: number): void {
@@ -108,6 +106,14 @@ class Channel {
   get meanStd(): number {
     return this.count > 1 ? Math.sqrt((this.m2 / (this.count - 1)) * (1 + 1 / this.count)) : Number.NaN;
   }
+}
+
+/** A channel's outlier and stuck filters, fresh: σ floored at the resolution or the noise, stuck within half a step. */
+function rejectionFilters(profile: SensorProfile, params: SensorParams): [HampelWindow, StuckDetector] {
+  return [
+    new HampelWindow(params.hampelWindow, params.hampelSigmas, Math.max(profile.resolution, profile.noiseStd)),
+    new StuckDetector(params.stuckWindowUs, profile.resolution / 2),
+  ];
 }
 
 function measurementVariance(profile: SensorProfile): number {
