@@ -1,11 +1,13 @@
 /**
  * Dump simulator camera frames, pre-processed exactly as the camera worker does (decode, quality,
- * low-light median, letterbox to 320x192), as raw uint8 HWC RGB plus the truth boxes of the visible
- * objects in model-input pixels. Output (not committed): <out>/<split>.u8 and <out>/<split>.json.
+ * low-light median, letterbox to the model input: 320x192 by default, 640x384 = the simulator camera's
+ * full resolution, an identity letterbox, with `640x384`), as raw uint8 HWC RGB plus the truth boxes of
+ * the visible objects in model-input pixels. Output (not committed): <out>/<split>.u8 (written frame by
+ * frame, so a full-resolution dump of thousands of frames never sits in memory) and <out>/<split>.json.
  *
- *   node --conditions=source --import tsx tools/train-detector/dump-dataset.ts <outDir> <split> <seeds,...> [stride]
+ *   node --conditions=source --import tsx tools/train-detector/dump-dataset.ts <outDir> <split> <seeds,...> [stride] [durationS] [WxH]
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeImage, denoiseIfNoisy, letterbox, measureQuality, toGray, boxToLetterbox } from '@sensorfuse/image';
 import { CoreSimulation, presetScenario, toCameraFrame, type CameraRecord, type TruthRecord } from '@sensorfuse/simulator';
@@ -74,15 +76,19 @@ export function* framesWithTruth(preset: string, seed: number, durationS: number
 }
 
 async function main(): Promise<void> {
-  const [outDir, split, seedList, strideArg, durationArg] = process.argv.slice(2);
+  const [outDir, split, seedList, strideArg, durationArg, sizeArg] = process.argv.slice(2);
   if (outDir === undefined || split === undefined || seedList === undefined) {
-    throw new Error('usage: dump-dataset.ts <outDir> <split> <seed,seed,...> [stride=3] [durationS=30]');
+    throw new Error('usage: dump-dataset.ts <outDir> <split> <seed,seed,...> [stride=3] [durationS=30] [WxH=320x192]');
   }
+  const size = /^(\d+)x(\d+)$/.exec(sizeArg ?? `${String(INPUT_W)}x${String(INPUT_H)}`);
+  if (size === null) throw new Error(`input size must be WxH, got ${sizeArg ?? ''}`);
+  const width = Number(size[1]);
+  const height = Number(size[2]);
   const seeds = seedList.split(',').map(Number);
   const stride = Number(strideArg ?? 3);
   const durationS = Number(durationArg ?? 30);
   mkdirSync(outDir, { recursive: true });
-  const chunks: Uint8Array[] = [];
+  const fd = openSync(join(outDir, `${split}.u8`), 'w');
   const labels: { preset: string; seed: number; seq: number; boxes: LabelledBox[] }[] = [];
   for (const preset of PRESETS) {
     for (const seed of seeds) {
@@ -92,8 +98,9 @@ async function main(): Promise<void> {
           blurReferenceVariance: 100, noiseReferenceSigma: 10, underExposedLevel: 16, overExposedLevel: 240, blockageGrid: 8, blockageStdThreshold: 2,
         });
         const { image } = await denoiseIfNoisy(decoded, q.noiseSigma, { noiseSigmaThreshold: 8, medianSize: 3 });
-        const { image: boxed, geometry } = await letterbox(image, { width: INPUT_W, height: INPUT_H, padValue: 114 });
-        chunks.push(boxed.data);
+        const { image: boxed, geometry } = await letterbox(image, { width, height, padValue: 114 });
+        if (boxed.data.length !== width * height * 3) throw new Error(`letterbox gave ${String(boxed.data.length)} bytes for ${String(width)}x${String(height)}`);
+        writeSync(fd, boxed.data);
         const boxes = visibleBoxes(truth, decoded.width, decoded.height).map((b) => {
           const l = boxToLetterbox({ xMin: b.x1, yMin: b.y1, xMax: b.x2, yMax: b.y2 }, geometry);
           return { cls: b.cls, x1: l.xMin, y1: l.yMin, x2: l.xMax, y2: l.yMax };
@@ -103,12 +110,8 @@ async function main(): Promise<void> {
       console.log(`${split}: ${preset} seed ${String(seed)} → ${String(labels.length)} frames so far`);
     }
   }
-  const all = new Uint8Array(chunks.length * INPUT_W * INPUT_H * 3);
-  chunks.forEach((c, i) => {
-    all.set(c, i * INPUT_W * INPUT_H * 3);
-  });
-  writeFileSync(join(outDir, `${split}.u8`), all);
-  writeFileSync(join(outDir, `${split}.json`), JSON.stringify({ width: INPUT_W, height: INPUT_H, classes: CLASSES, frames: labels }));
+  closeSync(fd);
+  writeFileSync(join(outDir, `${split}.json`), JSON.stringify({ width, height, classes: CLASSES, frames: labels }));
 }
 
 if (process.argv[1]?.endsWith('dump-dataset.ts') === true) await main();

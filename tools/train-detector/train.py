@@ -1,10 +1,14 @@
 #!/usr/bin/python3
 """Train the tiny anchor-free simulator detector and export it to ONNX (opset 17).
 
-Input  images [1, 3, 192, 320] float32 NCHW RGB in [0, 1] (p / 255, the camera worker's letterbox).
-Output output0 [1, 4 + C, N]: cx, cy, w, h in input pixels, then C sigmoid class scores (the YOLOv8 raw
-layout the camera worker decodes with class-wise NMS). N = 40x24 cells at stride 8 + 20x12 at stride 16
-+ 10x6 at stride 32 = 1260.
+Input  images [1, 3, H, W] float32 NCHW RGB in [0, 1] (p / 255, the camera worker's letterbox), W x H the
+size of the dumped frames: 640x384 (v3: the simulator camera's full resolution, identity letterbox) or
+320x192 (v2). Output output0 [1, 4 + C, N]: cx, cy, w, h in input pixels, then C sigmoid class scores (the
+YOLOv8 raw layout the camera worker decodes with class-wise NMS). N = cells at strides 8, 16, 32:
+80x48 + 40x24 + 20x12 = 5040 at 640x384, 40x24 + 20x12 + 10x6 = 1260 at 320x192.
+The network is fully convolutional: with --crop=WxH (v3: 320x192) it trains on random crops of the
+frames (half of them placed on a box, rare classes first) at the cost per step of the smaller input,
+and is validated and exported at the full frame size.
 
 Backbone to stride 32 with residual blocks, a top-down feature pyramid (stride 32 -> 16 -> 8), one
 3x3 + 1x1 head per level. Per cell: distances to the box sides (l, t, r, b) = softplus(raw) * stride,
@@ -23,7 +27,7 @@ Time-budgeted: trains for [minutes] wall-clock with a cosine learning rate over 
 (<data>/val.*, seeds never used for training nor for the held-out evaluation) and exports the best
 so far to <out>/sim-detector.onnx + .card.json, so a stop loses at most one interval.
 
-  nice -n 10 /usr/bin/python3 tools/train-detector/train.py <data> <out> [minutes] [splits=train] [ckpt_minutes=5] [--resume] [--init=<state_dict.pt>] [--lr=3e-3]
+  nice -n 10 /usr/bin/python3 tools/train-detector/train.py <data> <out> [minutes] [splits=train] [ckpt_minutes=5] [--resume] [--init=<state_dict.pt>] [--lr=3e-3] [--crop=WxH] [--ckpt=<dir>]
 """
 import json
 import math
@@ -37,7 +41,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 CLASSES = ["car", "truck", "pedestrian", "cyclist", "animal"]
-W, H = 320, 192
+W, H = 320, 192  # the v2 default; main() sets the dump's frame size
 STRIDES = (8, 16, 32)
 LEVEL_SIDE = (32.0, 80.0)  # longest side (input px) from which a box is learnt at stride 16, at stride 32
 BATCH = 16
@@ -60,8 +64,10 @@ class Block(nn.Module):
 
 
 class TinyDet(nn.Module):
-    def __init__(self, nc=len(CLASSES)):
+    def __init__(self, nc=len(CLASSES), w=None, h=None):
         super().__init__()
+        in_w = W if w is None else w
+        in_h = H if h is None else h
         self.nc = nc
         self.s4 = nn.Sequential(conv(3, 12, 2), conv(12, 24, 2))  # 80x48
         self.s8 = nn.Sequential(conv(24, 48, 2), Block(48))  # 40x24
@@ -76,11 +82,12 @@ class TinyDet(nn.Module):
             nn.init.constant_(h[1].bias[4:], -4.6)  # prior 0.01
         grids, strides = [], []
         for s in STRIDES:
-            gy, gx = torch.meshgrid(torch.arange(H // s), torch.arange(W // s), indexing="ij")
+            gy, gx = torch.meshgrid(torch.arange(in_h // s), torch.arange(in_w // s), indexing="ij")
             grids.append(torch.stack([(gx.flatten() + 0.5) * s, (gy.flatten() + 0.5) * s], 0))
             strides.append(torch.full((gx.numel(),), float(s)))
-        self.register_buffer("centers", torch.cat(grids, 1))  # [2, N]
-        self.register_buffer("cell_stride", torch.cat(strides))  # [N]
+        # Not in the state_dict: they depend on the input size only (training crop vs export size).
+        self.register_buffer("centers", torch.cat(grids, 1), persistent=False)  # [2, N]
+        self.register_buffer("cell_stride", torch.cat(strides), persistent=False)  # [N]
 
     def raw(self, x):
         f4 = self.s4(x)
@@ -108,10 +115,29 @@ class TinyDet(nn.Module):
 
 def load(dirname, split):
     meta = json.load(open(os.path.join(dirname, split + ".json")))
-    data = np.fromfile(os.path.join(dirname, split + ".u8"), dtype=np.uint8).reshape(-1, H, W, 3)
+    h, w = meta.get("height", 192), meta.get("width", 320)
+    data = np.memmap(os.path.join(dirname, split + ".u8"), dtype=np.uint8, mode="r").reshape(-1, h, w, 3)
     boxes = [np.array([[b["cls"], b["x1"], b["y1"], b["x2"], b["y2"]] for b in f["boxes"]], dtype=np.float32).reshape(-1, 5) for f in meta["frames"]]
     presets = [f["preset"] for f in meta["frames"]]
     return data, boxes, presets
+
+
+class Frames:
+    """Several memory-mapped dumps indexed as one (no 5 GB concatenation in memory)."""
+
+    def __init__(self, arrays):
+        self.arrays = arrays
+        self.offsets = np.cumsum([0] + [len(a) for a in arrays])
+        self.shape = (int(self.offsets[-1]),) + tuple(arrays[0].shape[1:])
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __getitem__(self, i):
+        if np.ndim(i) == 0:
+            p = int(np.searchsorted(self.offsets, i, "right")) - 1
+            return np.asarray(self.arrays[p][int(i) - self.offsets[p]])
+        return np.stack([self[int(j)] for j in i])
 
 
 def level_of(side):
@@ -154,8 +180,34 @@ def giou(p, t):
     return iou - (hull - union) / hull, iou
 
 
+def crop(img, g, rng, cw, ch, rarity):
+    """A cw x ch crop of one frame (HWC uint8) and its boxes: with p 0.5 placed on one of the frame's boxes
+    (drawn by class rarity), else uniform. Boxes cut to less than half their area are dropped."""
+    h0, w0 = img.shape[0], img.shape[1]
+    if len(g) and rng.random() < 0.5:
+        wgt = rarity[g[:, 0].astype(np.int64)]
+        j = rng.choice(len(g), p=wgt / wgt.sum())
+        bx, by = (g[j, 1] + g[j, 3]) / 2, (g[j, 2] + g[j, 4]) / 2
+        ox = int(np.clip(bx - rng.uniform(0.1, 0.9) * cw, 0, w0 - cw))
+        oy = int(np.clip(by - rng.uniform(0.1, 0.9) * ch, 0, h0 - ch))
+    else:
+        ox = int(rng.integers(0, w0 - cw + 1))
+        oy = int(rng.integers(0, h0 - ch + 1))
+    out = img[oy:oy + ch, ox:ox + cw]
+    if len(g) == 0:
+        return out, g
+    nb = g.copy()
+    nb[:, [1, 3]] = (g[:, [1, 3]] - ox).clip(0, cw)
+    nb[:, [2, 4]] = (g[:, [2, 4]] - oy).clip(0, ch)
+    area0 = (g[:, 3] - g[:, 1]) * (g[:, 4] - g[:, 2])
+    area1 = (nb[:, 3] - nb[:, 1]) * (nb[:, 4] - nb[:, 2])
+    keep = (area1 >= 0.5 * area0) & (nb[:, 3] - nb[:, 1] >= 4) & (nb[:, 4] - nb[:, 2] >= 4)
+    return out, nb[keep]
+
+
 def zoom(img, g, rng):
-    """Random zoom-in crop of one image (HWC float tensor) and its boxes (numpy [k, 5], input px)."""
+    """Random zoom-in crop of one image (CHW float tensor) and its boxes (numpy [k, 5], input px)."""
+    H, W = img.shape[1], img.shape[2]
     z = rng.uniform(1.0, 1.7)
     cw, ch = W / z, H / z
     ox, oy = rng.uniform(0, W - cw), rng.uniform(0, H - ch)
@@ -210,9 +262,12 @@ def ap101(scores, tps, ngt):
 
 
 @torch.no_grad()
-def evaluate(model, images, boxes, presets):
+def evaluate(trained, images, boxes, presets):
     """mAP@0.5 (101-point) on a validation split: best class per cell, score >= 0.01, class-wise NMS 0.45,
-    greedy matching (as the camera worker + eval.ts; no ignored truth here, so slightly pessimistic)."""
+    greedy matching (as the camera worker + eval.ts; no ignored truth here, so slightly pessimistic).
+    Runs the weights of `trained` at the split's frame size."""
+    model = TinyDet(w=images.shape[2], h=images.shape[1])
+    model.load_state_dict(trained.state_dict())
     model.eval()
     per = {}
     for p in sorted(set(presets)) + ["all"]:
@@ -261,12 +316,13 @@ def evaluate(model, images, boxes, presets):
         aps = [ap101(scores[c], tps[c], ngt[c]) for c in range(len(CLASSES))]
         valid = [a for a in aps if not math.isnan(a)]
         res[p] = (float(np.mean(valid)) if valid else float("nan"), aps)
-    model.train()
     return res
 
 
-def export(model, out_dir, meta):
-    model = model.to(memory_format=torch.contiguous_format).eval()
+def export(trained, out_dir, meta):
+    model = TinyDet()  # at the export size W x H
+    model.load_state_dict(trained.state_dict())
+    model.eval()
     os.makedirs(out_dir, exist_ok=True)
     onnx_path = os.path.join(out_dir, "sim-detector.onnx")
     tmp = onnx_path + ".tmp"
@@ -275,7 +331,7 @@ def export(model, out_dir, meta):
     os.replace(tmp, onnx_path)
     card = {
         "name": "sim-detector",
-        "version": "2",
+        "version": "3" if (W, H) == (640, 384) else "2",
         "inputs": [{"name": "images", "type": "float32", "shape": [1, 3, H, W], "layout": "NCHW RGB, p / 255, letterboxed (pad 114)"}],
         "outputs": [{"name": "output0", "type": "float32", "shape": [1, 4 + len(CLASSES), n], "layout": "[1, 4+C, N] cx,cy,w,h (input pixels) + sigmoid class scores"}],
         "classes": CLASSES,
@@ -296,6 +352,8 @@ def main():
     resume = "--resume" in sys.argv
     init = next((a[len("--init="):] for a in sys.argv if a.startswith("--init=")), None)
     lr = float(next((a[len("--lr="):] for a in sys.argv if a.startswith("--lr=")), LR))
+    crop_arg = next((a[len("--crop="):] for a in sys.argv if a.startswith("--crop=")), None)
+    ckpt_arg = next((a[len("--ckpt="):] for a in sys.argv if a.startswith("--ckpt=")), None)
     data_dir, out_dir = args[0], args[1]
     minutes = float(args[2]) if len(args) > 2 else 60.0
     splits = (args[3] if len(args) > 3 else "train").split(",")
@@ -303,8 +361,12 @@ def main():
     torch.set_num_threads(1)
     torch.manual_seed(0)
     rng = np.random.default_rng(0)
+    global W, H
     parts = [load(data_dir, s) for s in splits]
-    images = np.concatenate([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
+    H, W = parts[0][0].shape[1], parts[0][0].shape[2]
+    cw, ch = (int(v) for v in crop_arg.split("x")) if crop_arg is not None else (W, H)
+    print(f"frames {W}x{H}, training input {cw}x{ch}", flush=True)
+    images = Frames([p[0] for p in parts])
     boxes = [b for p in parts for b in p[1]]
     del parts
     counts = np.bincount(np.concatenate([b[:, 0].astype(np.int64) for b in boxes]), minlength=len(CLASSES))
@@ -315,7 +377,7 @@ def main():
     fw /= fw.sum()
     print(f"class rarity {np.round(rarity, 2).tolist()}", flush=True)
     val = load(data_dir, "val") if os.path.exists(os.path.join(data_dir, "val.json")) else None
-    model = TinyDet()
+    model = TinyDet(w=cw, h=ch)
     if init is not None:
         # Warm start from a previous TinyDet (e.g. the 2-level v1): every tensor whose name and shape match
         # ("up" of v1 is "up16" here); the new stride-32 branch starts random, its top-down path at zero.
@@ -330,15 +392,15 @@ def main():
                 model.up32[1].weight.zero_()
         print(f"warm start from {init}: {len(take)} of {len(own)} tensors", flush=True)
     model = model.to(memory_format=torch.channels_last)
-    ema = TinyDet()
+    ema = TinyDet(w=cw, h=ch)
     ema.load_state_dict(model.state_dict())
     for p in ema.parameters():
         p.requires_grad_(False)
-    print(f"parameters {sum(p.numel() for p in model.parameters())}, cells {model.centers.shape[1]}", flush=True)
+    print(f"parameters {sum(p.numel() for p in model.parameters())}, cells {model.centers.shape[1]} per training input, {TinyDet().centers.shape[1]} exported", flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=5e-4)
     centers = model.centers.numpy().T  # [N, 2]
     cstrides = model.cell_stride.numpy()
-    ckpt_dir = os.path.join(data_dir, "ckpt")
+    ckpt_dir = ckpt_arg if ckpt_arg is not None else os.path.join(data_dir, "ckpt")
     os.makedirs(ckpt_dir, exist_ok=True)
     step, elapsed0, best = 0, 0.0, -1.0
     if resume and os.path.exists(os.path.join(ckpt_dir, "last.pt")):
@@ -373,13 +435,18 @@ def main():
         if done:
             break
         idx = rng.choice(len(images), BATCH, replace=True, p=fw)
-        x = torch.from_numpy(images[idx]).permute(0, 3, 1, 2).float().div(255.0)
-        gts = [boxes[i].copy() for i in idx]
+        if (cw, ch) == (W, H):
+            x = torch.from_numpy(images[idx]).permute(0, 3, 1, 2).float().div(255.0)
+            gts = [boxes[i].copy() for i in idx]
+        else:
+            crops = [crop(images[i], boxes[i], rng, cw, ch, rarity) for i in idx]
+            x = torch.from_numpy(np.stack([c[0] for c in crops])).permute(0, 3, 1, 2).float().div(255.0)
+            gts = [c[1].copy() for c in crops]
         for k in range(BATCH):
             if rng.random() < 0.5:
                 x[k] = x[k].flip(-1)
                 g = gts[k]
-                g[:, [1, 3]] = W - g[:, [3, 1]]
+                g[:, [1, 3]] = cw - g[:, [3, 1]]
             if rng.random() < 0.35:
                 x[k], gts[k] = zoom(x[k], gts[k], rng)
         # brightness / contrast jitter
