@@ -58,6 +58,20 @@ export const cameraParamsSchema = z.strictObject({
       .max(16)
       .default(5)
       .describe('Quality is estimated at full resolution on every n-th row (with its neighbours for the 3x3 masks); 1 = every row, exact; keep it odd so it does not beat with the 8-row JPEG blocks'),
+    everyFrames: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(10)
+      .describe('Per camera, the full-resolution quality is measured at least every n-th frame; the frames in between publish the last report (1 = every frame)'),
+    maxAgeUs: z
+      .number()
+      .int()
+      .min(0)
+      .max(60_000_000)
+      .default(500_000)
+      .describe('Per camera, the quality is measured again once the last report is this old in capture time, whatever everyFrames says (0 = every frame), microseconds'),
   }),
   denoise: z.strictObject({
     mode: z.enum(['auto', 'off']).default('auto').describe('auto: median filter when the measured noise is at least noiseSigmaThreshold'),

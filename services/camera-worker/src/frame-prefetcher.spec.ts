@@ -26,7 +26,7 @@ function fakePreprocessor(): FramePreprocessor & { started: number[]; recycled: 
       return new Promise<PreprocessResult>((resolve, reject) => {
         waiting.push(() => {
           if (id === 99) reject(new ImageDecodeError('frame 99: corrupt'));
-          else resolve({ sourceWidth: 2, sourceHeight: 2, geometry: undefined as never, quality: undefined as never, denoised: false, tensor: Float32Array.of(id) });
+          else resolve({ sourceWidth: 2, sourceHeight: 2, geometry: undefined as never, quality: undefined as never, qualityAgeUs: 0, denoised: false, tensor: Float32Array.of(id) });
         });
       });
     },
@@ -40,7 +40,7 @@ function fakePreprocessor(): FramePreprocessor & { started: number[]; recycled: 
   return p;
 }
 
-const image = (id: number): EncodedImage => ({ width: 1, height: 1, encoding: 'gray8', stride: 1, data: Uint8Array.of(id) });
+const image = (id: number) => ({ width: 1, height: 1, encoding: 'gray8' as const, stride: 1, data: Uint8Array.of(id), rigId: 'rig', sensorId: 'cam', captureTimeUs: id });
 const record = (offset: number, id: number, timestampUs = 0): ConsumedRecord => ({
   topic: 'raw.camera',
   partition: 0,
@@ -53,7 +53,7 @@ const record = (offset: number, id: number, timestampUs = 0): ConsumedRecord => 
   commit: () => Promise.resolve(),
 });
 const at = (offset: number) => ({ topic: 'raw.camera', partition: 0, offset: String(offset) });
-const decode = (value: Buffer): EncodedImage => {
+const decode = (value: Buffer): ReturnType<typeof image> => {
   if (value[0] === 77) throw new Error('not Avro');
   return image(value[0] ?? -1);
 };

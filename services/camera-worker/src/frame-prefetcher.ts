@@ -1,14 +1,15 @@
 import type { EncodedImage, PreprocessOptions, PreprocessResult } from '@sensorfuse/image';
 import type { ConsumedRecord } from '@sensorfuse/transport';
-import type { FramePreprocessor, FrameSource } from './core/camera-core.js';
+import { frameTag, type FramePreprocessor, type FrameSource } from './core/camera-core.js';
+import type { CameraFrame } from '@sensorfuse/schemas';
 
 export interface FramePrefetcherOptions {
   /** Where pre-processing really runs (an ImagePreprocessor thread); requests are served in order. */
   readonly preprocessor: FramePreprocessor;
   /** The pre-processing options of this worker's detector (preprocessOptionsFor): every core of one worker has the same. */
   readonly options: PreprocessOptions;
-  /** The input codec's decode: record value → the frame (its image fields are all that is used). */
-  readonly decode: (value: Buffer) => EncodedImage;
+  /** The input codec's decode: record value → the frame (its image fields, camera and capture time are used). */
+  readonly decode: (value: Buffer) => EncodedImage & Pick<CameraFrame, 'rigId' | 'sensorId' | 'captureTimeUs'>;
   /** A record that waited longer than this since the broker got it is not prefetched (the core will drop it); 0 = never. */
   readonly maxQueueDelayUs: number;
   /** Wall clock, integer µs. */
@@ -135,7 +136,7 @@ export class FramePrefetcher implements FramePreprocessor {
         this.forget(record);
         continue;
       }
-      let image: EncodedImage;
+      let image: EncodedImage & Pick<CameraFrame, 'rigId' | 'sensorId' | 'captureTimeUs'>;
       try {
         image = this.o.decode(record.value);
       } catch {
@@ -143,7 +144,7 @@ export class FramePrefetcher implements FramePreprocessor {
         this.forget(record);
         continue;
       }
-      const result = this.o.preprocessor.run(image, this.o.options, record);
+      const result = this.o.preprocessor.run(image, this.o.options, { topic: record.topic, partition: record.partition, offset: record.offset, frame: frameTag(image) });
       // A bad image rejects here and again, as the same typed error, when the core asks for it.
       result.catch(() => undefined);
       this.ahead = { key: keyOf(record), arrival, result };

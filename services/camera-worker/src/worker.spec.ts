@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { SchemaRegistry, createCodec } from '@sensorfuse/codec';
 import { ModelCardError, ModelNotFoundError } from '@sensorfuse/inference';
 import { cameraDetectionsSchema, cameraFrameSchema, type CameraDetections, type CameraFrame } from '@sensorfuse/schemas';
+import { ImagePreprocessor } from '@sensorfuse/image';
 import { DEAD_LETTER_HEADERS, MemoryBus, headerText, type Bus, type ConsumedRecord } from '@sensorfuse/transport';
 import sharp from 'sharp';
 import { firstValueFrom, take, toArray } from 'rxjs';
@@ -76,6 +77,40 @@ describe('camera worker on MemoryBus', () => {
       expect(worker.prefetched()).toBeGreaterThanOrEqual(1);
     } finally {
       await worker.drain();
+    }
+  });
+
+  it('restarts a crashed pre-processing thread and keeps serving: the next frame is processed', async () => {
+    const bus = new MemoryBus();
+    await bus.admin.createTopics([
+      { topic: 'raw.camera', partitions: 1 },
+      { topic: 'obs.camera', partitions: 1 },
+    ]);
+    const config = loadCameraConfig({
+      SENSORFUSE_CAMERA_MODEL_PATH: constantModel(oneCar, 'nms-1n7', [1, 1, 7]),
+      SENSORFUSE_CAMERA_CAMERA_MAX_QUEUE_DELAY_US: '0',
+    });
+    let crashed = (): void => undefined;
+    const crash = new Promise<void>((resolve) => (crashed = resolve));
+    const preprocessor = await ImagePreprocessor.open({ restartDelayMs: 10, onCrash: () => { crashed(); } });
+    const worker = await openCameraWorker(bus, config, { preprocessor });
+    worker.start();
+    try {
+      const jpeg = await jpegFrame();
+      await bus.publish('raw.camera', [{ key: 'rig-1', value: frames.encode(frame(1, jpeg)) }]);
+      expect((await read(bus, 'obs.camera', 1)).map((r) => detections.decode(r.value).seq)).toEqual([1]);
+      // The thread dies between frames (as a native crash in libvips would end it).
+      preprocessor.kill();
+      await crash;
+      await bus.publish('raw.camera', [{ key: 'rig-1', value: frames.encode(frame(2, jpeg)) }]);
+      const out = (await read(bus, 'obs.camera', 2)).map((r) => detections.decode(r.value));
+      expect(out.map((o) => o.seq)).toEqual([1, 2]);
+      expect(out[1]?.detections).toEqual(out[0]?.detections);
+      expect(worker.preprocessorRestarts()).toBe(1);
+      expect(worker.stats()).toMatchObject({ processed: 2, deadLettered: 0 });
+    } finally {
+      await worker.drain();
+      await preprocessor.close();
     }
   });
 

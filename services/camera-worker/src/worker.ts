@@ -38,6 +38,8 @@ export interface CameraWorker extends Worker {
   readonly counters: Readonly<CameraCounters>;
   /** Frames whose pre-processing started ahead, while the previous frame was in inference (0 without prefetching). */
   prefetched(): number;
+  /** Restarts of the ImagePreprocessor thread after a crash (0 when pre-processing runs elsewhere). */
+  preprocessorRestarts(): number;
 }
 
 /** The same bus with every record of `topic`'s subscriptions shown to `onRecord` as it is delivered. */
@@ -97,14 +99,15 @@ export function createCameraWorker(bus: Bus, config: CameraWorkerConfig, detecto
     metrics,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
-  return withCounters(worker, counters, () => prefetcher?.prefetched ?? 0, () => {
+  const thread = options.preprocessor instanceof ImagePreprocessor ? options.preprocessor : undefined;
+  return withCounters(worker, counters, () => prefetcher?.prefetched ?? 0, () => thread?.restarts ?? 0, () => {
     // The caller owns the detector and the preprocessor; only the work started ahead is dropped.
     prefetcher?.close();
     return Promise.resolve();
   });
 }
 
-function withCounters(worker: Worker, counters: CameraCounters, prefetched: () => number, afterDrain: () => Promise<void>): CameraWorker {
+function withCounters(worker: Worker, counters: CameraCounters, prefetched: () => number, restarts: () => number, afterDrain: () => Promise<void>): CameraWorker {
   return {
     name: worker.name,
     get state() {
@@ -112,6 +115,7 @@ function withCounters(worker: Worker, counters: CameraCounters, prefetched: () =
     },
     counters,
     prefetched,
+    preprocessorRestarts: restarts,
     start: (onFatal) => {
       worker.start(onFatal);
     },
@@ -135,7 +139,12 @@ export async function openCameraWorker(bus: Bus, config: Pick<CameraConfig, 'mod
   let owned: ImagePreprocessor | undefined;
   if (preprocessor === undefined) {
     try {
-      owned = await ImagePreprocessor.open();
+      // A crashed thread is restarted with back-off; the frame it held is dead-lettered (PreprocessorCrashedError).
+      owned = await ImagePreprocessor.open({
+        onCrash: (reason, restarts) => {
+          options.logger?.warn({ worker: CAMERA_SERVICE, reason, restarts }, 'image pre-processing thread died, restarting it');
+        },
+      });
     } catch (error) {
       await opened.close();
       throw error;
@@ -143,7 +152,8 @@ export async function openCameraWorker(bus: Bus, config: Pick<CameraConfig, 'mod
     preprocessor = owned;
   }
   const worker = createCameraWorker(bus, config, opened.detector, opened.spec, { ...options, preprocessor });
-  return withCounters(worker, worker.counters, () => worker.prefetched(), async () => {
+  const restarts = (): number => owned?.restarts ?? worker.preprocessorRestarts();
+  return withCounters(worker, worker.counters, () => worker.prefetched(), restarts, async () => {
     await opened.close();
     await owned?.close();
   });

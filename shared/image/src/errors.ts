@@ -1,4 +1,4 @@
-import { PoisonRecordError, type ErrorContext } from '@sensorfuse/errors';
+import { PoisonRecordError, SensorfuseError, type ErrorContext } from '@sensorfuse/errors';
 
 /** The bytes are not a readable image of the declared encoding (corrupt or truncated JPEG/PNG). */
 export class ImageDecodeError extends PoisonRecordError {
@@ -18,5 +18,17 @@ export class ImageDimensionError extends PoisonRecordError {
 export class ImageTooLargeError extends PoisonRecordError {
   constructor(message: string, context: ErrorContext = {}) {
     super(message, { context });
+  }
+}
+
+/**
+ * The pre-processing thread died (crash or exit) while it held this request: the request fails, the
+ * thread is restarted (with back-off) and later requests go to the new one. Not retried: the frame
+ * it was working on may be what crashed it.
+ */
+export class PreprocessorCrashedError extends SensorfuseError {
+  readonly retriable = false;
+  constructor(message: string, context: ErrorContext = {}, cause?: unknown) {
+    super(message, { context, cause });
   }
 }

@@ -13,7 +13,9 @@ import {
   measureQualityRgb,
   measureQualitySampled,
   normaliseLetterboxed,
+  normaliseLetterboxedHalved,
   normaliseToTensor,
+  QualitySchedule,
   preprocessFrame,
   toGray,
   type EncodedImage,
@@ -143,7 +145,110 @@ describe('normaliseLetterboxed', () => {
   });
 });
 
+describe('normaliseLetterboxedHalved', () => {
+  it('equals sharp\'s factor-2 letterbox then normaliseToTensor, to the last bit, odd sizes, padding and both channel orders', async () => {
+    const cases: [number, number, number, number, number][] = [
+      // source w, h, target w, h, seed: content = source / 2, padded where the target is larger
+      [150, 70, 75, 64, 1],
+      [640, 384, 320, 192, 2],
+      [62, 98, 40, 49, 3],
+      [4, 4, 2, 2, 4],
+    ];
+    for (const [w, h, tw, th, seed] of cases) {
+      const src = randomRgb(w, h, seed);
+      const g = letterboxGeometry(w, h, tw, th);
+      expect([g.newWidth * 2, g.newHeight * 2]).toEqual([w, h]);
+      for (const normalise of [NORMALISE, { ...NORMALISE, channelOrder: 'rgb' as const }]) {
+        const reference = normaliseToTensor((await letterbox(src, { width: tw, height: th, padValue: 114 })).image, normalise);
+        const out = new Float32Array(3 * tw * th).fill(Number.NaN);
+        expect(normaliseLetterboxedHalved(src, g, 114, normalise, out)).toBe(out);
+        expect(Array.from(out)).toEqual(Array.from(reference));
+      }
+    }
+  });
+
+  it('matches sharp on the real KITTI and nuScenes images cropped to even sizes', async () => {
+    const files = realImages();
+    if (files.length === 0) {
+      console.warn('skipped: ../shared/data/kitti and nuscenes-sample absent');
+      return;
+    }
+    for (const file of files.slice(0, 4)) {
+      const decoded = await decodeImage(await encoded(file), { maxPixels: 50_000_000 });
+      const w = decoded.width & ~1;
+      const h = decoded.height & ~1;
+      const crop = new Uint8Array(w * h * 3);
+      for (let y = 0; y < h; y++) crop.set(decoded.data.subarray(y * decoded.width * 3, y * decoded.width * 3 + w * 3), y * w * 3);
+      const src = { width: w, height: h, data: crop };
+      const g = letterboxGeometry(w, h, w / 2, h / 2);
+      const reference = normaliseToTensor((await letterbox(src, { width: w / 2, height: h / 2, padValue: 114 })).image, NORMALISE);
+      expect(Array.from(normaliseLetterboxedHalved(src, g, 114, NORMALISE))).toEqual(Array.from(reference));
+    }
+  });
+});
+
+describe('QualitySchedule', () => {
+  const report = (reliability: number) => ({ ...measureQualityRgb(randomRgb(8, 8, 1).data, 8, 8, QUALITY), reliability });
+
+  it('measures every n-th frame of each camera, or once the last report is maxAgeUs old, or after time went back', () => {
+    const s = new QualitySchedule({ everyFrames: 3, maxAgeUs: 250_000 });
+    const due: string[] = [];
+    // Camera a at 10 Hz (100 ms apart), camera b once; then a jumps 300 ms, then back in time.
+    const frames: [string, number][] = [['a', 0], ['b', 0], ['a', 100_000], ['a', 200_000], ['a', 300_000], ['a', 400_000], ['a', 700_000], ['a', 750_000], ['a', 100_000]];
+    for (const [camera, timeUs] of frames) {
+      const r = s.reusable({ camera, timeUs });
+      if (r === undefined) {
+        due.push(`${camera}@${String(timeUs / 1000)}`);
+        s.measured({ camera, timeUs }, report(timeUs));
+      } else {
+        due.push(`reuse ${String(r.ageUs / 1000)} ms`);
+      }
+    }
+    // a@0 measured; a@100, a@200 reuse; a@300 is the 3rd frame after → measured; a@400 reuse;
+    // a@700 is 400 ms after a@300 ≥ 250 ms → measured; a@750 reuse; a@100 went back → measured.
+    expect(due).toEqual(['a@0', 'b@0', 'reuse 100 ms', 'reuse 200 ms', 'a@300', 'reuse 100 ms', 'a@700', 'reuse 50 ms', 'a@100']);
+  });
+
+  it('measures every frame with everyFrames 1 or maxAgeUs 0', () => {
+    for (const cadence of [{ everyFrames: 1, maxAgeUs: 1e9 }, { everyFrames: 100, maxAgeUs: 0 }]) {
+      const s = new QualitySchedule(cadence);
+      s.measured({ camera: 'a', timeUs: 0 }, report(0.5));
+      expect(s.reusable({ camera: 'a', timeUs: 1 })).toBeUndefined();
+    }
+  });
+});
+
 describe('preprocessFrame', () => {
+  it('normalises the decoded pixels as they are when the model input is the source size (identity letterbox)', async () => {
+    const synthetic = randomRgb(640, 384, 5);
+    const jpeg = await sharp(synthetic.data, { raw: { width: 640, height: 384, channels: 3 } }).jpeg({ quality: 85 }).toBuffer();
+    const input: EncodedImage = { width: 640, height: 384, encoding: 'jpeg', stride: 0, data: jpeg };
+    const options: PreprocessOptions = { maxPixels: 1e6, width: 640, height: 384, padValue: 114, normalise: NORMALISE, quality: QUALITY, denoise: { mode: 'off', noiseSigmaThreshold: 8, medianSize: 3 } };
+    const r = await preprocessFrame(input, options);
+    expect(r.geometry).toMatchObject({ newWidth: 640, newHeight: 384, padLeft: 0, padTop: 0, scaleX: 1, scaleY: 1 });
+    expect(Array.from(r.tensor)).toEqual(Array.from(normaliseToTensor(await decodeImage(input, { maxPixels: 1e6 }), NORMALISE)));
+  });
+
+  it('reuses the camera\'s last quality report between measured frames and says how old it is', async () => {
+    const jpegOf = (img: RgbImage): Promise<Buffer> => sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality: 85 }).toBuffer();
+    const a = { width: 64, height: 48, encoding: 'jpeg' as const, stride: 0, data: await jpegOf(randomRgb(64, 48, 1)) };
+    const flat = { width: 64, height: 48, encoding: 'jpeg' as const, stride: 0, data: await jpegOf({ width: 64, height: 48, data: new Uint8Array(64 * 48 * 3).fill(128) }) };
+    const options: PreprocessOptions = { maxPixels: 1e6, width: 32, height: 32, padValue: 114, normalise: NORMALISE, quality: QUALITY, denoise: { mode: 'off', noiseSigmaThreshold: 8, medianSize: 3 } };
+    const schedule = new QualitySchedule({ everyFrames: 2, maxAgeUs: 1_000_000 });
+    const first = await preprocessFrame(a, options, undefined, { frame: { camera: 'c', timeUs: 1_000 }, schedule });
+    // A flat grey frame, but its quality is the textured frame's report, 40 ms old.
+    const second = await preprocessFrame(flat, options, undefined, { frame: { camera: 'c', timeUs: 41_000 }, schedule });
+    expect(first.qualityAgeUs).toBe(0);
+    expect(second.qualityAgeUs).toBe(40_000);
+    expect(second.quality).toEqual(first.quality);
+    // The third is measured on itself: a flat frame is fully "blocked".
+    const third = await preprocessFrame(flat, options, undefined, { frame: { camera: 'c', timeUs: 81_000 }, schedule });
+    expect(third.qualityAgeUs).toBe(0);
+    expect(third.quality.blockage).toBe(1);
+    expect(first.quality.blockage).toBeLessThan(1);
+  });
+
+
   it('feeds the model the tensor of decode → letterbox → normalise, with the full-resolution quality', async () => {
     const files = realImages();
     const jpegOf = (img: RgbImage): Promise<Buffer> => sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality: 85 }).toBuffer();

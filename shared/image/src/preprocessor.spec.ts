@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { ImageDecodeError, ImageDimensionError, ImagePreprocessor, ImageTooLargeError, type PreprocessOptions } from './index.js';
+import { ImageDecodeError, ImageDimensionError, ImagePreprocessor, ImageTooLargeError, PreprocessorCrashedError, type PreprocessOptions } from './index.js';
 
 const OPTIONS: PreprocessOptions = {
   maxPixels: 10_000,
@@ -63,6 +63,50 @@ describe('ImagePreprocessor (worker thread)', () => {
       await expect(pre.run({ width: W, height: H, encoding: 'jpeg', stride: 0, data: jpeg }, { ...OPTIONS, maxPixels: 100 })).rejects.toBeInstanceOf(ImageTooLargeError);
       const ok = await pre.run({ width: W, height: H, encoding: 'jpeg', stride: 0, data: jpeg }, OPTIONS);
       expect(ok.sourceWidth).toBe(40);
+    } finally {
+      await pre.close();
+    }
+  });
+
+  it('restarts a thread that died, with back-off, counts the restarts, and serves the next frame', async () => {
+    const W = 40;
+    const H = 20;
+    const jpeg = await sharp(Buffer.alloc(W * H * 3, 90), { raw: { width: W, height: H, channels: 3 } }).jpeg().toBuffer();
+    const image = { width: W, height: H, encoding: 'jpeg' as const, stride: 0, data: jpeg };
+    const crashes: string[] = [];
+    let crashed = (): void => undefined;
+    const nextCrash = (): Promise<void> => new Promise((resolve) => (crashed = resolve));
+    const pre = await ImagePreprocessor.open({
+      restartDelayMs: 20,
+      onCrash: (reason) => {
+        crashes.push(reason);
+        crashed();
+      },
+    });
+    try {
+      expect((await pre.run(image, OPTIONS)).sourceWidth).toBe(40);
+      // Killed while it holds a frame: that frame fails with the typed error, the next one is served by a new thread.
+      let crash = nextCrash();
+      const held = pre.run(image, OPTIONS);
+      pre.kill();
+      const first = await held.then(
+        () => 'served',
+        (e: unknown) => (e instanceof PreprocessorCrashedError ? 'crashed' : String(e)),
+      );
+      // The kill message queues behind the held frame, which may finish first.
+      expect(['served', 'crashed']).toContain(first);
+      // Asked at once after the crash: waits for the new thread (20 ms back-off) and is served by it.
+      await crash;
+      const r = await pre.run(image, OPTIONS);
+      expect(r.sourceWidth).toBe(40);
+      expect(pre.restarts).toBe(1);
+      expect(crashes).toEqual(['exited with code 1']);
+      // Killed again between frames: restarted again, still serving.
+      crash = nextCrash();
+      pre.kill();
+      await crash;
+      expect((await pre.run(image, OPTIONS)).sourceHeight).toBe(20);
+      expect(pre.restarts).toBe(2);
     } finally {
       await pre.close();
     }

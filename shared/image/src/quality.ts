@@ -66,6 +66,10 @@ export interface QualityOptions {
   readonly blockageStdThreshold: number;
   /** preprocessFrame only: estimate on every n-th row (measureQualitySampled); absent or 1 = every row. */
   readonly sampleRowStep?: number;
+  /** preprocessFrame with a frame tag only: measure at least every n-th frame of a camera, reuse the last report in between (absent or 1 = every frame). */
+  readonly everyFrames?: number;
+  /** preprocessFrame with a frame tag only: measure when the last report is this old (capture time) or older, µs (absent or 0 = every frame). */
+  readonly maxAgeUs?: number;
 }
 
 export interface ImageQualityReport {

@@ -58,7 +58,7 @@ describe('CameraCore', () => {
     expect(await core.update(frame(4, jpeg), ctx(now, 4))).toEqual([]); // 100 ms after frame 3 < 150 ms
     expect(await core.update(frame(2, jpeg), ctx(now, 5))).toEqual([]); // older than frame 3
     expect(seen).toEqual(['run:1', 'passed:2', 'run:3', 'passed:4', 'passed:5']);
-    expect(counters).toEqual({ framesProcessed: 2, droppedStale: 1, droppedInterval: 1, droppedOutOfOrder: 1, denoised: 0 });
+    expect(counters).toEqual({ framesProcessed: 2, droppedStale: 1, droppedInterval: 1, droppedOutOfOrder: 1, denoised: 0, qualityMeasured: 2 });
     expect(detector.calls).toBe(2);
     expect(drops).toEqual(['stale:2', 'interval:4', 'out-of-order:2']);
   });
@@ -85,11 +85,31 @@ describe('CameraCore', () => {
       s = (s * 1_103_515_245 + 12_345) >>> 0;
       noisy[i] = 30 + ((s >>> 16) % 41) - 20; // dark, uniform noise ±20 (sigma ≈ 11.8)
     }
+    const defaults = loadCameraConfig({}).camera;
+    // Quality measured on every frame: the noisy frame is denoised at once.
     const counters = newCameraCounters();
-    const core = new CameraCore({ detector: fakeDetector(), spec, params: { ...loadCameraConfig({}).camera, maxQueueDelayUs: 0 }, counters, nowUs: () => 0 });
+    const params = { ...defaults, maxQueueDelayUs: 0, quality: { ...defaults.quality, everyFrames: 1 } };
+    const core = new CameraCore({ detector: fakeDetector(), spec, params, counters, nowUs: () => 0 });
     await core.update(frame(1, await jpegFrame()), ctx(0));
     expect(counters.denoised).toBe(0);
     await core.update(frame(2, noisy, { encoding: 'rgb8', stride: w * 3 }), ctx(0));
     expect(counters.denoised).toBe(1);
+
+    // Measured every 3rd frame (frames 100 ms apart, well inside maxAgeUs 500 ms): frames 2 and 3 reuse
+    // the clean report of frame 1 (same reliability, no denoise); frame 4 is measured, noisy, denoised.
+    const c3 = newCameraCounters();
+    const every3 = new CameraCore({ detector: fakeDetector(), spec, params: { ...params, quality: { ...defaults.quality, everyFrames: 3, maxAgeUs: 500_000 } }, counters: c3, nowUs: () => 0 });
+    const [clean] = await every3.update(frame(1, await jpegFrame()), ctx(0));
+    const noisyFrame = (n: number) => frame(n, noisy, { encoding: 'rgb8', stride: w * 3 });
+    const [r2] = await every3.update(noisyFrame(2), ctx(0));
+    const [r3] = await every3.update(noisyFrame(3), ctx(0));
+    expect(c3.denoised).toBe(0);
+    expect(r2?.reliability).toBe(clean?.reliability);
+    expect(r3?.reliability).toBe(clean?.reliability);
+    const [r4] = await every3.update(noisyFrame(4), ctx(0));
+    expect(c3.denoised).toBe(1);
+    expect(c3.qualityMeasured).toBe(2);
+    // Noise sigma ~11.8 against the reference 10 at least halves the reliability.
+    expect(r4?.reliability ?? 1).toBeLessThan((clean?.reliability ?? 0) / 2);
   });
 });

@@ -1,7 +1,9 @@
 import {
+  QualitySchedule,
   boxFromLetterbox,
   preprocessFrame,
   type EncodedImage,
+  type FrameTag,
   type NormaliseOptions,
   type PreprocessOptions,
   type PreprocessResult,
@@ -40,6 +42,8 @@ export interface FramePreprocessor {
   /**
    * `source` is where the frame came from (topic, partition, offset): a prefetching preprocessor
    * that started on this record as it arrived hands back that work instead of starting again.
+   * Its `frame` (camera and capture time) lets it reuse the camera's last quality report per the
+   * quality cadence (`quality.everyFrames`, `quality.maxAgeUs`); without it quality is measured.
    */
   run(image: EncodedImage, options: PreprocessOptions, source?: FrameSource): Promise<PreprocessResult>;
   /** Take a result's tensor back for reuse once inference has copied it. */
@@ -48,11 +52,13 @@ export interface FramePreprocessor {
   passed?(source: FrameSource): void;
 }
 
-/** The bus position of a frame's record. */
+/** The bus position of a frame's record, and which camera frame it holds. */
 export interface FrameSource {
   readonly topic: string;
   readonly partition: number;
   readonly offset: string;
+  /** Camera and capture time (the quality cadence); absent = measure the quality of this frame. */
+  readonly frame?: FrameTag;
 }
 
 /** The pre-processing options of a detector and the camera parameters (the same for every core of a worker). */
@@ -68,7 +74,23 @@ export function preprocessOptionsFor(spec: DetectorSpec, params: CameraParams): 
   };
 }
 
-const inThread: FramePreprocessor = { run: (image, options) => preprocessFrame(image, options) };
+/** Pre-processing on the caller's thread, with its own quality cadence. */
+function inThread(): FramePreprocessor {
+  let schedule: QualitySchedule | undefined;
+  return {
+    run: (image, options, source) => {
+      const frame = source?.frame;
+      if (frame === undefined) return preprocessFrame(image, options);
+      schedule ??= new QualitySchedule({ everyFrames: options.quality.everyFrames ?? 1, maxAgeUs: options.quality.maxAgeUs ?? 0 });
+      return preprocessFrame(image, options, undefined, { frame, schedule });
+    },
+  };
+}
+
+/** The quality-cadence tag of a frame: its camera (rigId/sensorId) and capture time. */
+export function frameTag(frame: Pick<CameraFrame, 'rigId' | 'sensorId' | 'captureTimeUs'>): FrameTag {
+  return { camera: `${frame.rigId}/${frame.sensorId}`, timeUs: frame.captureTimeUs };
+}
 
 export interface CameraParams {
   readonly maxPixels: number;
@@ -90,10 +112,12 @@ export interface CameraCounters {
   droppedInterval: number;
   droppedOutOfOrder: number;
   denoised: number;
+  /** Frames whose quality was measured on the frame itself (the others reuse their camera's last report). */
+  qualityMeasured: number;
 }
 
 export function newCameraCounters(): CameraCounters {
-  return { framesProcessed: 0, droppedStale: 0, droppedInterval: 0, droppedOutOfOrder: 0, denoised: 0 };
+  return { framesProcessed: 0, droppedStale: 0, droppedInterval: 0, droppedOutOfOrder: 0, denoised: 0, qualityMeasured: 0 };
 }
 
 export interface CameraCoreOptions {
@@ -119,9 +143,11 @@ export interface CameraCoreOptions {
 export class CameraCore implements WorkerCore<CameraFrame, CameraDetections> {
   private lastCaptureUs = -Infinity;
   private readonly preprocessOptions: PreprocessOptions;
+  private readonly preprocessor: FramePreprocessor;
 
   constructor(private readonly o: CameraCoreOptions) {
     this.preprocessOptions = preprocessOptionsFor(o.spec, o.params);
+    this.preprocessor = o.preprocessor ?? inThread();
   }
 
   async update(frame: CameraFrame, context: CoreContext): Promise<readonly CameraDetections[]> {
@@ -144,10 +170,11 @@ export class CameraCore implements WorkerCore<CameraFrame, CameraDetections> {
       this.o.preprocessor?.passed?.(context);
       return [];
     }
-    const preprocessor = this.o.preprocessor ?? inThread;
-    const pre = await preprocessor.run(frame, this.preprocessOptions, { topic: context.topic, partition: context.partition, offset: context.offset });
+    const preprocessor = this.preprocessor;
+    const pre = await preprocessor.run(frame, this.preprocessOptions, { topic: context.topic, partition: context.partition, offset: context.offset, frame: frameTag(frame) });
     const { quality, geometry } = pre;
     if (pre.denoised) counters.denoised++;
+    if (pre.qualityAgeUs === 0) counters.qualityMeasured++;
     let output: OutputTensor;
     try {
       output = await this.o.detector.run(pre.tensor, [1, 3, spec.inputHeight, spec.inputWidth]);
