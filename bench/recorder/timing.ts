@@ -1,13 +1,18 @@
 /**
  * bench/recorder/timing: replay timing fidelity measured from the Bus side.
  *   nice -n 10 node --conditions=source --import tsx bench/recorder/timing.ts
- * Env: BENCH_PACED_SECONDS (default 60, the issue's figure).
+ * Env: BENCH_PACED_SECONDS (default 60, the issue's figure); BENCH_CASES (comma list of case ids, default
+ * all: floor, floor-low-cpu, small, small-low-cpu, lidar, lidar-low-cpu, lidar-inline, x10, max);
+ * BENCH_MARGIN_US (precise pacing margin, default the replay's); BENCH_OUT (results file stem, default
+ * recorder-timing).
  *
  * A recording of LIDAR 10 Hz (2 MB KITTI sweep), camera 30 Hz and IMU 200 Hz (~100-byte records) is
  * replayed at 1× on the system clock into a MemoryBus; a subscriber in the same process stamps each
  * arrival with performance.now(). Inter-message timing error = |arrival gap − capture gap| of
  * consecutive records (in capture order). Baseline in the same run: the same schedule slept on the
- * same clock with no reading and no Bus (the event loop's own wake-up jitter on this machine).
+ * same clock with no reading and no Bus (the event loop's own wake-up jitter on this machine), for
+ * both pacing modes ('precise': timer then a busy event-loop wait for the last margin; 'low-cpu':
+ * timers only). CPU per second of replay = process CPU time (all threads) ÷ wall time of the case.
  * Paced replays read and decompress in a reader thread (default); the inline reader (on the pacing
  * thread, session 1's design) is measured next to it. Also 10× and 'max': drops and order only.
  */
@@ -17,7 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { createCodec, SchemaRegistry } from '@sensorfuse/codec';
-import { RecordingWriter, replay, SchemaCatalog, systemMonotonicClock, type ChunkCompression } from '@sensorfuse/recorder';
+import { RecordingWriter, replay, SchemaCatalog, systemClock, type ChunkCompression, type PacingMode } from '@sensorfuse/recorder';
 import { cameraFrameSchema, lidarScanSchema, type CameraFrame, type LidarScan } from '@sensorfuse/schemas';
 import { MemoryBus } from '@sensorfuse/transport';
 
@@ -25,6 +30,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../..');
 const outDir = path.join(repoRoot, 'bench/results');
 const SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 60);
+const MARGIN_US = process.env.BENCH_MARGIN_US === undefined ? undefined : Number(process.env.BENCH_MARGIN_US);
+const OUT = process.env.BENCH_OUT ?? 'recorder-timing';
+const CASES = new Set((process.env.BENCH_CASES ?? 'floor,floor-low-cpu,small,small-low-cpu,lidar,lidar-low-cpu,lidar-inline,x10,max').split(','));
 const T0 = 1_700_000_000_000_000;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-timing-'));
 const registry = new SchemaRegistry();
@@ -64,16 +72,28 @@ const pct = (xs: readonly number[], p: number): number => {
   return s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))] ?? NaN;
 };
 
+/** CPU seconds (all threads of the process) per wall second while `f` runs, and the 1-min load around it. */
+async function measured(f: () => Promise<Record<string, number>>): Promise<Record<string, number>> {
+  const load0 = os.loadavg()[0] ?? NaN;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const result = await f();
+  const cpu = process.cpuUsage(cpu0);
+  const wall = (performance.now() - t0) / 1000;
+  return { ...result, cpuPerSecond: (cpu.user + cpu.system) / 1e6 / wall, loadAvg1mStart: load0, loadAvg1mEnd: os.loadavg()[0] ?? NaN };
+}
+
 /** The floor: the same due times slept on the same clock, nothing else running. */
-async function baseline(events: readonly Event[]): Promise<Record<string, number>> {
-  const start = systemMonotonicClock.nowUs() + 20_000;
+async function baseline(events: readonly Event[], pacing: PacingMode): Promise<Record<string, number>> {
+  const clock = systemClock({ pacing, marginUs: MARGIN_US });
+  const start = clock.nowUs() + 20_000;
   const late: number[] = [];
   const gaps: number[] = [];
   let prev: number | undefined;
   let prevT = 0;
   for (const e of events) {
     const due = start + e.t;
-    await systemMonotonicClock.sleepUntilUs(due);
+    await clock.sleepUntilUs(due);
     const now = performance.now() * 1000;
     late.push(now - due);
     if (prev !== undefined) gaps.push(Math.abs(now - prev - (e.t - prevT)));
@@ -83,7 +103,7 @@ async function baseline(events: readonly Event[]): Promise<Record<string, number
   return { messages: events.length, lateP50Us: pct(late, 0.5), lateP99Us: pct(late, 0.99), interArrivalErrorP50Us: pct(gaps, 0.5), interArrivalErrorP99Us: pct(gaps, 0.99), interArrivalErrorMaxUs: Math.max(...gaps) };
 }
 
-async function replayCase(events: readonly Event[], file: string, rate: number | 'max', reader: 'thread' | 'inline' = 'thread'): Promise<Record<string, number>> {
+async function replayCase(events: readonly Event[], file: string, rate: number | 'max', reader: 'thread' | 'inline' = 'thread', pacing?: PacingMode): Promise<Record<string, number>> {
   const bus = new MemoryBus();
   await bus.admin.createTopics(TOPICS.map((topic) => ({ topic, partitions: 1, maxMessageBytes: 16 << 20 })));
   const arrivals: { atUs: number; captureUs: number; topic: string }[] = [];
@@ -105,7 +125,7 @@ async function replayCase(events: readonly Event[], file: string, rate: number |
   });
   gcObserver.observe({ entryTypes: ['gc'] });
   const t = performance.now();
-  const stats = await replay({ bus, files: file, rate, reader }).done;
+  const stats = await replay({ bus, files: file, rate, reader, pacing, pacingMarginUs: MARGIN_US }).done;
   const wallS = (performance.now() - t) / 1000;
   loopDelay.disable();
   gcObserver.disconnect();
@@ -147,22 +167,26 @@ const smallFile = path.join(tmp, 'small.mcap');
 const mixedFile = path.join(tmp, 'mixed.mcap');
 await writeRecording(small, 'zstd', smallFile);
 await writeRecording(mixed, 'zstd', mixedFile);
-const run = async (label: string, f: () => Promise<Record<string, number>>): Promise<void> => {
-  const result = await f();
+const run = async (id: string, label: string, f: () => Promise<Record<string, number>>): Promise<void> => {
+  if (!CASES.has(id)) return;
+  const result = await measured(f);
   console.log(label, JSON.stringify(result));
   cases.push({ label, result });
 };
-await run('baseline: the schedule slept alone (camera 30 Hz + IMU 200 Hz)', () => baseline(small));
-await run('replay 1×, camera 30 Hz + IMU 200 Hz, zstd', () => replayCase(small, smallFile, 1));
-await run('replay 1×, + LIDAR 10 Hz 2 MB, zstd (reader thread)', () => replayCase(mixed, mixedFile, 1));
-await run('replay 1×, + LIDAR, zstd, inline reader (session 1)', () => replayCase(mixed, mixedFile, 1, 'inline'));
-await run('replay 10×, + LIDAR, zstd', () => replayCase(mixed, mixedFile, 10));
-await run("replay 'max', + LIDAR, zstd", () => replayCase(mixed, mixedFile, 'max'));
+await run('floor', 'floor: the schedule slept alone, precise (camera 30 Hz + IMU 200 Hz)', () => baseline(small, 'precise'));
+await run('floor-low-cpu', 'floor: slept alone, low-cpu', () => baseline(small, 'low-cpu'));
+await run('small', 'replay 1×, camera 30 Hz + IMU 200 Hz, zstd, precise', () => replayCase(small, smallFile, 1, 'thread', 'precise'));
+await run('small-low-cpu', 'replay 1×, camera + IMU, low-cpu', () => replayCase(small, smallFile, 1, 'thread', 'low-cpu'));
+await run('lidar', 'replay 1×, + LIDAR 10 Hz 2 MB, zstd, reader thread, precise', () => replayCase(mixed, mixedFile, 1, 'thread', 'precise'));
+await run('lidar-low-cpu', 'replay 1×, + LIDAR, low-cpu', () => replayCase(mixed, mixedFile, 1, 'thread', 'low-cpu'));
+await run('lidar-inline', 'replay 1×, + LIDAR, inline reader, precise', () => replayCase(mixed, mixedFile, 1, 'inline', 'precise'));
+await run('x10', 'replay 10×, + LIDAR, zstd (default: low-cpu)', () => replayCase(mixed, mixedFile, 10));
+await run('max', "replay 'max', + LIDAR, zstd", () => replayCase(mixed, mixedFile, 'max'));
 fs.rmSync(tmp, { recursive: true, force: true });
 
-const meta = { command: 'nice -n 10 node --conditions=source --import tsx bench/recorder/timing.ts', date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model ?? '?', cores: os.cpus().length, loadAvg1m: os.loadavg()[0], seconds: SECONDS };
+const meta = { command: 'nice -n 10 node --conditions=source --import tsx bench/recorder/timing.ts', date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model ?? '?', cores: os.cpus().length, loadAvg1m: os.loadavg()[0], seconds: SECONDS, marginUs: MARGIN_US ?? 'default', cases: [...CASES].join(',') };
 fs.mkdirSync(outDir, { recursive: true });
-fs.writeFileSync(path.join(outDir, 'recorder-timing.json'), `${JSON.stringify({ meta, cases }, null, 2)}\n`);
+fs.writeFileSync(path.resolve(outDir, `${OUT}.json`), `${JSON.stringify({ meta, cases }, null, 2)}\n`);
 const keys = [...new Set(cases.flatMap((c) => Object.keys(c.result)))];
 const md = [
   '# bench/recorder/timing',
@@ -173,8 +197,8 @@ const md = [
   '',
   `| figure | ${cases.map((c) => c.label).join(' | ')} |`,
   `|---|${cases.map(() => '---:').join('|')}|`,
-  ...keys.map((k) => `| ${k} | ${cases.map((c) => (c.result[k] === undefined ? '' : k === 'wallS' ? (c.result[k] ?? 0).toFixed(2) : String(Math.round(c.result[k] ?? NaN)))).join(' | ')} |`),
+  ...keys.map((k) => `| ${k} | ${cases.map((c) => (c.result[k] === undefined ? '' : k === 'wallS' || k.startsWith('loadAvg') || k === 'cpuPerSecond' ? (c.result[k] ?? 0).toFixed(2) : String(Math.round(c.result[k] ?? NaN)))).join(' | ')} |`),
   '',
 ].join('\n');
-fs.writeFileSync(path.join(outDir, 'recorder-timing.md'), md);
+fs.writeFileSync(path.resolve(outDir, `${OUT}.md`), md);
 console.log(md);

@@ -1,6 +1,6 @@
 export { record, PIPELINE_TOPICS, type RecordOptions, type Recorder } from './record.js';
 export {
-  replay, terminalProgress, REPLAY_EPOCH_HEADER, type ReplayOptions, type ReplayController, type ReplayStats, type ReplayProgress, type CalibrationSink,
+  replay, terminalProgress, REPLAY_EPOCH_HEADER, PRECISE_UP_TO_RATE, type ReplayOptions, type ReplayController, type ReplayStats, type ReplayProgress, type CalibrationSink,
 } from './replay.js';
 export { recover, type RecoverOptions, type RecoverStats } from './recover.js';
 export { Recording, type RecordedMessage, type ReadOptions, type ChannelInfo } from './reader.js';
@@ -12,7 +12,9 @@ export {
   type WriterStats,
   type ChunkCompression,
 } from './writer.js';
-export { Pacer, systemMonotonicClock, type MonotonicClock, type PacerParams, type PaceResult } from './pacer.js';
+export {
+  Pacer, systemMonotonicClock, systemClock, DEFAULT_PACING_MARGIN_US, type MonotonicClock, type PacerParams, type PaceResult, type PacingMode, type SystemClockOptions,
+} from './pacer.js';
 export { Retimer } from './retime.js';
 export { SchemaCatalog, AVRO_SCHEMA_ENCODING, AVRO_MESSAGE_ENCODING, RAW_MESSAGE_ENCODING, type CatalogEntry } from './catalog.js';
 export { encodeEnvelope, decodeEnvelope, ENVELOPE_VERSION, type RecordedRecord } from './envelope.js';

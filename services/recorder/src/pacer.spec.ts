@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MemoryBus, type Bus } from '@sensorfuse/transport';
 import { describe, expect, it } from 'vitest';
-import { Pacer, type MonotonicClock } from './pacer.js';
+import { Pacer, systemClock, type MonotonicClock } from './pacer.js';
 import { replay } from './replay.js';
 import { RecordingWriter } from './writer.js';
 import { SchemaCatalog } from './catalog.js';
@@ -73,6 +73,42 @@ describe('Pacer', () => {
 
   it('rejects a rate that is not a positive number', () => {
     expect(() => new Pacer({ rate: 0, maxLagUs: 1 }, new FakeClock(0))).toThrow(RangeError);
+  });
+});
+
+describe('systemClock (the real monotonic clock)', () => {
+  // 0.3 s of a camera 30 Hz + IMU 200 Hz schedule, as replayed
+  const dues = [...Array.from({ length: 10 }, (_, i) => i * 33_333), ...Array.from({ length: 60 }, (_, i) => 1_000 + i * 5_000)].sort((a, b) => a - b);
+
+  for (const pacing of ['precise', 'low-cpu'] as const) {
+    it(`${pacing}: every wait ends at or after its due time, never before, in due order`, async () => {
+      const clock = systemClock({ pacing });
+      const start = clock.nowUs() + 5_000;
+      let previous = -Infinity;
+      for (const due of dues) {
+        await clock.sleepUntilUs(start + due);
+        const now = clock.nowUs();
+        expect(now).toBeGreaterThanOrEqual(start + due);
+        expect(now).toBeGreaterThanOrEqual(previous);
+        previous = now;
+      }
+    });
+  }
+
+  it('precise: the busy part of the wait still runs timers and queued callbacks (Bus deliveries, I/O) before it ends', async () => {
+    // a margin longer than the wait: all of it is the busy part
+    const clock = systemClock({ pacing: 'precise', marginUs: 1_000_000 });
+    const order: string[] = [];
+    setImmediate(() => order.push('immediate'));
+    setTimeout(() => order.push('timer'), 1);
+    await clock.sleepUntilUs(clock.nowUs() + 500_000);
+    order.push('wait ended');
+    expect(order).toEqual(['immediate', 'timer', 'wait ended']);
+  });
+
+  it('rejects a negative or non-finite margin', () => {
+    expect(() => systemClock({ marginUs: -1 })).toThrow(RangeError);
+    expect(() => systemClock({ marginUs: Number.NaN })).toThrow(RangeError);
   });
 });
 

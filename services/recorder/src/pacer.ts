@@ -6,18 +6,78 @@ export interface MonotonicClock {
   sleepUntilUs(targetUs: number): Promise<void>;
 }
 
-/** performance.now(): a timer for the bulk of the wait, then short yields for the last 2 ms (timers fire late by ~1 ms). */
-export const systemMonotonicClock: MonotonicClock = {
-  nowUs: () => Math.round(performance.now() * 1000),
-  async sleepUntilUs(targetUs) {
-    for (;;) {
-      const remainingUs = targetUs - Math.round(performance.now() * 1000);
-      if (remainingUs <= 0) return;
-      if (remainingUs > 2_000) await new Promise((r) => setTimeout(r, Math.floor((remainingUs - 1_500) / 1000)));
-      else await new Promise((r) => setImmediate(r));
-    }
-  },
-};
+/**
+ * How the system clock waits for a due time.
+ * - `'precise'`: `setTimeout` until `marginUs` before the due time, then spins on `performance.now()`
+ *   in slices of ≤ 250 µs with an event-loop turn (`setImmediate`) between them until it is reached. The thread never sleeps inside
+ *   the margin — a sleeping thread (timer, `Atomics.wait`) is woken 1–5 ms late at p99 on a shared VM —
+ *   so it costs CPU: up to `marginUs` of busy event loop per due time (see the recorder README).
+ *   I/O, timers and Bus deliveries still run between the turns.
+ * - `'low-cpu'`: `setTimeout` alone (whole milliseconds, wakes late by the OS's wake-up latency).
+ */
+export type PacingMode = 'precise' | 'low-cpu';
+
+/** Default precise margin: above this machine's p99 timer overshoot (~2.6 ms idle), see the README. */
+export const DEFAULT_PACING_MARGIN_US = 3_000;
+
+export interface SystemClockOptions {
+  /** Default `'precise'`. */
+  readonly pacing?: PacingMode;
+  /** Precise mode: how long before the due time the timer hands over to the busy wait (µs, default 3 000). */
+  readonly marginUs?: number;
+}
+
+/** Longest synchronous spin between two event-loop turns in the precise wait (µs). */
+const SPIN_SLICE_US = 250;
+
+const nowUsOf = (): number => Math.round(performance.now() * 1000);
+const sleepMs = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** The process's monotonic clock (`performance.now()`) with a precise or a low-CPU wait. */
+export function systemClock(options: SystemClockOptions = {}): MonotonicClock {
+  const pacing = options.pacing ?? 'precise';
+  const marginUs = options.marginUs ?? DEFAULT_PACING_MARGIN_US;
+  if (!(marginUs >= 0) || !Number.isFinite(marginUs)) throw new RangeError(`marginUs must be a finite number >= 0, got ${String(marginUs)}`);
+  if (pacing === 'low-cpu') {
+    return {
+      nowUs: nowUsOf,
+      async sleepUntilUs(targetUs) {
+        for (;;) {
+          const remainingUs = targetUs - nowUsOf();
+          if (remainingUs <= 0) return;
+          await sleepMs(Math.max(1, Math.ceil(remainingUs / 1000)));
+        }
+      },
+    };
+  }
+  return {
+    nowUs: nowUsOf,
+    async sleepUntilUs(targetUs) {
+      for (;;) {
+        const remainingUs = targetUs - nowUsOf();
+        if (remainingUs <= 0) return;
+        // setTimeout counts whole ms and wakes late: sleep only while a whole ms fits before the margin
+        const ms = Math.floor((remainingUs - marginUs) / 1000);
+        if (ms >= 1) {
+          await sleepMs(ms);
+          continue;
+        }
+        // Inside the margin: one event-loop turn first (Bus deliveries and I/O queued before it run),
+        // then a short synchronous spin. Slices instead of bare turns: a promise per turn at ~100 000
+        // turns/s fed the scavenger, whose pauses then landed on due times.
+        await turn();
+        const endUs = Math.min(targetUs, nowUsOf() + SPIN_SLICE_US);
+        while (nowUsOf() < endUs) {
+          // spin: the time slice is the point
+        }
+      }
+    },
+  };
+}
+
+/** The precise system clock with the default margin (what paced replays use at rates up to 2). */
+export const systemMonotonicClock: MonotonicClock = systemClock();
 
 export interface PacerParams {
   /** Playback speed: 2 = twice as fast. */

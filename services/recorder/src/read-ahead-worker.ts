@@ -6,13 +6,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Recording, type RecordedMessage } from './reader.js';
 import type { ReadAheadReply, ReadAheadRequest } from './read-ahead.js';
+import { packBatch } from './pack-batch.js';
 
 const port = parentPort;
 if (port === null) throw new Error('read-ahead-worker must run in a worker thread');
 const files = (workerData as { files: string[] }).files;
 
-const post = (reply: ReadAheadReply): void => {
-  port.postMessage(reply);
+const post = (reply: ReadAheadReply, transfer: ArrayBuffer[] = []): void => {
+  port.postMessage(reply, transfer);
 };
 
 let recording: Recording | undefined;
@@ -32,7 +33,8 @@ const pump = async (): Promise<void> => {
         break;
       }
       a.credit -= 1;
-      post({ kind: 'batch', id: a.id, messages: step.value });
+      const { messages, buffer } = packBatch(step.value);
+      post({ kind: 'batch', id: a.id, messages }, [buffer]);
     }
   } catch (e: unknown) {
     post({ kind: 'error', id: a.id, name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message : String(e) });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { MemoryBus, type ConsumedRecord } from '@sensorfuse/transport';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SchemaCatalog } from './catalog.js';
+import type { PacingMode } from './pacer.js';
 import { replay } from './replay.js';
 import { RecordingWriter } from './writer.js';
 
@@ -37,13 +38,13 @@ async function recording(): Promise<{ files: readonly string[]; sent: Sent[] }> 
   return { files: (await writer.close()).files, sent };
 }
 
-async function replayed(files: readonly string[], rate: number | 'max', expected: number): Promise<{ got: ConsumedRecord[]; published: number }> {
+async function replayed(files: readonly string[], rate: number | 'max', expected: number, pacing?: PacingMode): Promise<{ got: ConsumedRecord[]; published: number }> {
   const bus = new MemoryBus();
   await bus.admin.createTopics(TOPICS.map((topic) => ({ topic, partitions: 1 })));
   const got: ConsumedRecord[] = [];
   const sub = bus.subscribe({ groupId: 'observer', topics: TOPICS, highWaterMark: Infinity, highWaterMarkBytes: Infinity }).subscribe((r) => got.push(r));
   await new Promise((r) => setTimeout(r, 20));
-  const stats = await replay({ bus, files, rate }).done;
+  const stats = await replay({ bus, files, rate, pacing }).done;
   // the subscriber is fed from the bus asynchronously: wait until it has everything the replay sent
   while (got.length < stats.published) await new Promise((r) => setTimeout(r, 10));
   await new Promise((r) => setTimeout(r, 50));
@@ -54,10 +55,10 @@ async function replayed(files: readonly string[], rate: number | 'max', expected
 }
 
 describe('replay delivers every record in order at every rate (system clock)', () => {
-  for (const rate of [1, 10, 'max'] as const) {
-    it(`rate ${String(rate)}: no drop, no duplicate, per-topic order as recorded`, async () => {
+  for (const [rate, pacing] of [[1, 'precise'], [1, 'low-cpu'], [10, undefined], ['max', undefined]] as const) {
+    it(`rate ${String(rate)}${pacing === undefined ? '' : `, ${pacing} pacing`}: no drop, no duplicate, per-topic order as recorded`, async () => {
       const { files, sent } = await recording();
-      const { got } = await replayed(files, rate, sent.length);
+      const { got } = await replayed(files, rate, sent.length, pacing);
       expect(got).toHaveLength(sent.length);
       for (const topic of TOPICS) {
         const want = sent.filter((s) => s.topic === topic).map((s) => s.value.toString('latin1', 0, 24));

@@ -5,7 +5,7 @@ import { PipelinedPublisher, REPLAY_EPOCH_HEADER, type Bus, type OutgoingRecord 
 import { nowUs } from '@sensorfuse/time';
 import { SchemaCatalog } from './catalog.js';
 import { RecorderUsageError } from './errors.js';
-import { Pacer, systemMonotonicClock, type MonotonicClock } from './pacer.js';
+import { Pacer, systemClock, type MonotonicClock, type PacingMode } from './pacer.js';
 import { ReadAheadReader } from './read-ahead.js';
 import { Recording, type RecordedMessage } from './reader.js';
 import { Retimer } from './retime.js';
@@ -58,6 +58,15 @@ export interface ReplayOptions {
   readonly topicPrefix?: string;
   /** Falling further behind than this re-anchors the schedule instead of bursting (default 20 ms). */
   readonly maxLagUs?: number;
+  /**
+   * How paced replays wait for a due time (the system clock; ignored with `clock`): 'precise' (default
+   * at rates up to 2: timer until `pacingMarginUs` before, then a busy event-loop wait; inter-message
+   * error p99 ~1–2 ms on an idle machine, costs CPU) or 'low-cpu' (default above rate 2: timers only,
+   * p99 ~3 ms idle, ~no CPU). Figures in the README.
+   */
+  readonly pacing?: PacingMode;
+  /** Precise pacing: margin before the due time spent busy-waiting (µs, default 3 000). */
+  readonly pacingMarginUs?: number;
   readonly clock?: MonotonicClock;
   /** Wall clock for re-timing (default @sensorfuse/time nowUs). */
   readonly wallClockUs?: () => number;
@@ -112,6 +121,9 @@ export interface ReplayController {
   seek(offsetUs: number): void;
   stop(): void;
 }
+
+/** Paced replays up to this rate wait precisely by default; faster ones use timers only ('low-cpu'). */
+export const PRECISE_UP_TO_RATE = 2;
 
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return 0;
@@ -168,8 +180,9 @@ export function replay(options: ReplayOptions): ReplayController {
   ): Promise<ReplayStats> => {
     const { topics, staticMessages, dataStart, rangeStart, rangeEnd, paced } = range;
     const prefix = options.topicPrefix ?? '';
-    const clock = options.clock ?? systemMonotonicClock;
-    const pacer = paced ? new Pacer({ rate: typeof options.rate === 'number' ? options.rate : 1, maxLagUs: options.maxLagUs ?? 20_000 }, clock) : undefined;
+    const rate = typeof options.rate === 'number' ? options.rate : 1;
+    const clock = options.clock ?? systemClock({ pacing: options.pacing ?? (rate <= PRECISE_UP_TO_RATE ? 'precise' : 'low-cpu'), marginUs: options.pacingMarginUs });
+    const pacer = paced ? new Pacer({ rate, maxLagUs: options.maxLagUs ?? 20_000 }, clock) : undefined;
     const retimer = new Retimer(new SchemaCatalog(options.schemas));
     const wall = options.wallClockUs ?? nowUs;
     const loops = options.loop === 'forever' ? Infinity : (options.loop ?? 1);
