@@ -75,6 +75,29 @@ describe('fusion core update', () => {
     expect(d?.score).toBeCloseTo(0.9 * 0.9, 9);
   });
 
+  it('places a pedestrian seen on a merged cluster at its own depth inside the cluster, scored by the camera alone', () => {
+    // A 12 m × 2 m cluster ahead (x 9–21 m, a hedge merged with whatever stands in it). A pedestrian box 125 px
+    // high (1.75 m class height, f = 1000 px) is 14 m away by the pinhole: inside the cluster's span along its ray
+    // (9.35–20.65 m once half the pedestrian's (L + W)/2 is kept from each face), so it stays at 14 m (the entry
+    // face would put it at 9.35 m, 4.65 m off).
+    const hedge: LidarObjects = {
+      ...header('lidar', 1, T0, 'lidar'),
+      objects: [{ clusterId: 0, centroid: { x: 15, y: 0, z: 0 }, extent: { x: 12, y: 2, z: 1.5 }, yawRad: 0, pointCount: 400, meanIntensity: 0, classHint: 'unknown' }],
+      inputPointCount: 1000, noiseFraction: 0, reliability: 0.9,
+    };
+    const box = { xMin: 615, xMax: 665, yMin: 360 - 62.5, yMax: 360 + 62.5 };
+    const { output } = update(frameOf(hedge, [camera(1, T0, [box], 'pedestrian')]), calibration, createFusionState('rig'), ctx(T0));
+    const split = output.detections.find((d) => d.origin === 'camera-only');
+    expect(split?.objectClass).toBe('pedestrian');
+    expect(split?.x).toBeCloseTo(14, 6);
+    expect(split?.y).toBeCloseTo(0, 6);
+    // The cluster's LIDAR evidence is carried but does not vote: score = detector score × camera reliability ×
+    // the in-range camera weight (0.9 + 0.1 · 14 / 60, the box matched the cluster by IoU) = 0.7479; with the
+    // LIDAR voting, the noisy-OR would add 0.6 · 0.9: 1 − (1 − 0.7479)(1 − 0.54) = 0.884.
+    expect(split?.evidence.map((e) => e.modality)).toEqual(['camera', 'lidar']);
+    expect(split?.score).toBeCloseTo(0.9 * 0.9 * (0.9 + (0.1 * 14) / 60), 9);
+  });
+
   it('compensates ego motion: a camera 50 ms after the sweep sees a static object 1 m closer at 20 m/s', () => {
     const [object] = lidar(1, T0, [{ x: 20, y: 0 }]).objects.map((o) => ({ x: o.centroid.x, y: o.centroid.y, z: 0, length: 4, width: 2, height: 1.5, yawRad: 0 }));
     const cam = calibration.cameras.get('cam');

@@ -173,7 +173,12 @@ const UNSEEN_MIN_HEIGHT_PX = 12;
 export const lateFusion: ObjectFusion = (input) => {
   let keep = 1;
   for (const miss of input.unseenBy) keep *= 1 - clamp01(miss.reliability) * CAMERA_DETECTION_PROBABILITY * miss.visibleFraction;
-  return { objectClass: fuseClass(input.evidence, input.lidarClass), score: fuseScore(input.evidence) * keep };
+  // A camera box split out of a merged cluster carries the cluster's LIDAR evidence (kept for the record and for
+  // learned rules), but a cluster that merged several things proves that something is there, not that this box
+  // is an object: it votes neither for the score nor for the class. (Counting it raised every camera false
+  // positive on a hedge or tree row to ~0.7: most split pedestrians on the tuning seeds were such boxes.)
+  const evidence = input.origin === 'camera-only' ? input.evidence.filter((e) => e.modality !== 'lidar') : input.evidence;
+  return { objectClass: fuseClass(evidence, input.lidarClass), score: fuseScore(evidence) * keep };
 };
 
 /**
@@ -530,11 +535,7 @@ function cameraOnlyObject(
   const groundCentre = ground === undefined ? 0 : ground + (size[0] + size[1]) / 4;
   let depth: number;
   let depthVar: number;
-  const entry = host === undefined ? undefined : rayEntryDepth(camera, u, v, host.box);
-  if (entry !== undefined) {
-    depth = entry + (size[0] + size[1]) / 4;
-    depthVar = SPLIT_DEPTH_STD_M ** 2;
-  } else if (!Number.isFinite(heightVar) && !Number.isFinite(groundVar)) {
+  if (!Number.isFinite(heightVar) && !Number.isFinite(groundVar)) {
     depth = heightDepth;
     depthVar = (2 * params.cameraDepthRelStd * heightDepth) ** 2;
   } else {
@@ -542,6 +543,18 @@ function cameraOnlyObject(
     const wg = Number.isFinite(groundVar) ? 1 / groundVar : 0;
     depth = (wh * heightDepth + wg * groundCentre) / (wh + wg);
     depthVar = 1 / (wh + wg);
+  }
+  // Split out of a merged cluster: the object lies on the box's ray between where the ray enters and leaves
+  // the cluster's box (its points are somewhere inside it; a cluster's box face is not where a pedestrian beside
+  // a hedge stands). The camera's own depth estimate, clamped into that span, places it; the span bounds the
+  // uncertainty. (Placing it at the entry face alone put most split pedestrians 2–5 m off on the tuning seeds.)
+  const span = host === undefined ? undefined : raySpan(camera, u, v, host.box);
+  if (span !== undefined) {
+    const half = (size[0] + size[1]) / 4;
+    const near = span[0] + half;
+    const far = Math.max(near, span[1] - half);
+    depth = Math.min(far, Math.max(near, depth));
+    depthVar = Math.max(SPLIT_DEPTH_STD_M ** 2, Math.min(depthVar, ((far - near) / 2) ** 2));
   }
   const p = new Float64Array(3);
   applyTransform(camera.cameraToBody, ((u - k.cx) / k.fx) * depth, ((v - k.cy) / k.fy) * depth, depth, p);
@@ -556,7 +569,7 @@ function cameraOnlyObject(
   const across = (0.3 + 0.01 * depth) ** 2;
   const c = Math.cos(bearing);
   const s = Math.sin(bearing);
-  const lidarEvidence = entry === undefined ? [] : host!.evidence.filter((e) => e.modality === 'lidar');
+  const lidarEvidence = span === undefined ? [] : host!.evidence.filter((e) => e.modality === 'lidar');
   return {
     box: { x: p[0]!, y: p[1]!, z: p[2]!, length: size[0], width: size[1], height: size[2], yawRad: bearing },
     origin: 'camera-only',
@@ -676,10 +689,10 @@ function oversized(box: BodyBox, objectClass: ObjectClass): boolean {
 }
 
 /**
- * Camera depth at which the ray through pixel (u, v) enters a body-frame box in the ground plane (slab test
- * in the box's frame); undefined when the ray misses it.
+ * Camera depths at which the ray through pixel (u, v) enters and leaves a body-frame box in the ground plane
+ * (slab test in the box's frame); undefined when the ray misses it.
  */
-function rayEntryDepth(camera: NonNullable<ReturnType<ResolvedCalibration['cameras']['get']>>, u: number, v: number, box: BodyBox): number | undefined {
+function raySpan(camera: NonNullable<ReturnType<ResolvedCalibration['cameras']['get']>>, u: number, v: number, box: BodyBox): readonly [number, number] | undefined {
   const k = camera.intrinsics;
   const t = camera.cameraToBody;
   const dx = (u - k.cx) / k.fx;
@@ -704,5 +717,5 @@ function rayEntryDepth(camera: NonNullable<ReturnType<ResolvedCalibration['camer
     tMin = Math.max(tMin, Math.min(a, b));
     tMax = Math.min(tMax, Math.max(a, b));
   }
-  return tMax >= tMin ? tMin : undefined;
+  return tMax >= tMin ? [tMin, tMax] : undefined;
 }
