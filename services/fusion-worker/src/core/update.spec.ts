@@ -98,6 +98,22 @@ describe('fusion core update', () => {
     expect(split?.score).toBeCloseTo(0.9 * 0.9 * (0.9 + (0.1 * 14) / 60), 9);
   });
 
+  it('keeps a pedestrian box whose own depth is well in front of a merged cluster at that depth, not inside the cluster', () => {
+    // The same 12 m cluster (x 9–21 m); a pedestrian box 350 px high is 5 m away by the pinhole (σ = 15 % = 0.75 m),
+    // far more than 2σ before the span's near end (9.35 m): an object in front of the cluster, placed by the camera.
+    const hedge: LidarObjects = {
+      ...header('lidar', 1, T0, 'lidar'),
+      objects: [{ clusterId: 0, centroid: { x: 15, y: 0, z: 0 }, extent: { x: 12, y: 2, z: 1.5 }, yawRad: 0, pointCount: 400, meanIntensity: 0, classHint: 'unknown' }],
+      inputPointCount: 1000, noiseFraction: 0, reliability: 0.9,
+    };
+    const box = { xMin: 570, xMax: 710, yMin: 360 - 175, yMax: 360 + 175 };
+    const { output } = update(frameOf(hedge, [camera(1, T0, [box], 'pedestrian')]), calibration, createFusionState('rig'), ctx(T0));
+    const own = output.detections.find((d) => d.origin === 'camera-only');
+    expect(own?.objectClass).toBe('pedestrian');
+    expect(own?.x).toBeCloseTo(5, 6);
+    expect(own?.evidence.map((e) => e.modality)).toEqual(['camera']);
+  });
+
   it('compensates ego motion: a camera 50 ms after the sweep sees a static object 1 m closer at 20 m/s', () => {
     const [object] = lidar(1, T0, [{ x: 20, y: 0 }]).objects.map((o) => ({ x: o.centroid.x, y: o.centroid.y, z: 0, length: 4, width: 2, height: 1.5, yawRad: 0 }));
     const cam = calibration.cameras.get('cam');

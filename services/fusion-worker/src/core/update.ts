@@ -548,13 +548,20 @@ function cameraOnlyObject(
   // the cluster's box (its points are somewhere inside it; a cluster's box face is not where a pedestrian beside
   // a hedge stands). The camera's own depth estimate, clamped into that span, places it; the span bounds the
   // uncertainty. (Placing it at the entry face alone put most split pedestrians 2–5 m off on the tuning seeds.)
-  const span = host === undefined ? undefined : raySpan(camera, u, v, host.box);
+  // A box whose own depth lies well before or beyond the cluster is not part of it (a small object in front of a
+  // hedge, too small for the clusterer): placed by the camera alone.
+  let span = host === undefined ? undefined : raySpan(camera, u, v, host.box);
   if (span !== undefined) {
     const half = (size[0] + size[1]) / 4;
     const near = span[0] + half;
     const far = Math.max(near, span[1] - half);
-    depth = Math.min(far, Math.max(near, depth));
-    depthVar = Math.max(SPLIT_DEPTH_STD_M ** 2, Math.min(depthVar, ((far - near) / 2) ** 2));
+    const sigma = Math.sqrt(depthVar);
+    if (depth < near - SPLIT_CONSISTENT_SIGMAS * sigma || depth > far + SPLIT_CONSISTENT_SIGMAS * sigma) {
+      span = undefined;
+    } else {
+      depth = Math.min(far, Math.max(near, depth));
+      depthVar = Math.max(SPLIT_DEPTH_STD_M ** 2, Math.min(depthVar, ((far - near) / 2) ** 2));
+    }
   }
   const p = new Float64Array(3);
   applyTransform(camera.cameraToBody, ((u - k.cx) / k.fx) * depth, ((v - k.cy) / k.fy) * depth, depth, p);
@@ -679,6 +686,11 @@ function completeShape(box: BodyBox, objectClass: ObjectClass, sensorX: number, 
 
 /** Depth uncertainty of an object placed where its camera ray enters a merged LIDAR cluster, metres. */
 const SPLIT_DEPTH_STD_M = 0.7;
+/**
+ * A camera box on a merged cluster whose own depth estimate lies more than this many of its standard deviations
+ * before or beyond the cluster along its ray is not in that cluster.
+ */
+const SPLIT_CONSISTENT_SIGMAS = 2;
 
 /** Whether a LIDAR box is far larger than an object of this class: a cluster that merged it with others. */
 function oversized(box: BodyBox, objectClass: ObjectClass): boolean {
