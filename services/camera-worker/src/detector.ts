@@ -88,12 +88,14 @@ export async function openDetector(model: CameraModelConfig): Promise<OpenedDete
   const outputName = pool.card.outputs[0]?.name ?? 'output0';
   const detector: Detector = {
     async run(input, dims) {
-      const out = await pool.run({ [inputName]: float32Tensor(input, dims) });
-      const t = out[outputName];
+      // The frame's tensor moves to the inference thread and back (no copy either way); the core recycles it.
+      const { outputs, inputs } = await pool.runTransfer({ [inputName]: float32Tensor(input, dims) });
+      const t = outputs[outputName];
       if (t === undefined || !(t.data instanceof Float32Array)) {
         throw new DetectorOutputShapeError(`model ${pool.card.name}: output "${outputName}" missing or not float32`, { model: pool.card.name });
       }
-      return { dims: t.dims, data: t.data };
+      const back = inputs[inputName]?.data;
+      return { dims: t.dims, data: t.data, ...(back instanceof Float32Array ? { input: back } : {}) };
     },
   };
   return { detector, spec, close: () => pool.close() };

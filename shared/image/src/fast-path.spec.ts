@@ -153,6 +153,8 @@ describe('normaliseLetterboxedHalved', () => {
       [640, 384, 320, 192, 2],
       [62, 98, 40, 49, 3],
       [4, 4, 2, 2, 4],
+      [2, 6, 1, 3, 5], // one column: both edge taps clamped
+      [10, 8, 5, 4, 6], // 30-byte rows: the byte-at-a-time vertical pass
     ];
     for (const [w, h, tw, th, seed] of cases) {
       const src = randomRgb(w, h, seed);
@@ -163,6 +165,10 @@ describe('normaliseLetterboxedHalved', () => {
         const out = new Float32Array(3 * tw * th).fill(Number.NaN);
         expect(normaliseLetterboxedHalved(src, g, 114, normalise, out)).toBe(out);
         expect(Array.from(out)).toEqual(Array.from(reference));
+        // The same from a view at an odd byte offset (the byte-at-a-time vertical pass).
+        const shifted = new Uint8Array(src.data.length + 1);
+        shifted.set(src.data, 1);
+        expect(Array.from(normaliseLetterboxedHalved({ width: w, height: h, data: shifted.subarray(1) }, g, 114, normalise))).toEqual(Array.from(reference));
       }
     }
   });

@@ -1,5 +1,5 @@
 export { InferencePool } from './pool.js';
-export type { InferencePoolOptions, InferencePoolStats, GraphOptimizationLevel } from './pool.js';
+export type { InferencePoolOptions, InferencePoolStats, GraphOptimizationLevel, TransferResult } from './pool.js';
 export { openBareSession } from './bare-session.js';
 export type { BareSession } from './bare-session.js';
 export { loadModelCard, parseModelCard, defaultCardPath, validateFeeds } from './model-card.js';

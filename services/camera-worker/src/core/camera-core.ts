@@ -13,9 +13,13 @@ import type { CameraDetections, CameraFrame, Detection2d, ObjectClass } from '@s
 import type { CoreContext, WorkerCore } from '@sensorfuse/worker';
 import { decodeDetections, type DetectorOutputLayout, type OutputTensor } from './decode-detections.js';
 
-/** The model, seen from the core: one float32 NCHW tensor in, one output tensor out (a pool in a worker thread in production). */
+/**
+ * The model, seen from the core: one float32 NCHW tensor in, one output tensor out (a pool in a
+ * worker thread in production). A detector may take the input buffer (transfer it to its thread)
+ * and hand it back as `input` with the output, for the core to recycle.
+ */
 export interface Detector {
-  run(input: Float32Array, dims: readonly number[]): Promise<OutputTensor>;
+  run(input: Float32Array, dims: readonly number[]): Promise<OutputTensor & { readonly input?: Float32Array }>;
 }
 
 /** What the core needs to know about the model (from its card and the config). */
@@ -175,12 +179,17 @@ export class CameraCore implements WorkerCore<CameraFrame, CameraDetections> {
     const { quality, geometry } = pre;
     if (pre.denoised) counters.denoised++;
     if (pre.qualityAgeUs === 0) counters.qualityMeasured++;
-    let output: OutputTensor;
+    let output: OutputTensor & { readonly input?: Float32Array };
     try {
       output = await this.o.detector.run(pre.tensor, [1, 3, spec.inputHeight, spec.inputWidth]);
-    } finally {
-      preprocessor.recycle?.(pre.tensor);
+    } catch (error) {
+      // A detached (transferred, not returned) tensor has length 0: the preprocessor ignores it.
+      if (pre.tensor.length > 0) preprocessor.recycle?.(pre.tensor);
+      throw error;
     }
+    // The tensor the detector handed back (the same buffer, transferred) or the one it only read.
+    const used = output.input ?? pre.tensor;
+    if (used.length > 0) preprocessor.recycle?.(used);
     const raw = decodeDetections(output, {
       layout: spec.layout,
       numClasses: spec.labels.length,
