@@ -11,7 +11,11 @@
  * Also the false positives of each class (tracks of the class with no truth of that class within 2 m) and the
  * mean score of the true ones, both pipelines: the AP depends on the ranking too.
  *
- * `node --conditions=source --import tsx services/fusion-worker/src/eval/diagnose-small.ts [presets] [--held-out]`
+ * MOTA side (`--mota`): every truth appearance the confirmed road-user tracks miss (the CLEAR-MOT misses, greedy
+ * nearest within 2 m here), by what the fused pipeline had there: a tentative / lost / unknown-class / far track,
+ * a detection before tracking (and whether it could start a track), or nothing.
+ *
+ * `node --conditions=source --import tsx services/fusion-worker/src/eval/diagnose-small.ts [presets] [--held-out] [--mota]`
  */
 import { defaultFusionParams } from '../config.js';
 import { loadScenes } from './evaluate.js';
@@ -28,6 +32,53 @@ const CLASSES = ['pedestrian', 'animal'] as const;
 const keys = sceneKeys(seeds, 'full').filter((k) => presets.includes(k.preset));
 const { scenes } = await loadScenes(keys, { jobs: 2, log: (l) => { console.log(l); } });
 const params = defaultFusionParams();
+
+const ROAD_USERS: ReadonlySet<string> = new Set(['car', 'truck', 'bus', 'pedestrian', 'cyclist', 'motorcyclist', 'animal']);
+
+if (args.includes('--mota')) {
+  for (const preset of presets) {
+    const why: Record<string, number> = {};
+    const bumpWhy = (k: string) => { why[k] = (why[k] ?? 0) + 1; };
+    for (const scene of scenes.filter((s) => s.preset === preset)) {
+      const aligned = alignScene(scene);
+      const inRegion = regionTest(aligned.calibration, CAMERA_FOV_50M);
+      const fused = await runStrategy(aligned, FUSED, params);
+      const byTime = new Map(fused.outputs.map((o) => [o.captureTimeUs, o]));
+      for (const sweep of scene.truth) {
+        const out = byTime.get(sweep.captureTimeUs);
+        const truth = sweep.objects.filter((o) => truthCounts(o) && inRegion(o.x, o.y, o.z));
+        const confirmed = (out?.tracks ?? []).filter((t) => t.state === 'confirmed' && ROAD_USERS.has(t.objectClass) && inRegion(t.position.x, t.position.y, t.position.z));
+        const used = new Set<number>();
+        // Greedy nearest pairing within 2 m (an approximation of the Hungarian CLEAR-MOT matching).
+        const pairs: { ti: number; ci: number; d: number }[] = [];
+        truth.forEach((o, ti) => { confirmed.forEach((t, ci) => { const d = Math.hypot(o.x - t.position.x, o.y - t.position.y); if (d <= 2) pairs.push({ ti, ci, d }); }); });
+        pairs.sort((a, b) => a.d - b.d);
+        const matchedTruth = new Set<number>();
+        for (const p of pairs) if (!matchedTruth.has(p.ti) && !used.has(p.ci)) { matchedTruth.add(p.ti); used.add(p.ci); }
+        bumpWhy('truth');
+        why.truth = (why.truth ?? 1) - 1 + truth.length;
+        confirmed.forEach((_, ci) => { if (!used.has(ci)) bumpWhy('FP: confirmed track with no truth within 2 m'); });
+        truth.forEach((o, ti) => {
+          if (matchedTruth.has(ti)) return;
+          const near = (x: number, y: number, r: number) => Math.hypot(x - o.x, y - o.y) <= r;
+          const tracks = (out?.tracks ?? []).filter((t) => near(t.position.x, t.position.y, 2));
+          const tag = `${o.objectClass}`;
+          if (tracks.some((t) => t.state === 'confirmed' && !ROAD_USERS.has(t.objectClass))) bumpWhy(`miss: confirmed track classed unknown/other (${tag})`);
+          else if (tracks.some((t) => t.state === 'confirmed')) bumpWhy(`miss: confirmed track taken by another truth (${tag})`);
+          else if (tracks.some((t) => t.state === 'tentative')) bumpWhy(`miss: tentative track (${tag})`);
+          else if (tracks.some((t) => t.state === 'lost')) bumpWhy(`miss: lost track (${tag})`);
+          else if ((out?.detections ?? []).some((d) => near(d.x, d.y, 2) && d.score >= params.minStartScore)) bumpWhy(`miss: detection, no track (${tag})`);
+          else if ((out?.detections ?? []).some((d) => near(d.x, d.y, 2))) bumpWhy(`miss: detection below minStartScore (${tag})`);
+          else if ((out?.tracks ?? []).some((t) => t.state === 'confirmed' && near(t.position.x, t.position.y, 5))) bumpWhy(`miss: confirmed track 2-5 m off (${tag})`);
+          else bumpWhy(`miss: nothing within 2 m (${tag}; lidar ${o.lidarPoints >= 5 ? 'yes' : 'no'}, camera ${o.cameraVisible >= 0.25 ? 'yes' : 'no'})`);
+        });
+      }
+    }
+    console.log(`\n== ${preset} MOTA breakdown (seeds ${seeds.join(', ')})`);
+    for (const [k, v] of Object.entries(why).sort((a, b) => b[1] - a[1])) console.log(`   ${k}: ${String(v)}`);
+  }
+  process.exit(0);
+}
 
 for (const preset of presets) {
   const counts: Record<string, Record<string, number>> = {};
