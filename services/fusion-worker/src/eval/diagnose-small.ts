@@ -55,14 +55,13 @@ if (args.includes('--mota')) {
         pairs.sort((a, b) => a.d - b.d);
         const matchedTruth = new Set<number>();
         for (const p of pairs) if (!matchedTruth.has(p.ti) && !used.has(p.ci)) { matchedTruth.add(p.ti); used.add(p.ci); }
-        bumpWhy('truth');
-        why.truth = (why.truth ?? 1) - 1 + truth.length;
+        why.truth = (why.truth ?? 0) + truth.length;
         confirmed.forEach((_, ci) => { if (!used.has(ci)) bumpWhy('FP: confirmed track with no truth within 2 m'); });
         truth.forEach((o, ti) => {
           if (matchedTruth.has(ti)) return;
           const near = (x: number, y: number, r: number) => Math.hypot(x - o.x, y - o.y) <= r;
           const tracks = (out?.tracks ?? []).filter((t) => near(t.position.x, t.position.y, 2));
-          const tag = `${o.objectClass}`;
+          const tag = o.objectClass;
           if (tracks.some((t) => t.state === 'confirmed' && !ROAD_USERS.has(t.objectClass))) bumpWhy(`miss: confirmed track classed unknown/other (${tag})`);
           else if (tracks.some((t) => t.state === 'confirmed')) bumpWhy(`miss: confirmed track taken by another truth (${tag})`);
           else if (tracks.some((t) => t.state === 'tentative')) bumpWhy(`miss: tentative track (${tag})`);
