@@ -1,6 +1,8 @@
 /**
- * Camera worker throughput for 640x384 JPEG frames with the shipped model (models/sim-detector,
- * 320x192 input, 1 intra-op thread) in the same run:
+ * Camera worker throughput for 640x384 JPEG frames with the model named by BENCH_CAMERA_MODEL
+ * (default the shipped models/sim-detector; input size, tensor names and pre-processing from its
+ * card, so a full-resolution detector re-runs it unchanged), 1 intra-op thread
+ * (BENCH_CAMERA_THREADS), in the same run:
  * - worker on MemoryBus, prefetch (production path): the whole camera worker (createCameraWorker:
  *   Avro decode, CameraCore, publish, commit) with its ImagePreprocessor thread fed ahead by the
  *   FramePrefetcher, so frame k+1 is pre-processed while frame k is in the InferencePool thread;
@@ -24,8 +26,8 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { CameraCore, createCameraWorker, loadCameraConfig, newCameraCounters, openDetector, type Detector } from '@sensorfuse/camera-worker';
 import { SchemaRegistry, createCodec } from '@sensorfuse/codec';
-import { ImagePreprocessor, preprocessFrame, type PreprocessOptions } from '@sensorfuse/image';
-import { float32Tensor, openBareSession } from '@sensorfuse/inference';
+import { ImagePreprocessor, QualitySchedule, preprocessFrame, type PreprocessOptions } from '@sensorfuse/image';
+import { defaultCardPath, float32Tensor, loadModelCard, openBareSession } from '@sensorfuse/inference';
 import { cameraFrameSchema, type CameraFrame } from '@sensorfuse/schemas';
 import { MemoryBus } from '@sensorfuse/transport';
 import sharp from 'sharp';
@@ -36,9 +38,12 @@ const FRAMES = Number(process.env.BENCH_CAMERA_FRAMES ?? 60);
 const REPEATS = Number(process.env.BENCH_CAMERA_REPEATS ?? 7);
 const W = 640;
 const H = 384;
-const IN_W = 320;
-const IN_H = 192;
-const modelPath = path.resolve(here, '../../models/sim-detector/sim-detector.onnx');
+const THREADS = Number(process.env.BENCH_CAMERA_THREADS ?? 1);
+const modelPath = path.resolve(process.env.BENCH_CAMERA_MODEL ?? path.resolve(here, '../../models/sim-detector/sim-detector.onnx'));
+const card = await loadModelCard(defaultCardPath(modelPath));
+const loadAtStart = loadavg()[0] ?? 0;
+const startedAt = new Date().toISOString();
+const inputName = card.inputs[0]?.name ?? 'images';
 
 // 8 distinct textured 640x384 JPEGs (moving stripes + noise), cycled.
 const jpegs: Buffer[] = [];
@@ -73,8 +78,10 @@ const frameAt = (i: number): CameraFrame => ({
 
 const baseConfig = loadCameraConfig({});
 const params = { ...baseConfig.camera, maxQueueDelayUs: 0 };
-const opened = await openDetector({ path: modelPath, cardPath: '', layout: 'card', workers: 1, intraOpThreads: 1 });
-const bare = await openBareSession(modelPath, { intraOpThreads: 1 });
+const opened = await openDetector({ path: modelPath, cardPath: '', layout: 'card', workers: 1, intraOpThreads: THREADS });
+const bare = await openBareSession(modelPath, { intraOpThreads: THREADS });
+const IN_W = opened.spec.inputWidth;
+const IN_H = opened.spec.inputHeight;
 
 const preOptions: PreprocessOptions = { // = preprocessOptionsFor(opened.spec, params)
   maxPixels: params.maxPixels,
@@ -89,6 +96,12 @@ const preprocessor = await ImagePreprocessor.open();
 // The same input tensors for the bare inference-only loop, made by the worker's own pre-processing.
 const tensors: Float32Array[] = [];
 for (const jpeg of jpegs) tensors.push((await preprocessFrame({ width: W, height: H, encoding: 'jpeg', stride: 0, data: jpeg }, preOptions)).tensor);
+// The pool case gets its tensors moved to the inference thread and back (as the worker does): a copy each.
+const poolTensors: Float32Array[] = tensors.map((t) => t.slice());
+// Every case sees the frames of one 20 Hz camera, so the quality cadence (quality.everyFrames,
+// quality.maxAgeUs) applies alike: in the worker's pre-processing thread, and here on the calling thread.
+const tagAt = (i: number) => ({ camera: 'rig/cam', timeUs: 1_767_225_600_000_000 + i * 50_000 });
+const callerSchedule = new QualitySchedule({ everyFrames: params.quality.everyFrames, maxAgeUs: params.quality.maxAgeUs });
 
 interface Run {
   fps: number;
@@ -181,14 +194,18 @@ const wholeRuns: Record<string, () => Promise<Run>> = {
 const cases: Record<string, (i: number) => Promise<unknown>> = {
   'worker core, pre-processing thread': () => threaded.update(frameAt(frameNo++), ctx),
   'worker core, pre-processing on the event loop': () => inLoop.update(frameAt(frameNo++), ctx),
-  'bare inference only': (i) => bare.run({ images: float32Tensor(tensors[i % tensors.length] as Float32Array, dims) }),
+  'bare inference only': (i) => bare.run({ [inputName]: float32Tensor(tensors[i % tensors.length] as Float32Array, dims) }),
   'bare decode + inference': async (i) => {
-    const pre = await preprocessFrame(encoded(i), preOptions);
-    return bare.run({ images: float32Tensor(pre.tensor, dims) });
+    const pre = await preprocessFrame(encoded(i), preOptions, undefined, { frame: tagAt(frameNo++), schedule: callerSchedule });
+    return bare.run({ [inputName]: float32Tensor(pre.tensor, dims) });
   },
-  'pool inference only': (i) => opened.detector.run(tensors[i % tensors.length] as Float32Array, dims),
+  'pool inference only': async (i) => {
+    const k = i % poolTensors.length;
+    const out = await opened.detector.run(poolTensors[k] as Float32Array, dims);
+    if (out.input !== undefined) poolTensors[k] = out.input;
+  },
   'pre-processing thread only': async (i) => {
-    const pre = await preprocessor.run(encoded(i), preOptions);
+    const pre = await preprocessor.run(encoded(i), preOptions, { frame: tagAt(frameNo++) });
     preprocessor.recycle(pre.tensor);
   },
 };
@@ -208,14 +225,16 @@ if (counters.framesProcessed !== coreFrames) throw new Error(`the core dropped $
 
 const base = best['bare inference only'] as Run;
 const baseFull = best['bare decode + inference'] as Run;
-const env = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', loadavg1m: loadavg()[0], frames: FRAMES, repeats: REPEATS };
+const env = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', loadavg1mStart: loadAtStart, loadavg1m: loadavg()[0], startedAt, frames: FRAMES, repeats: REPEATS };
 // What two free cores would allow, from the CPU each stage needs per frame in this run (a model, not a
 // measurement): the pipelined worker is bound by its slowest thread or by half its total CPU.
 const cpuOf = (name: string): number => (best[name] as Run).cpuMsPerFrame;
 const production = 'worker on MemoryBus, pre-processing thread + prefetch (production path)';
 const boundMs = Math.max(cpuOf('pre-processing thread only'), cpuOf('pool inference only'), cpuOf(production) / 2);
 const projection = { boundMsPerFrame: boundMs, workerFps: 1000 / boundMs, bareFps: 1000 / cpuOf('bare inference only'), ratio: cpuOf('bare inference only') / boundMs };
-const result = { benchmark: 'camera', prefetchedFramesPerRun: prefetchedFrames, twoFreeCoresProjection: projection, input: `${String(W)}x${String(H)} JPEG q85 → ${String(IN_W)}x${String(IN_H)}`, model: 'models/sim-detector (trained, 289 k parameters, [1, 9, 1200] output)', env, cases: best, ratioToBareInference: Object.fromEntries(Object.entries(best).map(([k, v]) => [k, v.fps / base.fps])), ratioToBareDecodeInference: Object.fromEntries(Object.entries(best).map(([k, v]) => [k, v.fps / baseFull.fps])) };
+const modelText = `${path.relative(path.resolve(here, '../..'), modelPath)} (card ${card.name}@${card.version ?? '?'}, input ${inputName} [${(card.inputs[0]?.shape ?? []).join(', ')}], output [${(card.outputs[0]?.shape ?? []).join(', ')}])`;
+const cadence = `quality measured every ${String(params.quality.everyFrames)}th frame or ${String(params.quality.maxAgeUs / 1000)} ms, on every ${String(params.quality.sampleRowStep)}th row`;
+const result = { benchmark: 'camera', prefetchedFramesPerRun: prefetchedFrames, twoFreeCoresProjection: projection, input: `${String(W)}x${String(H)} JPEG q85 → ${String(IN_W)}x${String(IN_H)}`, model: modelText, intraOpThreads: THREADS, qualityCadence: cadence, env, cases: best, ratioToBareInference: Object.fromEntries(Object.entries(best).map(([k, v]) => [k, v.fps / base.fps])), ratioToBareDecodeInference: Object.fromEntries(Object.entries(best).map(([k, v]) => [k, v.fps / baseFull.fps])) };
 mkdirSync(resultsDir, { recursive: true });
 writeFileSync(path.join(resultsDir, 'camera.json'), `${JSON.stringify(result, null, 2)}\n`);
 const rows = Object.entries(best).map(
@@ -225,8 +244,8 @@ const rows = Object.entries(best).map(
 const md = [
   '# Camera worker benchmark',
   '',
-  `${result.input}, ${result.model}, 1 intra-op thread, ${String(FRAMES)} frames x ${String(REPEATS)} interleaved repeats (median run shown).`,
-  `Node ${env.node}, ${String(env.cpus)} CPUs (${env.cpuModel}), load average ${String(env.loadavg1m?.toFixed(1))} (shared machine).`,
+  `${result.input}, ${result.model}, ${String(THREADS)} intra-op thread(s), ${cadence}, ${String(FRAMES)} frames x ${String(REPEATS)} interleaved repeats (median run shown).`,
+  `Node ${env.node}, ${String(env.cpus)} CPUs (${env.cpuModel}), load average ${loadAtStart.toFixed(1)} at the start, ${String(env.loadavg1m?.toFixed(1))} at the end (shared machine), started ${startedAt}.`,
   '',
   '| case | frames/s | vs bare inference only | vs bare decode + inference | p50 ms | p99 ms | event-loop lag p99 ms | CPU ms/frame (all threads) | cores busy |',
   '|---|---|---|---|---|---|---|---|---|',

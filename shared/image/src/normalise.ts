@@ -184,8 +184,15 @@ export function normaliseLetterboxedHalved(source: RgbImage, geometry: Letterbox
       tensor[base] = (((v[k] as number) + (v[k + 6] as number) + 3 * ((v[k] as number) + (v[k + 3] as number)) + 4) >> 3) * m + a;
       const e = 6 * (w - 1) + k;
       tensor[base + w - 1] = (((v[e - 3] as number) + (v[e + 3] as number) + 3 * ((v[e] as number) + (v[e + 3] as number)) + 4) >> 3) * m + a;
-      for (let x = 1, s = 6 + k; x < w - 1; x++, s += 6) {
-        tensor[base + x] = (((v[s - 3] as number) + (v[s + 6] as number) + 3 * ((v[s] as number) + (v[s + 3] as number)) + 4) >> 3) * m + a;
+      // Output x reads columns 2x-1 .. 2x+2; the last two are the next output's first two: two loads per output.
+      let p1 = v[k + 3] as number; // column 2x-1 for x = 1
+      let p2 = v[k + 6] as number; // column 2x
+      for (let x = 1, s = 9 + k; x < w - 1; x++, s += 6) {
+        const p3 = v[s] as number; // column 2x+1
+        const p4 = v[s + 3] as number; // column 2x+2
+        tensor[base + x] = ((p1 + p4 + 3 * (p2 + p3) + 4) >> 3) * m + a;
+        p1 = p3;
+        p2 = p4;
       }
     }
   }
