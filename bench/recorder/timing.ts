@@ -143,6 +143,10 @@ async function replayCase(events: readonly Event[], file: string, rate: number |
   // timing: consecutive records of the recording (capture order) against their capture gap
   arrivals.sort((a, b) => a.captureUs - b.captureUs || a.atUs - b.atUs);
   const gaps = arrivals.slice(1).map((a, i) => Math.abs(a.atUs - (arrivals[i]?.atUs ?? 0) - ((a.captureUs - (arrivals[i]?.captureUs ?? 0)) / (rate === 'max' ? Infinity : rate))));
+  // where the error is: gaps that start or end at a LIDAR sweep vs the others
+  const nearLidar = (i: number): boolean => arrivals[i]?.topic === 'raw.lidar' || arrivals[i + 1]?.topic === 'raw.lidar';
+  const lidarGaps = gaps.filter((_, i) => nearLidar(i));
+  const otherGaps = gaps.filter((_, i) => !nearLidar(i));
   const base = { messages: events.length, received: arrivals.length, drops: events.length - arrivals.length, outOfOrder, wallS };
   if (rate === 'max') return base;
   return {
@@ -153,6 +157,7 @@ async function replayCase(events: readonly Event[], file: string, rate: number |
     interArrivalErrorP50Us: pct(gaps, 0.5),
     interArrivalErrorP99Us: pct(gaps, 0.99),
     interArrivalErrorMaxUs: Math.max(...gaps),
+    ...(lidarGaps.length > 0 ? { interArrivalErrorP99AtLidarUs: pct(lidarGaps, 0.99), interArrivalErrorP99OthersUs: pct(otherGaps, 0.99) } : {}),
     eventLoopDelayP99Us: loopDelay.percentile(99) / 1000,
     gcPauses: gc.pauses,
     gcPauseTotalMs: gc.totalMs,
