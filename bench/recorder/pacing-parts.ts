@@ -7,7 +7,7 @@
  *    wait ends and the inter-message error, with the process CPU per second. Strategies: timers only
  *    (the replay's 'low-cpu'), timer to a margin then event-loop turns (session 1), timer to a margin
  *    then spin slices with turns (the replay's 'precise'), timer to a margin then Atomics.wait for the
- *    rest (the thread sleeps in a futex: no spin).
+ *    rest (the thread sleeps in a futex: no spin); and 'auto' (precise, timers only while contended).
  * 2. Handing a 2 MB sweep from the reader thread to the pacing thread: structured clone of a view into
  *    the decompressed chunk (what the reader did) vs transfer of a packed buffer (what it does now),
  *    post-to-handler latency with the pacing thread idle.
@@ -43,6 +43,7 @@ const MARGIN_US = 3_000;
 type Wait = (targetUs: number) => Promise<void>;
 const lowCpu = systemClock({ pacing: 'low-cpu' });
 const precise = systemClock({ pacing: 'precise', marginUs: MARGIN_US });
+const auto = systemClock({ pacing: 'auto', marginUs: MARGIN_US });
 const strategies: { id: string; label: string; wait: Wait }[] = [
   { id: 'timers', label: "timers only ('low-cpu')", wait: (t) => lowCpu.sleepUntilUs(t) },
   {
@@ -57,6 +58,7 @@ const strategies: { id: string; label: string; wait: Wait }[] = [
     },
   },
   { id: 'slices', label: "timer to 3 ms before, then 250 µs spin slices + turns ('precise')", wait: (t) => precise.sleepUntilUs(t) },
+  { id: 'auto', label: "'auto': 'precise', timers only for 5 s when > 1 in 10 spins is preempted", wait: (t) => auto.sleepUntilUs(t) },
   {
     id: 'atomics', label: 'timer to 3 ms before, then Atomics.wait (futex, no spin)',
     wait: async (target) => {
@@ -97,7 +99,7 @@ for (const s of strategies) {
   const wallS = (nowUs() - start) / 1e6;
   const result = {
     lateP50Us: pct(late, 0.5), lateP99Us: pct(late, 0.99), interArrivalErrorP50Us: pct(gaps, 0.5), interArrivalErrorP99Us: pct(gaps, 0.99),
-    cpuPerSecond: (cpu.user + cpu.system) / 1e6 / wallS, gcPauses: gcCount - gc0, loadAvg1mStart: load0, loadAvg1mEnd: os.loadavg()[0] ?? NaN,
+    cpuPerSecond: (cpu.user + cpu.system) / 1e6 / wallS, gcPauses: gcCount - gc0, backOffs: s.id === 'auto' ? (auto.governor?.backOffs ?? 0) : NaN, loadAvg1mStart: load0, loadAvg1mEnd: os.loadavg()[0] ?? NaN,
   };
   console.log(s.label, JSON.stringify(result));
   waits.push({ label: s.label, result });

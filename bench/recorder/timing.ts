@@ -2,7 +2,8 @@
  * bench/recorder/timing: replay timing fidelity measured from the Bus side.
  *   nice -n 10 node --conditions=source --import tsx bench/recorder/timing.ts
  * Env: BENCH_PACED_SECONDS (default 60, the issue's figure); BENCH_CASES (comma list of case ids, default
- * all: floor, floor-low-cpu, small, small-low-cpu, lidar, lidar-low-cpu, lidar-inline, x10, max);
+ * all: floor, floor-precise, floor-low-cpu, small, small-low-cpu, lidar, lidar-precise, lidar-low-cpu,
+ * lidar-inline, x10, max);
  * BENCH_MARGIN_US (precise pacing margin, default the replay's); BENCH_OUT (results file stem, default
  * recorder-timing).
  *
@@ -11,8 +12,8 @@
  * arrival with performance.now(). Inter-message timing error = |arrival gap − capture gap| of
  * consecutive records (in capture order). Baseline in the same run: the same schedule slept on the
  * same clock with no reading and no Bus (the event loop's own wake-up jitter on this machine), for
- * both pacing modes ('precise': timer then a busy event-loop wait for the last margin; 'low-cpu':
- * timers only). CPU per second of replay = process CPU time (all threads) ÷ wall time of the case.
+ * each pacing mode ('precise': timer then a busy wait for the last margin; 'auto': precise, timers only
+ * while the CPU is contended; 'low-cpu': timers only). CPU per second of replay = process CPU time (all threads) ÷ wall time of the case.
  * Paced replays read and decompress in a reader thread (default); the inline reader (on the pacing
  * thread, session 1's design) is measured next to it. Also 10× and 'max': drops and order only.
  */
@@ -32,7 +33,7 @@ const outDir = path.join(repoRoot, 'bench/results');
 const SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 60);
 const MARGIN_US = process.env.BENCH_MARGIN_US === undefined ? undefined : Number(process.env.BENCH_MARGIN_US);
 const OUT = process.env.BENCH_OUT ?? 'recorder-timing';
-const CASES = new Set((process.env.BENCH_CASES ?? 'floor,floor-low-cpu,small,small-low-cpu,lidar,lidar-low-cpu,lidar-inline,x10,max').split(','));
+const CASES = new Set((process.env.BENCH_CASES ?? 'floor,floor-precise,floor-low-cpu,small,small-low-cpu,lidar,lidar-precise,lidar-low-cpu,lidar-inline,x10,max').split(','));
 const T0 = 1_700_000_000_000_000;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-timing-'));
 const registry = new SchemaRegistry();
@@ -100,7 +101,7 @@ async function baseline(events: readonly Event[], pacing: PacingMode): Promise<R
     prev = now;
     prevT = e.t;
   }
-  return { messages: events.length, lateP50Us: pct(late, 0.5), lateP99Us: pct(late, 0.99), interArrivalErrorP50Us: pct(gaps, 0.5), interArrivalErrorP99Us: pct(gaps, 0.99), interArrivalErrorMaxUs: Math.max(...gaps) };
+  return { messages: events.length, lateP50Us: pct(late, 0.5), lateP99Us: pct(late, 0.99), interArrivalErrorP50Us: pct(gaps, 0.5), interArrivalErrorP99Us: pct(gaps, 0.99), interArrivalErrorMaxUs: Math.max(...gaps), pacingBackOffs: clock.governor?.backOffs ?? 0 };
 }
 
 async function replayCase(events: readonly Event[], file: string, rate: number | 'max', reader: 'thread' | 'inline' = 'thread', pacing?: PacingMode): Promise<Record<string, number>> {
@@ -152,6 +153,7 @@ async function replayCase(events: readonly Event[], file: string, rate: number |
   return {
     ...base,
     reanchors: stats.reanchors,
+    pacingBackOffs: stats.pacingBackOffs,
     schedulerLagP50Us: stats.lagP50Us,
     schedulerLagP99Us: stats.lagP99Us,
     interArrivalErrorP50Us: pct(gaps, 0.5),
@@ -178,13 +180,15 @@ const run = async (id: string, label: string, f: () => Promise<Record<string, nu
   console.log(label, JSON.stringify(result));
   cases.push({ label, result });
 };
-await run('floor', 'floor: the schedule slept alone, precise (camera 30 Hz + IMU 200 Hz)', () => baseline(small, 'precise'));
-await run('floor-low-cpu', 'floor: slept alone, low-cpu', () => baseline(small, 'low-cpu'));
-await run('small', 'replay 1×, camera 30 Hz + IMU 200 Hz, zstd, precise', () => replayCase(small, smallFile, 1, 'thread', 'precise'));
-await run('small-low-cpu', 'replay 1×, camera + IMU, low-cpu', () => replayCase(small, smallFile, 1, 'thread', 'low-cpu'));
-await run('lidar', 'replay 1×, + LIDAR 10 Hz 2 MB, zstd, reader thread, precise', () => replayCase(mixed, mixedFile, 1, 'thread', 'precise'));
-await run('lidar-low-cpu', 'replay 1×, + LIDAR, low-cpu', () => replayCase(mixed, mixedFile, 1, 'thread', 'low-cpu'));
-await run('lidar-inline', 'replay 1×, + LIDAR, inline reader, precise', () => replayCase(mixed, mixedFile, 1, 'inline', 'precise'));
+await run('floor', "floor: the schedule slept alone, 'auto' (camera 30 Hz + IMU 200 Hz)", () => baseline(small, 'auto'));
+await run('floor-precise', "floor: slept alone, 'precise'", () => baseline(small, 'precise'));
+await run('floor-low-cpu', "floor: slept alone, 'low-cpu'", () => baseline(small, 'low-cpu'));
+await run('small', "replay 1×, camera 30 Hz + IMU 200 Hz, zstd, 'auto' (default)", () => replayCase(small, smallFile, 1, 'thread'));
+await run('small-low-cpu', "replay 1×, camera + IMU, 'low-cpu'", () => replayCase(small, smallFile, 1, 'thread', 'low-cpu'));
+await run('lidar', "replay 1×, + LIDAR 10 Hz 2 MB, zstd, reader thread, 'auto' (default)", () => replayCase(mixed, mixedFile, 1, 'thread'));
+await run('lidar-precise', "replay 1×, + LIDAR, 'precise'", () => replayCase(mixed, mixedFile, 1, 'thread', 'precise'));
+await run('lidar-low-cpu', "replay 1×, + LIDAR, 'low-cpu'", () => replayCase(mixed, mixedFile, 1, 'thread', 'low-cpu'));
+await run('lidar-inline', "replay 1×, + LIDAR, inline reader, 'auto'", () => replayCase(mixed, mixedFile, 1, 'inline'));
 await run('x10', 'replay 10×, + LIDAR, zstd (default: low-cpu)', () => replayCase(mixed, mixedFile, 10));
 await run('max', "replay 'max', + LIDAR, zstd", () => replayCase(mixed, mixedFile, 'max'));
 fs.rmSync(tmp, { recursive: true, force: true });

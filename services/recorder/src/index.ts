@@ -13,7 +13,8 @@ export {
   type ChunkCompression,
 } from './writer.js';
 export {
-  Pacer, systemMonotonicClock, systemClock, DEFAULT_PACING_MARGIN_US, type MonotonicClock, type PacerParams, type PaceResult, type PacingMode, type SystemClockOptions,
+  Pacer, systemMonotonicClock, systemClock, ContentionGovernor, DEFAULT_PACING_MARGIN_US,
+  type MonotonicClock, type SystemClock, type PacerParams, type PaceResult, type PacingMode, type SystemClockOptions, type ContentionGovernorOptions,
 } from './pacer.js';
 export { Retimer } from './retime.js';
 export { SchemaCatalog, AVRO_SCHEMA_ENCODING, AVRO_MESSAGE_ENCODING, RAW_MESSAGE_ENCODING, type CatalogEntry } from './catalog.js';

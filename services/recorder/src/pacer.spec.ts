@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MemoryBus, type Bus } from '@sensorfuse/transport';
 import { describe, expect, it } from 'vitest';
-import { Pacer, systemClock, type MonotonicClock } from './pacer.js';
+import { ContentionGovernor, Pacer, systemClock, type MonotonicClock } from './pacer.js';
 import { replay } from './replay.js';
 import { RecordingWriter } from './writer.js';
 import { SchemaCatalog } from './catalog.js';
@@ -76,11 +76,38 @@ describe('Pacer', () => {
   });
 });
 
+describe('ContentionGovernor (auto pacing: when busy-waiting stops)', () => {
+  it('suspends precise waiting after 7 preempted spins in a row (1 − (63/64)^n > 0.1 first at n = 7), for the back-off, then tries again', () => {
+    const g = new ContentionGovernor({ backOffUs: 5_000_000 });
+    for (let n = 1; n <= 6; n++) {
+      g.record(true, n * 1_000);
+      expect(g.precise(n * 1_000)).toBe(true);
+    }
+    g.record(true, 7_000);
+    expect(g.backOffs).toBe(1);
+    expect(g.precise(7_000)).toBe(false);
+    expect(g.precise(7_000 + 4_999_999)).toBe(false);
+    expect(g.precise(7_000 + 5_000_000)).toBe(true);
+    // it starts over from zero: one more preempted spin does not suspend it again
+    g.record(true, 5_008_000);
+    expect(g.precise(5_008_000)).toBe(true);
+  });
+
+  it('keeps busy-waiting when only an occasional spin is preempted (1 in 20: the fraction settles near 0.05)', () => {
+    const g = new ContentionGovernor();
+    for (let i = 0; i < 2_000; i++) g.record(i % 20 === 0, i * 5_000);
+    expect(g.backOffs).toBe(0);
+    expect(g.precise(10_000_000)).toBe(true);
+    expect(g.preemptedFraction).toBeGreaterThan(0.03);
+    expect(g.preemptedFraction).toBeLessThan(0.08);
+  });
+});
+
 describe('systemClock (the real monotonic clock)', () => {
   // 0.3 s of a camera 30 Hz + IMU 200 Hz schedule, as replayed
   const dues = [...Array.from({ length: 10 }, (_, i) => i * 33_333), ...Array.from({ length: 60 }, (_, i) => 1_000 + i * 5_000)].sort((a, b) => a - b);
 
-  for (const pacing of ['precise', 'low-cpu'] as const) {
+  for (const pacing of ['precise', 'auto', 'low-cpu'] as const) {
     it(`${pacing}: every wait ends at or after its due time, never before, in due order`, async () => {
       const clock = systemClock({ pacing });
       const start = clock.nowUs() + 5_000;

@@ -9,26 +9,81 @@ export interface MonotonicClock {
 /**
  * How the system clock waits for a due time.
  * - `'precise'`: `setTimeout` until `marginUs` before the due time, then spins on `performance.now()`
- *   in slices of ≤ 250 µs with an event-loop turn (`setImmediate`) between them until it is reached. The thread never sleeps inside
- *   the margin — a sleeping thread (timer, `Atomics.wait`) is woken 1–5 ms late at p99 on a shared VM —
- *   so it costs CPU: up to `marginUs` of busy event loop per due time (see the recorder README).
- *   I/O, timers and Bus deliveries still run between the turns.
+ *   in slices of ≤ 250 µs with an event-loop turn (`setImmediate`) before each, until it is reached.
+ *   The thread never sleeps inside the margin — a sleeping thread (timer, `Atomics.wait`) is woken
+ *   1–5 ms late at p99 on a shared VM — so it costs CPU: up to `marginUs` of busy wait per due time
+ *   (see the recorder README). I/O, timers and Bus deliveries still run between the slices.
+ * - `'auto'`: precise, but while the CPU is contended (the spin loses the processor on more than ~1 in
+ *   10 recent waits) it waits with timers only for `backOffUs`, then tries precise again: a spinning
+ *   process that other runnable processes preempt is later than one that sleeps and gets a wake-up
+ *   boost from the scheduler.
  * - `'low-cpu'`: `setTimeout` alone (whole milliseconds, wakes late by the OS's wake-up latency).
  */
-export type PacingMode = 'precise' | 'low-cpu';
+export type PacingMode = 'auto' | 'precise' | 'low-cpu';
 
 /** Default precise margin: above this machine's p99 timer overshoot (~2.6 ms idle), see the README. */
 export const DEFAULT_PACING_MARGIN_US = 3_000;
 
 export interface SystemClockOptions {
-  /** Default `'precise'`. */
+  /** Default `'auto'`. */
   readonly pacing?: PacingMode;
-  /** Precise mode: how long before the due time the timer hands over to the busy wait (µs, default 3 000). */
+  /** Precise and auto: how long before the due time the timer hands over to the busy wait (µs, default 3 000). */
   readonly marginUs?: number;
 }
 
 /** Longest synchronous spin between two event-loop turns in the precise wait (µs). */
 const SPIN_SLICE_US = 250;
+/** A gap this long between two clock reads of the spin (normally 5–20 µs) means the thread lost the CPU. */
+const PREEMPTED_STEP_US = 500;
+
+export interface ContentionGovernorOptions {
+  /** Weight of the newest wait in the preempted fraction (default 1/64). */
+  readonly alpha?: number;
+  /** Preempted fraction above which precise waiting stops (default 0.1). */
+  readonly threshold?: number;
+  /** How long timers alone are used before precise waiting is tried again (µs, default 5 s). */
+  readonly backOffUs?: number;
+}
+
+/**
+ * Decides whether busy-waiting is worth it (pure: times are passed in). Keeps an exponentially weighted
+ * fraction of recent precise waits whose spin was preempted; above the threshold it answers "timers
+ * only" for `backOffUs`, then starts over from zero.
+ */
+export class ContentionGovernor {
+  readonly alpha: number;
+  readonly threshold: number;
+  readonly backOffUs: number;
+  #fraction = 0;
+  #backOffUntilUs = -Infinity;
+  /** How many times precise waiting was suspended. */
+  backOffs = 0;
+
+  constructor(options: ContentionGovernorOptions = {}) {
+    this.alpha = options.alpha ?? 1 / 64;
+    this.threshold = options.threshold ?? 0.1;
+    this.backOffUs = options.backOffUs ?? 5_000_000;
+  }
+
+  get preemptedFraction(): number {
+    return this.#fraction;
+  }
+
+  /** True when the next wait should busy-wait its margin. */
+  precise(nowUs: number): boolean {
+    return nowUs >= this.#backOffUntilUs;
+  }
+
+  /** Records one precise wait: whether its spin lost the CPU. */
+  record(preempted: boolean, nowUs: number): void {
+    this.#fraction = this.#fraction * (1 - this.alpha) + (preempted ? this.alpha : 0);
+    if (this.#fraction > this.threshold) {
+      this.#backOffUntilUs = nowUs + this.backOffUs;
+      this.#fraction = 0;
+      this.backOffs++;
+    }
+  }
+}
 
 let spinSink = 0;
 /**
@@ -45,30 +100,39 @@ const nowUsOf = (): number => Math.round(performance.now() * 1000);
 const sleepMs = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-/** The process's monotonic clock (`performance.now()`) with a precise or a low-CPU wait. */
-export function systemClock(options: SystemClockOptions = {}): MonotonicClock {
-  const pacing = options.pacing ?? 'precise';
+async function sleepTimersOnly(targetUs: number): Promise<void> {
+  for (;;) {
+    const remainingUs = targetUs - nowUsOf();
+    if (remainingUs <= 0) return;
+    await sleepMs(Math.max(1, Math.ceil(remainingUs / 1000)));
+  }
+}
+
+/** The system clock's wait; `governor` (auto mode) sees every precise wait. */
+export interface SystemClock extends MonotonicClock {
+  readonly pacing: PacingMode;
+  readonly governor: ContentionGovernor | undefined;
+}
+
+/** The process's monotonic clock (`performance.now()`) with a precise, auto or low-CPU wait. */
+export function systemClock(options: SystemClockOptions = {}, governorOptions?: ContentionGovernorOptions): SystemClock {
+  const pacing = options.pacing ?? 'auto';
   const marginUs = options.marginUs ?? DEFAULT_PACING_MARGIN_US;
   if (!(marginUs >= 0) || !Number.isFinite(marginUs)) throw new RangeError(`marginUs must be a finite number >= 0, got ${String(marginUs)}`);
-  if (pacing === 'low-cpu') {
-    return {
-      nowUs: nowUsOf,
-      async sleepUntilUs(targetUs) {
-        for (;;) {
-          const remainingUs = targetUs - nowUsOf();
-          if (remainingUs <= 0) return;
-          await sleepMs(Math.max(1, Math.ceil(remainingUs / 1000)));
-        }
-      },
-    };
-  }
+  if (pacing === 'low-cpu') return { pacing, governor: undefined, nowUs: nowUsOf, sleepUntilUs: sleepTimersOnly };
+  const governor = pacing === 'auto' ? new ContentionGovernor(governorOptions) : undefined;
   const spin = { iterations: 64 };
   return {
+    pacing,
+    governor,
     nowUs: nowUsOf,
     async sleepUntilUs(targetUs) {
+      if (governor !== undefined && !governor.precise(nowUsOf())) return sleepTimersOnly(targetUs);
+      let spun = false;
+      let preempted = false;
       for (;;) {
         const remainingUs = targetUs - nowUsOf();
-        if (remainingUs <= 0) return;
+        if (remainingUs <= 0) break;
         // setTimeout counts whole ms and wakes late: sleep only while a whole ms fits before the margin
         const ms = Math.floor((remainingUs - marginUs) / 1000);
         if (ms >= 1) {
@@ -79,6 +143,7 @@ export function systemClock(options: SystemClockOptions = {}): MonotonicClock {
         // then a short synchronous spin. Slices instead of bare turns: a promise per turn at ~100 000
         // turns/s fed the scavenger, whose pauses then landed on due times.
         await turn();
+        spun = true;
         let last = nowUsOf();
         const endUs = Math.min(targetUs, last + SPIN_SLICE_US);
         while (last < endUs) {
@@ -86,16 +151,18 @@ export function systemClock(options: SystemClockOptions = {}): MonotonicClock {
           const now = nowUsOf();
           // keep ~5–20 µs between clock reads whatever the CPU speed (a preempted step halves it, then it regrows)
           const stepUs = now - last;
+          if (stepUs > PREEMPTED_STEP_US) preempted = true;
           if (stepUs < 5) spin.iterations = Math.min(1 << 20, spin.iterations * 2);
           else if (stepUs > 20) spin.iterations = Math.max(1, spin.iterations >> 1);
           last = now;
         }
       }
+      if (spun) governor?.record(preempted, nowUsOf());
     },
   };
 }
 
-/** The precise system clock with the default margin (what paced replays use at rates up to 2). */
+/** The auto system clock with the default margin (what paced replays use at rates up to 2). */
 export const systemMonotonicClock: MonotonicClock = systemClock();
 
 export interface PacerParams {

@@ -59,13 +59,13 @@ export interface ReplayOptions {
   /** Falling further behind than this re-anchors the schedule instead of bursting (default 20 ms). */
   readonly maxLagUs?: number;
   /**
-   * How paced replays wait for a due time (the system clock; ignored with `clock`): 'precise' (default
-   * at rates up to 2: timer until `pacingMarginUs` before, then a busy event-loop wait; inter-message
-   * error p99 ~1–2 ms on an idle machine, costs CPU) or 'low-cpu' (default above rate 2: timers only,
-   * p99 ~3 ms idle, ~no CPU). Figures in the README.
+   * How paced replays wait for a due time (the system clock; ignored with `clock`): 'auto' (default at
+   * rates up to 2: 'precise' — timer until `pacingMarginUs` before, then a busy wait; costs CPU — that
+   * falls back to timers for a few seconds whenever the CPU is contended), 'precise' (always) or
+   * 'low-cpu' (default above rate 2: timers only, ~no CPU). Figures in the README.
    */
   readonly pacing?: PacingMode;
-  /** Precise pacing: margin before the due time spent busy-waiting (µs, default 3 000). */
+  /** Precise and auto pacing: margin before the due time spent busy-waiting (µs, default 3 000). */
   readonly pacingMarginUs?: number;
   readonly clock?: MonotonicClock;
   /** Wall clock for re-timing (default @sensorfuse/time nowUs). */
@@ -106,6 +106,8 @@ export interface ReplayStats {
   readonly loops: number;
   readonly seeks: number;
   readonly reanchors: number;
+  /** Auto pacing: how many times the busy wait was suspended because the CPU was contended. */
+  readonly pacingBackOffs: number;
   /** Calibration records handed to `options.calibration`. */
   readonly calibrationsHandedOver: number;
   /** Send-time error against the schedule (µs), paced modes only. */
@@ -122,7 +124,7 @@ export interface ReplayController {
   stop(): void;
 }
 
-/** Paced replays up to this rate wait precisely by default; faster ones use timers only ('low-cpu'). */
+/** Paced replays up to this rate wait precisely ('auto') by default; faster ones use timers only ('low-cpu'). */
 export const PRECISE_UP_TO_RATE = 2;
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -181,7 +183,8 @@ export function replay(options: ReplayOptions): ReplayController {
     const { topics, staticMessages, dataStart, rangeStart, rangeEnd, paced } = range;
     const prefix = options.topicPrefix ?? '';
     const rate = typeof options.rate === 'number' ? options.rate : 1;
-    const clock = options.clock ?? systemClock({ pacing: options.pacing ?? (rate <= PRECISE_UP_TO_RATE ? 'precise' : 'low-cpu'), marginUs: options.pacingMarginUs });
+    const system = options.clock === undefined ? systemClock({ pacing: options.pacing ?? (rate <= PRECISE_UP_TO_RATE ? 'auto' : 'low-cpu'), marginUs: options.pacingMarginUs }) : undefined;
+    const clock = options.clock ?? system ?? systemClock();
     const pacer = paced ? new Pacer({ rate, maxLagUs: options.maxLagUs ?? 20_000 }, clock) : undefined;
     const retimer = new Retimer(new SchemaCatalog(options.schemas));
     const wall = options.wallClockUs ?? nowUs;
@@ -326,6 +329,7 @@ export function replay(options: ReplayOptions): ReplayController {
       loops: loop,
       seeks,
       reanchors: pacer?.reanchors ?? 0,
+      pacingBackOffs: system?.governor?.backOffs ?? 0,
       calibrationsHandedOver,
       lagP50Us: percentile(sorted, 0.5),
       lagP99Us: percentile(sorted, 0.99),
