@@ -114,6 +114,19 @@ describe('fusion core update', () => {
     expect(own?.evidence.map((e) => e.modality)).toEqual(['camera']);
   });
 
+  it('calls a 3 m tall "car" cluster a truck when the camera sees a car there, and unknown when only its geometry says car', () => {
+    const tall: LidarObjects = {
+      ...header('lidar', 1, T0, 'lidar'),
+      objects: [{ clusterId: 0, centroid: { x: 20, y: 0, z: 0 }, extent: { x: 4, y: 2, z: 3 }, yawRad: 0, pointCount: 200, meanIntensity: 0, classHint: 'car' }],
+      inputPointCount: 1000, noiseFraction: 0, reliability: 0.9,
+    };
+    // Its near face (x = 18 m, y ±1 m, z ±1.5 m) projects to u 584–696, v 277–443 (f = 1000 px).
+    const seen = update(frameOf(tall, [camera(1, T0, [{ xMin: 585, xMax: 695, yMin: 280, yMax: 440 }], 'car')]), calibration, createFusionState('rig'), ctx(T0));
+    expect(seen.output.detections.map((d) => d.objectClass)).toEqual(['truck']);
+    const geometryOnly = update(frameOf(tall, []), calibration, createFusionState('rig'), ctx(T0));
+    expect(geometryOnly.output.detections.map((d) => d.objectClass)).toEqual(['unknown']);
+  });
+
   it('compensates ego motion: a camera 50 ms after the sweep sees a static object 1 m closer at 20 m/s', () => {
     const [object] = lidar(1, T0, [{ x: 20, y: 0 }]).objects.map((o) => ({ x: o.centroid.x, y: o.centroid.y, z: 0, length: 4, width: 2, height: 1.5, yawRad: 0 }));
     const cam = calibration.cameras.get('cam');

@@ -56,7 +56,12 @@ if (args.includes('--mota')) {
         const matchedTruth = new Set<number>();
         for (const p of pairs) if (!matchedTruth.has(p.ti) && !used.has(p.ci)) { matchedTruth.add(p.ti); used.add(p.ci); }
         why.truth = (why.truth ?? 0) + truth.length;
-        confirmed.forEach((_, ci) => { if (!used.has(ci)) bumpWhy('FP: confirmed track with no truth within 2 m'); });
+        confirmed.forEach((t, ci) => {
+          if (used.has(ci)) return;
+          const d = Math.min(Number.POSITIVE_INFINITY, ...truth.map((o) => Math.hypot(o.x - t.position.x, o.y - t.position.y)));
+          const where = d <= 2 ? 'truth taken by another track' : d <= 5 ? 'truth 2-5 m' : 'no truth within 5 m';
+          bumpWhy(`FP: confirmed ${t.objectClass} [${[...t.contributingModalities].sort().join('+')}], ${where}`);
+        });
         truth.forEach((o, ti) => {
           if (matchedTruth.has(ti)) return;
           const near = (x: number, y: number, r: number) => Math.hypot(x - o.x, y - o.y) <= r;
