@@ -133,6 +133,18 @@ describe('systemClock (the real monotonic clock)', () => {
     expect(order).toEqual(['immediate', 'timer', 'wait ended']);
   });
 
+  it('auto: a wait that starts while another auto wait is in progress (two replays in one process) uses timers only', async () => {
+    const first = systemClock({ pacing: 'auto' });
+    const second = systemClock({ pacing: 'auto' });
+    const due = first.nowUs() + 20_000;
+    await Promise.all([first.sleepUntilUs(due), second.sleepUntilUs(due + 1_000)]);
+    expect(first.waits).toEqual({ precise: 1, timersOnly: 0 });
+    expect(second.waits).toEqual({ precise: 0, timersOnly: 1 });
+    // alone again, the second one busy-waits
+    await second.sleepUntilUs(second.nowUs() + 5_000);
+    expect(second.waits).toEqual({ precise: 1, timersOnly: 1 });
+  });
+
   it('rejects a negative or non-finite margin', () => {
     expect(() => systemClock({ marginUs: -1 })).toThrow(RangeError);
     expect(() => systemClock({ marginUs: Number.NaN })).toThrow(RangeError);

@@ -112,52 +112,85 @@ async function sleepTimersOnly(targetUs: number): Promise<void> {
 export interface SystemClock extends MonotonicClock {
   readonly pacing: PacingMode;
   readonly governor: ContentionGovernor | undefined;
+  /** Waits that busy-waited their margin and waits that used timers only (counted per wait). */
+  readonly waits: { precise: number; timersOnly: number };
 }
+
+/**
+ * Auto-mode waits in progress in this process. Several paced replays in one process (bench/pipeline
+ * replays N rigs) would take turns spinning and keep a core busy between them: an auto wait that starts
+ * while another is in progress uses timers only.
+ */
+let autoWaitsInProgress = 0;
 
 /** The process's monotonic clock (`performance.now()`) with a precise, auto or low-CPU wait. */
 export function systemClock(options: SystemClockOptions = {}, governorOptions?: ContentionGovernorOptions): SystemClock {
   const pacing = options.pacing ?? 'auto';
   const marginUs = options.marginUs ?? DEFAULT_PACING_MARGIN_US;
   if (!(marginUs >= 0) || !Number.isFinite(marginUs)) throw new RangeError(`marginUs must be a finite number >= 0, got ${String(marginUs)}`);
-  if (pacing === 'low-cpu') return { pacing, governor: undefined, nowUs: nowUsOf, sleepUntilUs: sleepTimersOnly };
+  const waits = { precise: 0, timersOnly: 0 };
+  if (pacing === 'low-cpu') {
+    return {
+      pacing, governor: undefined, waits, nowUs: nowUsOf,
+      sleepUntilUs: (targetUs) => {
+        waits.timersOnly++;
+        return sleepTimersOnly(targetUs);
+      },
+    };
+  }
   const governor = pacing === 'auto' ? new ContentionGovernor(governorOptions) : undefined;
   const spin = { iterations: 64 };
+  const preciseWait = async (targetUs: number): Promise<void> => {
+    waits.precise++;
+    let spun = false;
+    let preempted = false;
+    for (;;) {
+      const remainingUs = targetUs - nowUsOf();
+      if (remainingUs <= 0) break;
+      // setTimeout counts whole ms and wakes late: sleep only while a whole ms fits before the margin
+      const ms = Math.floor((remainingUs - marginUs) / 1000);
+      if (ms >= 1) {
+        await sleepMs(ms);
+        continue;
+      }
+      // Inside the margin: one event-loop turn first (Bus deliveries and I/O queued before it run),
+      // then a short synchronous spin. Slices instead of bare turns: a promise per turn at ~100 000
+      // turns/s fed the scavenger, whose pauses then landed on due times.
+      await turn();
+      spun = true;
+      let last = nowUsOf();
+      const endUs = Math.min(targetUs, last + SPIN_SLICE_US);
+      while (last < endUs) {
+        busy(spin.iterations);
+        const now = nowUsOf();
+        // keep ~5–20 µs between clock reads whatever the CPU speed (a preempted step halves it, then it regrows)
+        const stepUs = now - last;
+        if (stepUs > PREEMPTED_STEP_US) preempted = true;
+        if (stepUs < 5) spin.iterations = Math.min(1 << 20, spin.iterations * 2);
+        else if (stepUs > 20) spin.iterations = Math.max(1, spin.iterations >> 1);
+        last = now;
+      }
+    }
+    if (spun) governor?.record(preempted, nowUsOf());
+  };
   return {
     pacing,
     governor,
+    waits,
     nowUs: nowUsOf,
     async sleepUntilUs(targetUs) {
-      if (governor !== undefined && !governor.precise(nowUsOf())) return sleepTimersOnly(targetUs);
-      let spun = false;
-      let preempted = false;
-      for (;;) {
-        const remainingUs = targetUs - nowUsOf();
-        if (remainingUs <= 0) break;
-        // setTimeout counts whole ms and wakes late: sleep only while a whole ms fits before the margin
-        const ms = Math.floor((remainingUs - marginUs) / 1000);
-        if (ms >= 1) {
-          await sleepMs(ms);
-          continue;
+      if (governor === undefined) return preciseWait(targetUs);
+      autoWaitsInProgress++;
+      try {
+        if (autoWaitsInProgress > 1 || !governor.precise(nowUsOf())) {
+          waits.timersOnly++;
+          await sleepTimersOnly(targetUs);
+        } else {
+          await preciseWait(targetUs);
         }
-        // Inside the margin: one event-loop turn first (Bus deliveries and I/O queued before it run),
-        // then a short synchronous spin. Slices instead of bare turns: a promise per turn at ~100 000
-        // turns/s fed the scavenger, whose pauses then landed on due times.
-        await turn();
-        spun = true;
-        let last = nowUsOf();
-        const endUs = Math.min(targetUs, last + SPIN_SLICE_US);
-        while (last < endUs) {
-          busy(spin.iterations);
-          const now = nowUsOf();
-          // keep ~5–20 µs between clock reads whatever the CPU speed (a preempted step halves it, then it regrows)
-          const stepUs = now - last;
-          if (stepUs > PREEMPTED_STEP_US) preempted = true;
-          if (stepUs < 5) spin.iterations = Math.min(1 << 20, spin.iterations * 2);
-          else if (stepUs > 20) spin.iterations = Math.max(1, spin.iterations >> 1);
-          last = now;
-        }
+      } finally {
+        autoWaitsInProgress--;
       }
-      if (spun) governor?.record(preempted, nowUsOf());
     },
   };
 }
