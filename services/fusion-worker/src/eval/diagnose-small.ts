@@ -74,7 +74,11 @@ if (args.includes('--mota')) {
           else if ((out?.detections ?? []).some((d) => near(d.x, d.y, 2) && d.score >= params.minStartScore)) bumpWhy(`miss: detection, no track (${tag})`);
           else if ((out?.detections ?? []).some((d) => near(d.x, d.y, 2))) bumpWhy(`miss: detection below minStartScore (${tag})`);
           else if ((out?.tracks ?? []).some((t) => t.state === 'confirmed' && near(t.position.x, t.position.y, 5))) bumpWhy(`miss: confirmed track 2-5 m off (${tag})`);
-          else bumpWhy(`miss: nothing within 2 m (${tag}; lidar ${o.lidarPoints >= 5 ? 'yes' : 'no'}, camera ${o.cameraVisible >= 0.25 ? 'yes' : 'no'})`);
+          else {
+            const d5 = (out?.detections ?? []).filter((d) => near(d.x, d.y, 5)).sort((a, b) => Math.hypot(a.x - o.x, a.y - o.y) - Math.hypot(b.x - o.x, b.y - o.y))[0];
+            const what = d5 === undefined ? 'none within 5 m' : `nearest detection 2-5 m: ${d5.origin === 'camera-only' && d5.evidence.some((e) => e.modality === 'lidar') ? 'split' : d5.origin}`;
+            bumpWhy(`miss: nothing within 2 m (${tag}; lidar ${o.lidarPoints >= 5 ? 'yes' : 'no'}, camera ${o.cameraVisible >= 0.25 ? 'yes' : 'no'}; ${what})`);
+          }
         });
       }
     }
