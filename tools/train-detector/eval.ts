@@ -139,6 +139,7 @@ async function main(): Promise<void> {
   const apTallies: Tally[] = CLASSES.map(() => ({ gt: 0, tp: 0, det: 0, fp: 0 }));
   const allMatches: ScoredMatch[] = [];
   const presetMap = new Map<string, number>();
+  const presetClassAps = new Map<string, { ap: number[]; gt: number[] }>();
   const tallies: Tally[] = CLASSES.map(() => ({ gt: 0, tp: 0, det: 0, fp: 0 }));
   const perPreset = new Map<string, Tally>();
   let frames = 0;
@@ -176,6 +177,7 @@ async function main(): Promise<void> {
         }
       }
       presetMap.set(preset, meanAp(presetMatches, presetApTally));
+      presetClassAps.set(preset, { ap: classAps(presetMatches, presetApTally), gt: CLASSES.map((_, c) => tallyOf(presetApTally, c).gt) });
       perPreset.set(preset, presetTally.reduce((a, b) => ({ gt: a.gt + b.gt, tp: a.tp + b.tp, det: a.det + b.det, fp: a.fp + b.fp })));
     }
   } finally {
@@ -197,8 +199,16 @@ async function main(): Promise<void> {
   console.log(`| ${['all frames', ...CLASSES.map((c) => `AP ${c}`)].join(' | ')} |`);
   console.log(`|${' --- |'.repeat(CLASSES.length + 1)}`);
   console.log(`| ${[meanAp(allMatches, apTallies), ...aps].map((v) => v.toFixed(3)).join(' | ')} |\n`);
-  console.log('| preset | mAP@0.5 |\n|---|---|');
-  for (const [p, v] of presetMap) console.log(`| ${p} | ${v.toFixed(3)} |`);
+  console.log(`| preset | mAP@0.5 | ${CLASSES.map((c) => `AP ${c} (truth)`).join(' | ')} |`);
+  console.log(`|---|---|${'---|'.repeat(CLASSES.length)}`);
+  for (const [p, v] of presetMap) {
+    const per = presetClassAps.get(p);
+    const cells = CLASSES.map((_, c) => {
+      const ap = per?.ap[c] ?? Number.NaN;
+      return `${Number.isNaN(ap) ? '–' : ap.toFixed(3)} (${String(per?.gt[c] ?? 0)})`;
+    });
+    console.log(`| ${p} | ${v.toFixed(3)} | ${cells.join(' | ')} |`);
+  }
 }
 
 await main();
