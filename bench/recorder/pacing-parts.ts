@@ -58,7 +58,7 @@ const strategies: { id: string; label: string; wait: Wait }[] = [
     },
   },
   { id: 'slices', label: "timer to 3 ms before, then 250 µs spin slices + turns ('precise')", wait: (t) => precise.sleepUntilUs(t) },
-  { id: 'auto', label: "'auto': 'precise', timers only for 5 s when > 1 in 10 spins is preempted", wait: (t) => auto.sleepUntilUs(t) },
+  { id: 'auto', label: "'auto': 'precise', timers only for 5 s when > 3 in 10 spins are preempted", wait: (t) => auto.sleepUntilUs(t) },
   {
     id: 'atomics', label: 'timer to 3 ms before, then Atomics.wait (futex, no spin)',
     wait: async (target) => {

@@ -77,20 +77,28 @@ describe('Pacer', () => {
 });
 
 describe('ContentionGovernor (auto pacing: when busy-waiting stops)', () => {
-  it('suspends precise waiting after 7 preempted spins in a row (1 − (63/64)^n > 0.1 first at n = 7), for the back-off, then tries again', () => {
+  it('suspends precise waiting after 23 preempted spins in a row (1 − (63/64)^n > 0.3 first at n = 23), for the back-off, then tries again', () => {
     const g = new ContentionGovernor({ backOffUs: 5_000_000 });
-    for (let n = 1; n <= 6; n++) {
+    for (let n = 1; n <= 22; n++) {
       g.record(true, n * 1_000);
       expect(g.precise(n * 1_000)).toBe(true);
     }
-    g.record(true, 7_000);
+    g.record(true, 23_000);
     expect(g.backOffs).toBe(1);
-    expect(g.precise(7_000)).toBe(false);
-    expect(g.precise(7_000 + 4_999_999)).toBe(false);
-    expect(g.precise(7_000 + 5_000_000)).toBe(true);
+    expect(g.precise(23_000)).toBe(false);
+    expect(g.precise(23_000 + 4_999_999)).toBe(false);
+    expect(g.precise(23_000 + 5_000_000)).toBe(true);
     // it starts over from zero: one more preempted spin does not suspend it again
-    g.record(true, 5_008_000);
-    expect(g.precise(5_008_000)).toBe(true);
+    g.record(true, 5_024_000);
+    expect(g.precise(5_024_000)).toBe(true);
+  });
+
+  it('with a threshold of 0.1 it suspends after 7 (1 − (63/64)^n > 0.1 first at n = 7)', () => {
+    const g = new ContentionGovernor({ threshold: 0.1 });
+    for (let n = 1; n <= 6; n++) g.record(true, n);
+    expect(g.backOffs).toBe(0);
+    g.record(true, 7);
+    expect(g.backOffs).toBe(1);
   });
 
   it('keeps busy-waiting when only an occasional spin is preempted (1 in 20: the fraction settles near 0.05)', () => {
