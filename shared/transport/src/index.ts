@@ -24,9 +24,10 @@ export {
 } from './errors.js';
 export { murmur2, partitionForKey } from './partitioner.js';
 export { assignCoPartitioned, type AssignmentMember } from './assignment.js';
-export { MemoryBus, type MemoryBusOptions } from './memory-bus.js';
+export { MemoryBus, type MemoryBusOptions, type MemoryBusStats } from './memory-bus.js';
 export { PipelinedPublisher, type PipelinedPublisherOptions } from './pipelined-publisher.js';
-export { KafkaBus, type KafkaBusOptions, type TransportLogger, type TransportLogLevel } from './kafka-bus.js';
+export { KafkaBus, type KafkaBusOptions, type TransportLogLevel } from './kafka-bus.js';
+export type { TransportLogger } from './logger.js';
 export {
   consumeDecoded,
   deadLetterRecord,

@@ -5,6 +5,7 @@ import { coPartitionedAssigner } from './co-partitioned-assigner.js';
 import { CommitRejectedError, RecordTooLargeError, TopicMismatchError, TransportStateError, UnknownTopicError } from './errors.js';
 import { InFlightWindow, recordBytes } from './in-flight.js';
 import { toTransportError } from './kafka-errors.js';
+import { stderrLogger, type TransportLogger } from './logger.js';
 // Side effect: removes kafkajs 2.2.4's 1 kHz idle timer loop per connection (see the file).
 import './kafkajs-request-queue-fix.js';
 import {
@@ -23,14 +24,6 @@ import {
 } from './types.js';
 
 const { Kafka, Partitioners, logLevel: KafkaLogLevel } = kafkajs;
-
-/** The subset of a pino logger the bus needs: `logger.warn({ ...fields }, 'message')`. */
-export interface TransportLogger {
-  error(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-  info(fields: object, message: string): void;
-  debug(fields: object, message: string): void;
-}
 
 export type TransportLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
 
@@ -68,14 +61,6 @@ const LEVELS: Record<TransportLogLevel, kafkajs.logLevel> = {
   info: KafkaLogLevel.INFO,
   debug: KafkaLogLevel.DEBUG,
 };
-
-/** pino-style JSON lines on stderr, for a bus created without a logger. */
-const stderrLogger: TransportLogger = (() => {
-  const write = (level: string) => (fields: object, message: string) => {
-    process.stderr.write(`${JSON.stringify({ level, time: Date.now(), msg: message, ...fields })}\n`);
-  };
-  return { error: write('error'), warn: write('warn'), info: write('info'), debug: write('debug') };
-})();
 
 /**
  * kafkajs logs every failed request at ERROR (a moved partition leader, an existing topic) although

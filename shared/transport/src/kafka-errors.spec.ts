@@ -2,7 +2,8 @@ import { isRetriable, TransientError } from '@sensorfuse/errors';
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { BrokerError, BrokerUnavailableError, CommitRejectedError, RecordTooLargeError } from './errors.js';
-import { KafkaBus, type TransportLogger } from './kafka-bus.js';
+import { KafkaBus } from './kafka-bus.js';
+import type { TransportLogger } from './logger.js';
 import { toTransportError } from './kafka-errors.js';
 
 // Shapes as kafkajs builds them from broker error codes (src/protocol/error.js).

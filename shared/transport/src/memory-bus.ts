@@ -2,6 +2,8 @@ import { Observable, type Subscriber } from 'rxjs';
 import { assignCoPartitioned } from './assignment.js';
 import { CommitRejectedError, RecordTooLargeError, TopicMismatchError, TransportStateError, UnknownTopicError } from './errors.js';
 import { InFlightWindow, recordBytes } from './in-flight.js';
+import { stderrLogger, type TransportLogger } from './logger.js';
+import { PartitionLog, type LogEntry } from './partition-log.js';
 import { partitionForKey } from './partitioner.js';
 import {
   DEAD_LETTER_SUFFIX,
@@ -21,20 +23,43 @@ import {
 } from './types.js';
 
 export interface MemoryBusOptions {
-  /** Clock for record timestamps, integer microseconds since the epoch. */
+  /** Clock for record timestamps and retention, integer microseconds since the epoch. */
   readonly nowUs?: () => number;
+  /**
+   * Retention by size, per partition (Kafka's retention.bytes): beyond it the oldest records are
+   * deleted whether or not every group has read them; a group that had not is moved to the log
+   * start and the records it skipped are logged and counted (`stats().unreadDeleted`). Default 512 MiB.
+   */
+  readonly retentionBytes?: number;
+  /**
+   * Retention by age: a record older than this that every group interested in its topic has
+   * committed past is deleted. Records of a topic no group has subscribed to or committed on are
+   * kept (up to `retentionBytes`). Default 60 000 ms; `Infinity` keeps consumed records.
+   */
+  readonly retentionMs?: number;
+  /** Where retention warnings go (a pino logger fits); default JSON lines on stderr. */
+  readonly logger?: TransportLogger;
 }
+
+/** What MemoryBus retention has deleted since the bus was created. */
+export interface MemoryBusStats {
+  readonly deletedRecords: number;
+  readonly deletedBytes: number;
+  /** Records deleted before some group interested in them had read them (by `retentionBytes`). */
+  readonly unreadDeleted: number;
+}
+
+const DEFAULT_RETENTION_BYTES = 512 * 1024 * 1024;
+const DEFAULT_RETENTION_MS = 60_000;
 
 interface TxnMarker {
   status: 'open' | 'committed' | 'aborted';
 }
 
 interface Entry {
-  readonly offset: number;
   readonly key: Buffer | null;
   readonly value: Buffer;
   readonly headers: IncomingHeaders;
-  readonly timestampUs: number;
   readonly txn: TxnMarker | undefined;
   /** A transaction commit/abort marker: takes an offset like in Kafka, never delivered. */
   readonly control: boolean;
@@ -43,7 +68,7 @@ interface Entry {
 interface TopicState {
   readonly name: string;
   readonly maxMessageBytes: number;
-  readonly logs: Entry[][];
+  readonly logs: PartitionLog<Entry>[];
   roundRobin: number;
 }
 
@@ -103,9 +128,23 @@ export class MemoryBus implements Bus {
   private txnLock: Promise<void> = Promise.resolve();
   private closed = false;
   private memberCounter = 0;
+  private readonly retentionBytes: number;
+  private readonly retentionUs: number;
+  private readonly logger: TransportLogger;
+  private deletedRecords = 0;
+  private deletedBytes = 0;
+  private unreadDeleted = 0;
 
   constructor(options: MemoryBusOptions = {}) {
     this.nowUs = options.nowUs ?? (() => Date.now() * 1000);
+    this.retentionBytes = options.retentionBytes ?? DEFAULT_RETENTION_BYTES;
+    this.retentionUs = (options.retentionMs ?? DEFAULT_RETENTION_MS) * 1000;
+    this.logger = options.logger ?? stderrLogger;
+    if (!(this.retentionBytes >= 0) || !(this.retentionUs >= 0)) {
+      throw new TransportStateError(
+        `expected MemoryBus retentionBytes and retentionMs ≥ 0, found ${String(options.retentionBytes)} and ${String(options.retentionMs)}`,
+      );
+    }
     this.admin = {
       createTopics: (specs) => {
         try {
@@ -125,6 +164,11 @@ export class MemoryBus implements Bus {
         return Promise.resolve(out);
       },
     };
+  }
+
+  /** What retention has deleted so far. */
+  stats(): MemoryBusStats {
+    return { deletedRecords: this.deletedRecords, deletedBytes: this.deletedBytes, unreadDeleted: this.unreadDeleted };
   }
 
   publish(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
@@ -206,7 +250,7 @@ export class MemoryBus implements Bus {
   // ---- internals shared with MemoryTransaction -------------------------------------------------
 
   /** Validate every record first, then append all: a publish call is all or nothing. */
-  append(topicName: string, records: readonly OutgoingRecord[], txn: TxnMarker | undefined): Set<Entry[]> {
+  append(topicName: string, records: readonly OutgoingRecord[], txn: TxnMarker | undefined): Set<PartitionLog<Entry>> {
     if (this.closed) throw new TransportStateError('publish on a closed MemoryBus');
     const topic = this.topics.get(topicName);
     if (topic === undefined) {
@@ -214,8 +258,10 @@ export class MemoryBus implements Bus {
         context: { topic: topicName },
       });
     }
+    const sizes: number[] = [];
     for (const record of records) {
       const size = recordBytes(record.key, record.value, record.headers);
+      sizes.push(size);
       if (size > topic.maxMessageBytes) {
         throw new RecordTooLargeError(
           `expected a record of at most ${String(topic.maxMessageBytes)} bytes (max.message.bytes of "${topicName}"), found ${String(size)} bytes`,
@@ -223,41 +269,73 @@ export class MemoryBus implements Bus {
         );
       }
     }
-    const touched = new Set<Entry[]>();
+    const touched = new Set<PartitionLog<Entry>>();
     const timestampUs = this.nowUs();
-    for (const record of records) {
+    records.forEach((record, i) => {
       const key = record.key === null ? null : Buffer.from(record.key);
       const partition =
         key === null ? (topic.roundRobin++ & 0x7fffffff) % topic.logs.length : partitionForKey(key, topic.logs.length);
       const log = topic.logs[partition];
-      if (log === undefined) continue;
-      log.push({
-        offset: log.length,
-        key,
-        value: record.value,
-        headers: toIncomingHeaders(record.headers),
-        timestampUs,
-        txn,
-        control: false,
-      });
+      if (log === undefined) return;
+      log.append({ key, value: record.value, headers: toIncomingHeaders(record.headers), txn, control: false }, sizes[i] ?? 0, timestampUs);
       touched.add(log);
-    }
+    });
+    for (const log of touched) this.retain(topic, log, timestampUs);
     this.notify(topicName);
     return touched;
   }
 
-  appendControl(logs: Iterable<Entry[]>): void {
+  appendControl(logs: Iterable<PartitionLog<Entry>>): void {
     for (const log of logs) {
-      log.push({
-        offset: log.length,
-        key: null,
-        value: Buffer.alloc(0),
-        headers: {},
-        timestampUs: this.nowUs(),
-        txn: undefined,
-        control: true,
-      });
+      log.append({ key: null, value: Buffer.alloc(0), headers: {}, txn: undefined, control: true }, 0, this.nowUs());
     }
+  }
+
+  /**
+   * Delete the oldest records of one partition: beyond `retentionBytes` always, older than
+   * `retentionMs` when every interested group has committed past them. Records of an open
+   * transaction stay (a read_committed reader waits on them).
+   */
+  private retain(topic: TopicState, log: PartitionLog<Entry>, nowUs: number): void {
+    const oldest = log.first();
+    if (oldest === undefined) return;
+    const horizonUs = nowUs - this.retentionUs;
+    if (log.bytes <= this.retentionBytes && !(oldest.timestampUs < horizonUs)) return;
+    const floor = this.consumedFloor(topic.name, topic.logs.indexOf(log), log.startOffset);
+    for (let entry = log.first(); entry !== undefined; entry = log.first()) {
+      if (entry.record.txn?.status === 'open') break;
+      const overSize = log.bytes > this.retentionBytes;
+      if (!overSize && !(entry.timestampUs < horizonUs && entry.offset < floor)) break;
+      log.shift();
+      this.deletedRecords += 1;
+      this.deletedBytes += entry.bytes;
+    }
+  }
+
+  /**
+   * The lowest next offset any group interested in the partition still needs: its committed offset,
+   * else the position of its members that own the partition, else (subscribed, not yet assigned)
+   * the log start. No interested group: nothing may be deleted by age.
+   */
+  private consumedFloor(topicName: string, partition: number, logStart: number): number {
+    const key = tpKey(topicName, partition);
+    let floor = Number.POSITIVE_INFINITY;
+    let interested = false;
+    for (const group of this.groups.values()) {
+      const committed = group.committed.get(key);
+      let need: number | undefined = committed;
+      if (need === undefined) {
+        for (const member of group.members) {
+          const assignment = member.assigned.get(key);
+          if (assignment !== undefined) need = Math.min(need ?? Number.POSITIVE_INFINITY, assignment.position);
+          else if (member.topics.includes(topicName)) need = Math.min(need ?? Number.POSITIVE_INFINITY, logStart);
+        }
+      }
+      if (need === undefined) continue;
+      interested = true;
+      floor = Math.min(floor, need);
+    }
+    return interested ? floor : logStart;
   }
 
   /** Commit `nextOffset` for a group (from a member or a transaction); never moves backwards. */
@@ -315,7 +393,7 @@ export class MemoryBus implements Bus {
       this.topics.set(spec.topic, {
         name: spec.topic,
         maxMessageBytes: spec.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-        logs: Array.from({ length: spec.partitions }, () => []),
+        logs: Array.from({ length: spec.partitions }, () => new PartitionLog<Entry>()),
         roundRobin: 0,
       });
     }
@@ -349,12 +427,12 @@ export class MemoryBus implements Bus {
         if (member.assigned.has(key)) continue;
         const [topicName = '', p = '0'] = key.split('\u0000');
         const partition = Number(p);
-        const log = this.topics.get(topicName)?.logs[partition] ?? [];
+        const log = this.topics.get(topicName)?.logs[partition];
         const committed = group.committed.get(key);
         member.assigned.set(key, {
           topic: topicName,
           partition,
-          position: committed ?? (member.fromBeginning ? 0 : log.length),
+          position: committed ?? (member.fromBeginning ? (log?.startOffset ?? 0) : (log?.endOffset ?? 0)),
         });
       }
       member.onAssignment?.([...member.assigned.values()].map(({ topic, partition }) => ({ topic, partition })));
@@ -385,11 +463,13 @@ export class MemoryBus implements Bus {
           if (closed() || member.window.isFull()) return;
           const log = this.topics.get(assignment.topic)?.logs[assignment.partition];
           if (log === undefined) continue;
+          if (assignment.position < log.startOffset) this.skipDeleted(member, assignment, log.startOffset);
           let delivered = 0;
-          while (assignment.position < log.length && delivered < BATCH_PER_PARTITION) {
+          while (assignment.position < log.endOffset && delivered < BATCH_PER_PARTITION) {
             if (closed() || member.window.isFull() || !member.assigned.has(tpKey(assignment.topic, assignment.partition))) return;
-            const entry = log[assignment.position];
-            if (entry === undefined) break;
+            const logEntry = log.at(assignment.position);
+            if (logEntry === undefined) break;
+            const entry = logEntry.record;
             if (entry.control) {
               assignment.position += 1;
               continue;
@@ -404,8 +484,8 @@ export class MemoryBus implements Bus {
             assignment.position += 1;
             delivered += 1;
             progress = true;
-            member.window.add(assignment.topic, assignment.partition, entry.offset, entry.value.byteLength);
-            member.subscriber.next(this.toConsumed(member, assignment.topic, assignment.partition, entry));
+            member.window.add(assignment.topic, assignment.partition, logEntry.offset, entry.value.byteLength);
+            member.subscriber.next(this.toConsumed(member, assignment.topic, assignment.partition, logEntry));
           }
         }
       }
@@ -414,8 +494,28 @@ export class MemoryBus implements Bus {
     }
   }
 
-  private toConsumed(member: Member, topic: string, partition: number, entry: Entry): ConsumedRecord {
-    const offset = entry.offset;
+  /** A group's position fell below the log start: retention deleted records it had not read. */
+  private skipDeleted(member: Member, assignment: Assignment, logStart: number): void {
+    const skipped = logStart - assignment.position;
+    this.unreadDeleted += skipped;
+    this.logger.warn(
+      {
+        groupId: member.group.id,
+        topic: assignment.topic,
+        partition: assignment.partition,
+        fromOffset: assignment.position,
+        toOffset: logStart,
+        skipped,
+        retentionBytes: this.retentionBytes,
+      },
+      `MemoryBus retention deleted ${String(skipped)} records of ${assignment.topic}/${String(assignment.partition)} that group "${member.group.id}" had not read (it fell more than retentionBytes behind): it continues at the log start`,
+    );
+    assignment.position = logStart;
+  }
+
+  private toConsumed(member: Member, topic: string, partition: number, logEntry: LogEntry<Entry>): ConsumedRecord {
+    const entry = logEntry.record;
+    const offset = logEntry.offset;
     return {
       topic,
       partition,
@@ -424,7 +524,7 @@ export class MemoryBus implements Bus {
       rawKey: entry.key,
       value: entry.value,
       headers: entry.headers,
-      timestampUs: entry.timestampUs,
+      timestampUs: logEntry.timestampUs,
       commit: () => {
         if (member.closed || !member.assigned.has(tpKey(topic, partition))) {
           return Promise.reject(
@@ -444,7 +544,7 @@ export class MemoryBus implements Bus {
 class MemoryTransaction implements Transaction {
   private state: 'open' | 'committed' | 'aborted' = 'open';
   private readonly marker: TxnMarker = { status: 'open' };
-  private readonly touched = new Set<Entry[]>();
+  private readonly touched = new Set<PartitionLog<Entry>>();
   private readonly offsets: { groupId: string; topic: string; partition: number; next: number }[] = [];
 
   constructor(
