@@ -85,7 +85,7 @@ describe('sensorfuse --help', () => {
     ['down', ['--kafka-port', '--redis-port']],
     ['simulate', ['--scenario', '--seed', '--duration', '--out', '--kafka', '--pacing']],
     ['record', ['--out', '--kafka', '--topics', '--pattern', '--duration', '--group']],
-    ['replay', ['<files...>', '--kafka', '--rate', '--loop', '--retime', '--topics']],
+    ['replay', ['<files...>', '--kafka', '--rate', '--loop', '--retime', '--topics', '--pacing']],
     ['import', ['<dataset>', 'kitti, nuscenes, px4, ouster', '--out', '--kafka']],
     ['recover', ['<input>', '--out']],
     ['eval', ['--scenarios', '--duration', '--format', '--out']],
@@ -122,6 +122,7 @@ describe('user errors: one line, a hint, a distinct exit code', () => {
   it('2: unknown flag, and a bad flag value names the range', async () => {
     expectUserError(await cli(['run', '--frobnicate']), EXIT.usage, "unknown option '--frobnicate'");
     expectUserError(await cli(['topics', 'create', '--kafka', '127.0.0.1:9', '--partitions', '0']), EXIT.usage, '--partitions must be an integer in [1, 1024], found "0"');
+    expectUserError(await cli(['replay', 'x.mcap', '--kafka', '127.0.0.1:9', '--pacing', 'exact']), EXIT.usage, '--pacing must be one of auto, precise, low-cpu, found "exact"');
   });
 
   it('2: unknown scenario lists the known ones', async () => {

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { replay, type ReplayStats } from '@sensorfuse/recorder';
+import { replay, type PacingMode, type ReplayStats } from '@sensorfuse/recorder';
 import { KafkaBus, type Bus } from '@sensorfuse/transport';
 import { brokersOf } from '../config.js';
 import { EXIT, UserError } from '../errors.js';
@@ -20,6 +20,14 @@ function loops(value: string): number | 'forever' {
   return n;
 }
 
+const PACING_MODES: readonly PacingMode[] = ['auto', 'precise', 'low-cpu'];
+
+function pacing(value: string): PacingMode {
+  const mode = PACING_MODES.find((m) => m === value);
+  if (mode === undefined) throw new InvalidArgumentError(`--pacing must be one of ${PACING_MODES.join(', ')}, found "${value}"`);
+  return mode;
+}
+
 export interface ReplayCommandOptions {
   readonly files: readonly string[];
   readonly bus: Bus;
@@ -27,6 +35,8 @@ export interface ReplayCommandOptions {
   readonly loop: number | 'forever';
   readonly retime: 'original' | 'now';
   readonly topics?: readonly string[];
+  /** Default: the recorder's (auto up to rate 2, low-cpu above). */
+  readonly pacing?: PacingMode;
 }
 
 /** `sensorfuse replay`: a recording back onto the bus with its timing; Ctrl-C stops after the current message. */
@@ -39,6 +49,7 @@ export async function replayFiles(options: ReplayCommandOptions): Promise<Replay
     loop: options.loop,
     retime: options.retime,
     ...(options.topics === undefined ? {} : { includeTopics: options.topics }),
+    ...(options.pacing === undefined ? {} : { pacing: options.pacing }),
     onProgress: (p) => {
       bar.update(p.fraction * 100, `loop ${String(p.loop + 1)} · ${String(p.published)} messages`);
     },
@@ -66,7 +77,12 @@ export function replayCommand(): Command {
     .option('--loop <n>', 'plays, or "forever"', loops, 1)
     .option('--retime', 'shift every timestamp so the recording starts now (live-looking data for a running pipeline)', false)
     .option('--topics <list>', 'only these topics (comma-separated)', list)
-    .action(async (files: string[], options: { rate: number | 'max'; loop: number | 'forever'; retime: boolean; topics?: string[] }, cmd: Command) => {
+    .option(
+      '--pacing <mode>',
+      'auto (default up to --rate 2: timer then a short busy wait, timers only while the CPU is contended), precise (always busy-wait the last 3 ms), low-cpu (timers only; default above --rate 2)',
+      pacing,
+    )
+    .action(async (files: string[], options: { rate: number | 'max'; loop: number | 'forever'; retime: boolean; topics?: string[]; pacing?: PacingMode }, cmd: Command) => {
       const s = settingsOf(cmd);
       const brokers = brokersOf(s.kafka);
       if (brokers === undefined) throw new UserError('replay needs a Kafka cluster to publish to', EXIT.usage, 'pass --kafka host:port (or set SENSORFUSE_KAFKA)');
@@ -75,6 +91,7 @@ export function replayCommand(): Command {
         const stats = await replayFiles({
           files, bus, rate: options.rate, loop: options.loop, retime: options.retime ? 'now' : 'original',
           ...(options.topics === undefined ? {} : { topics: options.topics }),
+          ...(options.pacing === undefined ? {} : { pacing: options.pacing }),
         });
         process.stdout.write(
           `replayed ${String(stats.published)} messages (${String(stats.staticPublished)} static) in ${String(stats.loops)} loop(s); ` +
@@ -88,5 +105,6 @@ export function replayCommand(): Command {
     'sensorfuse replay drive.mcap --kafka 127.0.0.1:9092',
     'sensorfuse replay drive_0000.mcap drive_0001.mcap --kafka 127.0.0.1:9092 --rate 2 --loop forever --retime',
     'sensorfuse replay kitti.mcap --kafka 127.0.0.1:9092 --rate max --topics raw.lidar,calibration.rig',
+    'sensorfuse replay drive.mcap --kafka 127.0.0.1:9092 --pacing low-cpu   # timers only: no busy wait on a shared machine',
   ]);
 }
