@@ -32,30 +32,33 @@ export function normaliseToTensor(image: RgbImage, options: NormaliseOptions, ou
 }
 
 /**
- * The letterbox and the normalisation in one pass: `content` (the resized source, newWidth x
- * newHeight) is written at (padLeft, padTop) of a targetWidth x targetHeight NCHW float32 tensor,
- * the rest is the normalised `padValue`. Equal to normaliseToTensor(letterbox(...).image) without
- * the padded intermediate image.
+ * The NCHW tensor of a letterbox (a w x h content at (padLeft, padTop) of tw x th) with only its padding
+ * written (the normalised `padValue`: the rows above and below, the columns left and right of the
+ * content), and the per-channel factors value = pixel * mul[c] + add[c] for the caller's content pass.
  */
-export function normaliseLetterboxed(content: RgbImage, geometry: LetterboxGeometry, padValue: number, options: NormaliseOptions, out?: Float32Array): Float32Array {
-  const { targetWidth: tw, targetHeight: th, padLeft, padTop } = geometry;
+function paddedTensor(
+  tw: number,
+  th: number,
+  padLeft: number,
+  padTop: number,
+  w: number,
+  h: number,
+  padValue: number,
+  options: NormaliseOptions,
+  out: Float32Array | undefined,
+): { tensor: Float32Array; mul: number[]; add: number[] } {
   const plane = tw * th;
   const tensor = out ?? new Float32Array(3 * plane);
   if (tensor.length !== 3 * plane) throw new RangeError(`tensor buffer holds ${String(tensor.length)} values, expected ${String(3 * plane)}`);
-  if (content.width + padLeft > tw || content.height + padTop > th) {
-    throw new RangeError(`content ${String(content.width)}x${String(content.height)} at (${String(padLeft)}, ${String(padTop)}) does not fit ${String(tw)}x${String(th)}`);
+  if (w + padLeft > tw || h + padTop > th) {
+    throw new RangeError(`content ${String(w)}x${String(h)} at (${String(padLeft)}, ${String(padTop)}) does not fit ${String(tw)}x${String(th)}`);
   }
-  const src = content.data;
-  const w = content.width;
-  const h = content.height;
-  const order = options.channelOrder === 'rgb' ? [0, 1, 2] : [2, 1, 0];
   const mul: number[] = [];
   const add: number[] = [];
   for (let c = 0; c < 3; c++) {
     const std = options.std[c as 0 | 1 | 2];
     mul.push(options.scale / std);
     add.push(-options.mean[c as 0 | 1 | 2] / std);
-    // Padding only where no content goes: the rows above and below, the columns left and right.
     const base = c * plane;
     const pad = padValue * (mul[c] as number) + (add[c] as number);
     tensor.fill(pad, base, base + padTop * tw);
@@ -66,6 +69,23 @@ export function normaliseLetterboxed(content: RgbImage, geometry: LetterboxGeome
       tensor.fill(pad, row + padLeft + w, row + tw);
     }
   }
+  return { tensor, mul, add };
+}
+
+/**
+ * The letterbox and the normalisation in one pass: `content` (the resized source, newWidth x
+ * newHeight) is written at (padLeft, padTop) of a targetWidth x targetHeight NCHW float32 tensor,
+ * the rest is the normalised `padValue`. Equal to normaliseToTensor(letterbox(...).image) without
+ * the padded intermediate image.
+ */
+export function normaliseLetterboxed(content: RgbImage, geometry: LetterboxGeometry, padValue: number, options: NormaliseOptions, out?: Float32Array): Float32Array {
+  const { targetWidth: tw, targetHeight: th, padLeft, padTop } = geometry;
+  const plane = tw * th;
+  const src = content.data;
+  const w = content.width;
+  const h = content.height;
+  const { tensor, mul, add } = paddedTensor(tw, th, padLeft, padTop, w, h, padValue, options, out);
+  const order = options.channelOrder === 'rgb' ? [0, 1, 2] : [2, 1, 0];
   // One pass over the interleaved pixels writes all three planes (same double expression as normaliseToTensor).
   const m0 = mul[0] as number;
   const m1 = mul[1] as number;
@@ -108,27 +128,7 @@ export function normaliseLetterboxedHalved(source: RgbImage, geometry: Letterbox
   const H = source.height;
   if (W !== 2 * w || H !== 2 * h) throw new RangeError(`source ${String(W)}x${String(H)} is not twice the content ${String(w)}x${String(h)}`);
   const plane = tw * th;
-  const tensor = out ?? new Float32Array(3 * plane);
-  if (tensor.length !== 3 * plane) throw new RangeError(`tensor buffer holds ${String(tensor.length)} values, expected ${String(3 * plane)}`);
-  if (w + padLeft > tw || h + padTop > th) {
-    throw new RangeError(`content ${String(w)}x${String(h)} at (${String(padLeft)}, ${String(padTop)}) does not fit ${String(tw)}x${String(th)}`);
-  }
-  const mul: number[] = [];
-  const add: number[] = [];
-  for (let c = 0; c < 3; c++) {
-    const std = options.std[c as 0 | 1 | 2];
-    mul.push(options.scale / std);
-    add.push(-options.mean[c as 0 | 1 | 2] / std);
-    const base = c * plane;
-    const pad = padValue * (mul[c] as number) + (add[c] as number);
-    tensor.fill(pad, base, base + padTop * tw);
-    tensor.fill(pad, base + (padTop + h) * tw, base + plane);
-    for (let y = 0; y < h; y++) {
-      const row = base + (y + padTop) * tw;
-      tensor.fill(pad, row, row + padLeft);
-      tensor.fill(pad, row + padLeft + w, row + tw);
-    }
-  }
+  const { tensor, mul, add } = paddedTensor(tw, th, padLeft, padTop, w, h, padValue, options, out);
   const bgr = options.channelOrder === 'bgr';
   const src = source.data;
   const rowBytes = 3 * W;
