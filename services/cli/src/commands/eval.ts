@@ -60,7 +60,7 @@ export async function evaluateScenario(options: EvalScenarioOptions): Promise<Sc
   const truth: GroundTruth[] = [];
   let firstUs: number | undefined;
   const subscription = bus
-    .subscribe({ groupId: 'sensorfuse-eval', topics: ['fused.detections', 'sim.truth'], highWaterMark: Number.POSITIVE_INFINITY })
+    .subscribe({ groupId: 'sensorfuse-eval', topics: ['fused.detections', 'sim.truth'], highWaterMark: Number.POSITIVE_INFINITY, highWaterMarkBytes: Number.POSITIVE_INFINITY })
     .subscribe({
       next: (record) => {
         if (record.topic === 'fused.detections') fused.push(fusedCodec.decode(record.value));

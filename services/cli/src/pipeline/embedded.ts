@@ -133,6 +133,10 @@ export class Pipeline {
       .subscribe({ groupId: `sensorfuse-status-${String(process.pid)}`, topics: [...topics, ...topics.map((t) => `${t}.dlq`)], highWaterMark: Number.POSITIVE_INFINITY })
       .subscribe({
         next: (record) => {
+          // Committed at once: an uncommitted reader holds its in-flight window (64 MiB by default),
+          // which ~10 s of the simulator's LIDAR fills — the status line then read 0/s forever — and
+          // keeps the MemoryBus from deleting what every worker has already consumed.
+          void record.commit().catch(() => undefined);
           this.status.count(record.topic, record.value.byteLength);
           try {
             if (record.topic === 'obs.lidar') {
