@@ -49,5 +49,21 @@ describe('dropDuplicates', () => {
     expect(events).toHaveLength(1);
   });
 
+  it('a counter that starts again (same seq, later capture time: a device reboot) is not a duplicate', () => {
+    const ts = newTestScheduler();
+    const events: AlignEvent[] = [];
+    const restarted = { a2: recordAt('camera', 100 * MS, { seq: 1 }), b2: recordAt('camera', 133 * MS, { seq: 2 }) };
+    ts.run(({ cold, expectObservable }) => {
+      const all = { ...values, ...restarted };
+      const out = cold('a b x y y|', { ...all, x: restarted.a2, y: restarted.b2 }).pipe(
+        dropDuplicates<string>({ diagnostics: createAlignDiagnostics({ onEvent: (e) => events.push(e) }) }, ts),
+        map((r) => `${String(r.record.seq)}@${String(r.record.captureTimeUs / MS)}`),
+      );
+      // seq 1 and 2 again at 100 and 133 ms pass; the second copy of the restarted seq 2 is a redelivery.
+      expectObservable(out).toBe('a b x y -|', { a: '1@0', b: '2@33', x: '1@100', y: '2@133' });
+    });
+    expect(events).toHaveLength(1);
+  });
+
   itHonoursTheOperatorContract(op, values, 'passed');
 });

@@ -20,17 +20,22 @@ export type Verdict = 'accepted' | 'duplicate' | 'late' | 'reset';
 
 const DEFAULT_DEDUP_WINDOW = 1024;
 
-/** Remembers the last N seq numbers of one sensor. */
+/**
+ * Remembers the last N seq numbers of one sensor with the capture time each came with. A duplicate is
+ * a seq seen before with the same capture time (a redelivery); the same seq with another capture time
+ * is a counter that started again (a device reboot, a simulator episode) and is accepted.
+ */
 class SeqWindow {
-  private readonly seen = new Set<number>();
-  private readonly ring: number[];
+  private readonly seen = new Map<number, number>();
+  private readonly ring: number[] = [];
   private next = 0;
-  constructor(private readonly size: number) {
-    this.ring = [];
-  }
-  /** True when seq was seen before; otherwise remembers it. */
-  checkAndAdd(seq: number): boolean {
-    if (this.seen.has(seq)) return true;
+  constructor(private readonly size: number) {}
+  /** True when (seq, captureTimeUs) was seen before; otherwise remembers it. */
+  checkAndAdd(seq: number, captureTimeUs: number): boolean {
+    const seenAtUs = this.seen.get(seq);
+    if (seenAtUs === captureTimeUs) return true;
+    this.seen.set(seq, captureTimeUs);
+    if (seenAtUs !== undefined) return false; // restarted counter: the ring already holds this seq
     if (this.ring.length < this.size) this.ring.push(seq);
     else {
       const old = this.ring[this.next];
@@ -38,7 +43,6 @@ class SeqWindow {
       this.ring[this.next] = seq;
       this.next = (this.next + 1) % this.size;
     }
-    this.seen.add(seq);
     return false;
   }
 }
@@ -94,7 +98,7 @@ export class InputTracker {
     return 'accepted';
   }
 
-  /** True when (sensorId, seq) was already seen. */
+  /** True when (sensorId, seq) was already seen with this capture time. */
   private remember(record: SensorRecord): boolean {
     if (this.dedupSize === 0) return false;
     let w = this.seqs.get(record.sensorId);
@@ -102,6 +106,6 @@ export class InputTracker {
       w = new SeqWindow(this.dedupSize);
       this.seqs.set(record.sensorId, w);
     }
-    return w.checkAndAdd(record.seq);
+    return w.checkAndAdd(record.seq, record.captureTimeUs);
   }
 }

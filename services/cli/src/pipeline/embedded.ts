@@ -8,7 +8,7 @@ import {
   egoStateSchema, fusedDetectionsSchema, groundTruthSchema, lidarObjectsSchema, type EgoState, type FusedDetections, type GroundTruth, type LidarObjects,
 } from '@sensorfuse/schemas';
 import { createSensorWorker, loadSensorConfig } from '@sensorfuse/sensor-worker';
-import { createSimulation, presetScenario, publishCalibration, publishSimulation, toRigCalibration, PRESET_NAMES, type SimRecord } from '@sensorfuse/simulator';
+import { createSimulation, presetScenario, publishCalibration, publishSimulation, toRigCalibration, PRESET_NAMES } from '@sensorfuse/simulator';
 import type { StateStore } from '@sensorfuse/state';
 import { nowUs } from '@sensorfuse/time';
 import type { Bus } from '@sensorfuse/transport';
@@ -16,7 +16,6 @@ import type { Worker } from '@sensorfuse/worker';
 import type { Subscription } from 'rxjs';
 import { EXIT, UserError } from '../errors.js';
 import { PIPELINE_MAX_MESSAGE_BYTES } from '../topology.js';
-import { SeqContinuation } from './continue-seq.js';
 import { RunStatus } from './status.js';
 
 export interface PipelineOptions {
@@ -102,9 +101,7 @@ export class Pipeline {
     const base = scenarioByName(this.options.scenario);
     let startTimeUs = nowUs();
     let remainingS = this.options.durationS ?? Number.POSITIVE_INFINITY;
-    const seqs = new SeqContinuation();
     for (let episode = 0; remainingS > 0 && !this.abort.signal.aborted; episode++) {
-      seqs.nextEpisode();
       const durationS = Math.min(base.durationS, remainingS);
       const scenario = { ...base, durationS };
       const simulation = createSimulation(scenario, { seed: this.options.seed + episode, pacing: 'real-time', startTimeUs });
@@ -112,16 +109,16 @@ export class Pipeline {
       const calibration = toRigCalibration(simulation.core.calibration, simulation.scenario, episode + 1, startTimeUs);
       await this.fusion.calibration.publish(calibration);
       await publishCalibration(this.bus, calibration);
-      await publishSimulation(this.untilAborted(simulation, seqs), { bus: this.bus });
+      await publishSimulation(this.untilAborted(simulation), { bus: this.bus });
       startTimeUs += Math.round(durationS * 1e6);
       remainingS -= durationS;
     }
   }
 
-  private async *untilAborted(records: AsyncIterable<SimRecord>, seqs: SeqContinuation): AsyncIterable<SimRecord> {
+  private async *untilAborted<T>(records: AsyncIterable<T>): AsyncIterable<T> {
     for await (const record of records) {
       if (this.abort.signal.aborted) return;
-      yield seqs.apply(record);
+      yield record;
     }
   }
 

@@ -75,16 +75,19 @@ describe('fusion core update', () => {
     expect(d?.score).toBeCloseTo(0.9 * 0.9, 9);
   });
 
+  /** A 12 m × 2 m cluster ahead, x 9–21 m: a hedge merged with whatever stands in it. */
+  const mergedHedge = (): LidarObjects => ({
+    ...header('lidar', 1, T0, 'lidar'),
+    objects: [{ clusterId: 0, centroid: { x: 15, y: 0, z: 0 }, extent: { x: 12, y: 2, z: 1.5 }, yawRad: 0, pointCount: 400, meanIntensity: 0, classHint: 'unknown' }],
+    inputPointCount: 1000, noiseFraction: 0, reliability: 0.9,
+  });
+
   it('places a pedestrian seen on a merged cluster at its own depth inside the cluster, scored by the camera alone', () => {
     // A 12 m × 2 m cluster ahead (x 9–21 m, a hedge merged with whatever stands in it). A pedestrian box 125 px
     // high (1.75 m class height, f = 1000 px) is 14 m away by the pinhole: inside the cluster's span along its ray
     // (9.35–20.65 m once half the pedestrian's (L + W)/2 is kept from each face), so it stays at 14 m (the entry
     // face would put it at 9.35 m, 4.65 m off).
-    const hedge: LidarObjects = {
-      ...header('lidar', 1, T0, 'lidar'),
-      objects: [{ clusterId: 0, centroid: { x: 15, y: 0, z: 0 }, extent: { x: 12, y: 2, z: 1.5 }, yawRad: 0, pointCount: 400, meanIntensity: 0, classHint: 'unknown' }],
-      inputPointCount: 1000, noiseFraction: 0, reliability: 0.9,
-    };
+    const hedge = mergedHedge();
     const box = { xMin: 615, xMax: 665, yMin: 360 - 62.5, yMax: 360 + 62.5 };
     const { output } = update(frameOf(hedge, [camera(1, T0, [box], 'pedestrian')]), calibration, createFusionState('rig'), ctx(T0));
     const split = output.detections.find((d) => d.origin === 'camera-only');
@@ -101,11 +104,7 @@ describe('fusion core update', () => {
   it('keeps a pedestrian box whose own depth is well in front of a merged cluster at that depth, not inside the cluster', () => {
     // The same 12 m cluster (x 9–21 m); a pedestrian box 350 px high is 5 m away by the pinhole (σ = 15 % = 0.75 m),
     // far more than 2σ before the span's near end (9.35 m): an object in front of the cluster, placed by the camera.
-    const hedge: LidarObjects = {
-      ...header('lidar', 1, T0, 'lidar'),
-      objects: [{ clusterId: 0, centroid: { x: 15, y: 0, z: 0 }, extent: { x: 12, y: 2, z: 1.5 }, yawRad: 0, pointCount: 400, meanIntensity: 0, classHint: 'unknown' }],
-      inputPointCount: 1000, noiseFraction: 0, reliability: 0.9,
-    };
+    const hedge = mergedHedge();
     const box = { xMin: 570, xMax: 710, yMin: 360 - 175, yMax: 360 + 175 };
     const { output } = update(frameOf(hedge, [camera(1, T0, [box], 'pedestrian')]), calibration, createFusionState('rig'), ctx(T0));
     const own = output.detections.find((d) => d.origin === 'camera-only');
