@@ -6,6 +6,7 @@ import { nowUs } from '@sensorfuse/time';
 import { SchemaCatalog } from './catalog.js';
 import { RecorderUsageError } from './errors.js';
 import { Pacer, systemClock, type MonotonicClock, type PacingMode } from './pacer.js';
+import { raiseThreadPriority, type ThreadPriorityChange } from './priority.js';
 import { ReadAheadReader } from './read-ahead.js';
 import { Recording, type RecordedMessage } from './reader.js';
 import { Retimer } from './retime.js';
@@ -96,6 +97,16 @@ export interface ReplayOptions {
    * (on the pacing thread, one chunk ahead). Deterministic mode ('max') always reads inline.
    */
   readonly reader?: 'thread' | 'inline';
+  /**
+   * Paced replays: nice value (−20 highest … 19) for the pacing thread while it plays, e.g. −10 — what
+   * rosbag2 users do with `chrt`/`nice`: less preemption by other work, sooner wake-ups. Applied after
+   * the reader thread is started (it keeps its priority) and restored at the end. Raising priority needs
+   * root or CAP_SYS_NICE; when refused the replay goes on unchanged and says so once through `log`.
+   * Default: unchanged.
+   */
+  readonly schedulingPriority?: number;
+  /** Where the replay's one-line notices go (default stderr). */
+  readonly log?: (line: string) => void;
 }
 
 export interface ReplayStats {
@@ -115,6 +126,8 @@ export interface ReplayStats {
   readonly lagP99Us: number;
   readonly lagMaxUs: number;
   readonly bytes: number;
+  /** Whether `schedulingPriority` was in force (undefined when none was asked for or not paced). */
+  readonly schedulingPriorityApplied: boolean | undefined;
 }
 
 export interface ReplayController {
@@ -168,9 +181,14 @@ export function replay(options: ReplayOptions): ReplayController {
     const paced = options.rate !== 'max';
     const threaded = paced && (options.reader ?? 'thread') === 'thread';
     const reader = threaded ? await ReadAheadReader.open(typeof options.files === 'string' ? [options.files] : options.files) : undefined;
+    // after the reader thread exists: a thread created later would inherit the raised priority
+    let priority: ThreadPriorityChange | undefined;
     try {
-      return await playRange(rec, reader, { topics, staticMessages, dataStart, rangeStart, rangeEnd, paced });
+      priority = paced && options.schedulingPriority !== undefined ? raiseThreadPriority(options.schedulingPriority, options.log) : undefined;
+      const stats = await playRange(rec, reader, { topics, staticMessages, dataStart, rangeStart, rangeEnd, paced });
+      return { ...stats, schedulingPriorityApplied: priority?.applied };
     } finally {
+      priority?.restore();
       await reader?.close();
     }
   };
@@ -179,7 +197,7 @@ export function replay(options: ReplayOptions): ReplayController {
     rec: Recording,
     reader: ReadAheadReader | undefined,
     range: { topics: string[]; staticMessages: RecordedMessage[]; dataStart: number; rangeStart: number; rangeEnd: number; paced: boolean },
-  ): Promise<ReplayStats> => {
+  ): Promise<Omit<ReplayStats, 'schedulingPriorityApplied'>> => {
     const { topics, staticMessages, dataStart, rangeStart, rangeEnd, paced } = range;
     const prefix = options.topicPrefix ?? '';
     const rate = typeof options.rate === 'number' ? options.rate : 1;
