@@ -1,14 +1,24 @@
 /**
  * Which scenes the evaluation uses. Seeds: the fusion core was tuned on TUNING_SEEDS only; the reported
- * table uses HELD_OUT_SEEDS, never looked at while tuning. (The camera detector was trained on seeds 1–5
- * and measured on 101–103: both sets here are disjoint from those.)
+ * table uses HELD_OUT_SEEDS, never looked at while tuning; the camera score calibration is fitted on
+ * CALIBRATION_SEEDS, used for nothing else. (The camera detector v3 was trained on seeds 1–12 — so the tuning
+ * seeds are detector training seeds, where the camera looks better than anywhere else —, selected on 90–91 and
+ * measured on 101–102; the held-out and calibration seeds are disjoint from all of those.)
  */
 import type { PresetName } from '@sensorfuse/simulator';
 import type { SceneKey } from './scene-types.js';
 
 export const TUNING_SEEDS: readonly number[] = [11, 12];
-export const HELD_OUT_SEEDS: readonly number[] = [201, 202];
+/**
+ * 201–202 were the held-out set of sessions 2–4; two seeds hold one or two trucks and a handful of animals per
+ * preset, so one object moved a preset's mean AP by up to 0.18. 204–207 were added (2026-11-28, before any of
+ * them was generated or looked at) to make the ±0.05 targets decidable. 203 stays evaluate.spec's seed.
+ */
+export const HELD_OUT_SEEDS: readonly number[] = [201, 202, 204, 205, 206, 207];
+export const CALIBRATION_SEEDS: readonly number[] = [41, 42, 43, 44];
 export const EVAL_PRESETS: readonly PresetName[] = ['urban-day', 'night-rain', 'sensor-dropout', 'crowded'];
+/** The calibration covers every preset the detector meets, highway too: urban seeds often have no truck in view. */
+export const CALIBRATION_PRESETS: readonly PresetName[] = [...EVAL_PRESETS, 'highway'];
 
 /** The camera of sensor-dropout dies at 12 s: its scenes run long enough to have a 12 s outage. */
 export function durationFor(preset: PresetName, mode: 'full' | 'quick'): number {
