@@ -38,6 +38,8 @@ export interface CameraWorker extends Worker {
   readonly counters: Readonly<CameraCounters>;
   /** Frames whose pre-processing started ahead, while the previous frame was in inference (0 without prefetching). */
   prefetched(): number;
+  /** Frames whose inference started the moment the detector was free, before the core asked for them (0 without prefetching). */
+  inferredAhead(): number;
   /** Restarts of the ImagePreprocessor thread after a crash (0 when pre-processing runs elsewhere). */
   preprocessorRestarts(): number;
 }
@@ -74,11 +76,14 @@ export function createCameraWorker(bus: Bus, config: CameraWorkerConfig, detecto
       options: preprocessOptionsFor(spec, config.camera),
       decode: (value) => inputCodec.decode(value),
       maxQueueDelayUs: config.camera.maxQueueDelayUs,
+      minFrameIntervalUs: config.camera.minFrameIntervalUs,
       nowUs: clock,
     });
     preprocessor = prefetcher;
   }
   const feed = prefetcher;
+  // With prefetching, the prepared frame's inference starts the moment the detector is free (FramePrefetcher.detector).
+  const coreDetector = prefetcher?.detector(detector) ?? detector;
   const worker = createWorker<CameraFrame, CameraDetections>({
     name: CAMERA_SERVICE,
     bus: feed === undefined ? bus : observeInput(bus, (record) => { feed.offer(record); }),
@@ -86,7 +91,7 @@ export function createCameraWorker(bus: Bus, config: CameraWorkerConfig, detecto
     output: { topic: config.outputTopic, codec: createCodec<CameraDetections>(registry, cameraDetectionsSchema) },
     createCore: () =>
       new CameraCore({
-        detector,
+        detector: coreDetector,
         spec,
         params: config.camera,
         counters,
@@ -100,14 +105,14 @@ export function createCameraWorker(bus: Bus, config: CameraWorkerConfig, detecto
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
   const thread = options.preprocessor instanceof ImagePreprocessor ? options.preprocessor : undefined;
-  return withCounters(worker, counters, () => prefetcher?.prefetched ?? 0, () => thread?.restarts ?? 0, () => {
+  return withCounters(worker, counters, () => prefetcher?.prefetched ?? 0, () => prefetcher?.inferredAhead ?? 0, () => thread?.restarts ?? 0, () => {
     // The caller owns the detector and the preprocessor; only the work started ahead is dropped.
     prefetcher?.close();
     return Promise.resolve();
   });
 }
 
-function withCounters(worker: Worker, counters: CameraCounters, prefetched: () => number, restarts: () => number, afterDrain: () => Promise<void>): CameraWorker {
+function withCounters(worker: Worker, counters: CameraCounters, prefetched: () => number, inferredAhead: () => number, restarts: () => number, afterDrain: () => Promise<void>): CameraWorker {
   return {
     name: worker.name,
     get state() {
@@ -115,6 +120,7 @@ function withCounters(worker: Worker, counters: CameraCounters, prefetched: () =
     },
     counters,
     prefetched,
+    inferredAhead,
     preprocessorRestarts: restarts,
     start: (onFatal) => {
       worker.start(onFatal);
@@ -153,7 +159,7 @@ export async function openCameraWorker(bus: Bus, config: Pick<CameraConfig, 'mod
   }
   const worker = createCameraWorker(bus, config, opened.detector, opened.spec, { ...options, preprocessor });
   const restarts = (): number => owned?.restarts ?? worker.preprocessorRestarts();
-  return withCounters(worker, worker.counters, () => worker.prefetched(), restarts, async () => {
+  return withCounters(worker, worker.counters, () => worker.prefetched(), () => worker.inferredAhead(), restarts, async () => {
     await opened.close();
     await owned?.close();
   });
