@@ -6,7 +6,9 @@
  * lidar-inline, x10, max, and the session-3 cases: floor-precise-prio, small-prio, small-thread, small-thread-prio,
  * lidar-prio, kafka-small, kafka-small-prio — "prio": the pacing thread at nice BENCH_PRIORITY (default −10); "thread":
  * the receiver in a worker thread; "kafka": the dev broker (KAFKA_BROKERS, default 127.0.0.1:19092), a LogAppendTime
- * topic, the receiver in another process);
+ * topic, the receiver in another process); "-rt" cases (floor-precise-rt, floor-low-cpu-rt, small-rt, small-low-cpu-rt,
+ * small-thread-rt, kafka-small-rt, lidar-rt, lidar-low-cpu-rt): the pacing thread under SCHED_FIFO BENCH_RT_PRIORITY
+ * (default 10; the replay's realtimePriority);
  * BENCH_MARGIN_US (precise pacing margin, default the replay's); BENCH_OUT (results file stem, default
  * recorder-timing).
  *
@@ -32,7 +34,7 @@ import { PerformanceObserver, monitorEventLoopDelay, type PerformanceEntry } fro
 import { Worker } from 'node:worker_threads';
 import kafkajs from 'kafkajs';
 import { createCodec, SchemaRegistry } from '@sensorfuse/codec';
-import { RecordingWriter, raiseThreadPriority, replay, SchemaCatalog, systemClock, type ChunkCompression, type PacingMode } from '@sensorfuse/recorder';
+import { RecordingWriter, raiseThreadPriority, raiseThreadToRealtime, replay, SchemaCatalog, systemClock, type ChunkCompression, type PacingMode } from '@sensorfuse/recorder';
 import { cameraFrameSchema, lidarScanSchema, type CameraFrame, type LidarScan } from '@sensorfuse/schemas';
 import { KafkaBus, MemoryBus, type Bus, type OutgoingRecord } from '@sensorfuse/transport';
 
@@ -45,6 +47,7 @@ const OUT = process.env.BENCH_OUT ?? 'recorder-timing';
 const CASES = new Set((process.env.BENCH_CASES ?? 'floor,floor-precise,floor-low-cpu,small,small-low-cpu,lidar,lidar-precise,lidar-low-cpu,lidar-inline,x10,max').split(','));
 const NICE_AT_START = os.getPriority(0);
 const PRIORITY = Number(process.env.BENCH_PRIORITY ?? -10);
+const RT = Number(process.env.BENCH_RT_PRIORITY ?? 10);
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const T0 = 1_700_000_000_000_000;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-timing-'));
@@ -166,9 +169,10 @@ function worstOnePercent(gaps: readonly Gap[], gc: readonly { startUs: number; e
 }
 
 /** The floor: the same due times slept on the same clock, nothing else running. */
-async function baseline(label: string, events: readonly Event[], pacing: PacingMode, priority?: number): Promise<Record<string, number>> {
+async function baseline(label: string, events: readonly Event[], pacing: PacingMode, priority?: number, realtimePriority?: number): Promise<Record<string, number>> {
   const clock = systemClock({ pacing, marginUs: MARGIN_US });
   const raised = priority === undefined ? undefined : raiseThreadPriority(priority);
+  const realtime = realtimePriority === undefined ? undefined : raiseThreadToRealtime(realtimePriority);
   const gc = gcRecorder();
   const start = clock.nowUs() + 20_000;
   const late: number[] = [];
@@ -186,6 +190,7 @@ async function baseline(label: string, events: readonly Event[], pacing: PacingM
       prevT = e.t;
     }
   } finally {
+    realtime?.restore();
     raised?.restore();
     gc.stop();
   }
@@ -193,7 +198,7 @@ async function baseline(label: string, events: readonly Event[], pacing: PacingM
   const errs = gaps.map((g) => g.errUs);
   return {
     messages: events.length, lateP50Us: pct(late, 0.5), lateP99Us: pct(late, 0.99), interArrivalErrorP50Us: pct(errs, 0.5), interArrivalErrorP99Us: pct(errs, 0.99), interArrivalErrorMaxUs: Math.max(...errs),
-    pacingBackOffs: clock.governor?.backOffs ?? 0, ...(priority === undefined ? {} : { priorityApplied: raised?.applied === true ? 1 : 0 }), ...gcFigures(gc.pauses),
+    pacingBackOffs: clock.governor?.backOffs ?? 0, ...(priority === undefined ? {} : { priorityApplied: raised?.applied === true ? 1 : 0 }), ...(realtime === undefined ? {} : { realtimeApplied: realtime.applied ? 1 : 0 }), ...gcFigures(gc.pauses),
   };
 }
 
@@ -273,7 +278,7 @@ class ThreadReceiverBus {
   }
 }
 
-interface CaseOptions { readonly reader?: 'thread' | 'inline'; readonly pacing?: PacingMode; readonly priority?: number; readonly receiver?: 'same' | 'thread' }
+interface CaseOptions { readonly reader?: 'thread' | 'inline'; readonly pacing?: PacingMode; readonly priority?: number; readonly realtime?: number; readonly receiver?: 'same' | 'thread' }
 
 async function replayCase(label: string, events: readonly Event[], file: string, rate: number | 'max', o: CaseOptions = {}): Promise<Record<string, number>> {
   const threadReceiver = o.receiver === 'thread' ? new ThreadReceiverBus() : undefined;
@@ -291,7 +296,7 @@ async function replayCase(label: string, events: readonly Event[], file: string,
   loopDelay.enable();
   const gc = gcRecorder();
   const t = performance.now();
-  const stats = await replay({ bus, files: file, rate, reader: o.reader ?? 'thread', pacing: o.pacing, pacingMarginUs: MARGIN_US, schedulingPriority: o.priority }).done;
+  const stats = await replay({ bus, files: file, rate, reader: o.reader ?? 'thread', pacing: o.pacing, pacingMarginUs: MARGIN_US, schedulingPriority: o.priority, realtimePriority: o.realtime }).done;
   const wallS = (performance.now() - t) / 1000;
   loopDelay.disable();
   gc.stop();
@@ -305,7 +310,7 @@ async function replayCase(label: string, events: readonly Event[], file: string,
 /** Drops, per-topic order and, for paced rates, the timing figures of both stamps and where their worst 1 % lies. */
 function paced(
   label: string, events: readonly Event[], arrivals: Arrival[], rate: number | 'max',
-  run: { stats: { reanchors: number; pacingBackOffs: number; lagP50Us: number; lagP99Us: number; schedulingPriorityApplied: boolean | undefined }; wallS: number; gc: readonly { startUs: number; endUs: number; kind: number }[]; originUs: number; eventLoopDelayP99Us?: number },
+  run: { stats: { reanchors: number; pacingBackOffs: number; lagP50Us: number; lagP99Us: number; schedulingPriorityApplied: boolean | undefined; realtimeApplied: boolean | undefined }; wallS: number; gc: readonly { startUs: number; endUs: number; kind: number }[]; originUs: number; eventLoopDelayP99Us?: number },
   busStampLabel = 'busEntry',
 ): Record<string, number> {
   // order per topic (the Bus orders within a topic partition; a subscriber of several topics may
@@ -329,6 +334,7 @@ function paced(
     reanchors: run.stats.reanchors,
     pacingBackOffs: run.stats.pacingBackOffs,
     ...(run.stats.schedulingPriorityApplied === undefined ? {} : { priorityApplied: run.stats.schedulingPriorityApplied ? 1 : 0 }),
+    ...(run.stats.realtimeApplied === undefined ? {} : { realtimeApplied: run.stats.realtimeApplied ? 1 : 0 }),
     schedulerLagP50Us: run.stats.lagP50Us,
     schedulerLagP99Us: run.stats.lagP99Us,
     ...atBus.figures,
@@ -343,7 +349,7 @@ function paced(
  * each record's timestamp is when the broker appended it: the canonical Bus-side time, in whole ms) and a
  * receiver in another process (kafka-receiver.ts) stamps its arrival.
  */
-async function kafkaCase(label: string, events: readonly Event[], file: string, priority?: number): Promise<Record<string, number>> {
+async function kafkaCase(label: string, events: readonly Event[], file: string, priority?: number, realtime?: number): Promise<Record<string, number>> {
   const prefix = `timing-${String(Date.now())}-`;
   const kafka = new kafkajs.Kafka({ clientId: 'bench-recorder-timing', brokers: BROKERS, logLevel: kafkajs.logLevel.ERROR });
   const admin = kafka.admin();
@@ -365,7 +371,7 @@ async function kafkaCase(label: string, events: readonly Event[], file: string, 
   const t = performance.now();
   let stats: Awaited<ReturnType<typeof replay>['done']>;
   try {
-    stats = await replay({ bus, files: file, rate: 1, topicPrefix: prefix, pacingMarginUs: MARGIN_US, schedulingPriority: priority }).done;
+    stats = await replay({ bus, files: file, rate: 1, topicPrefix: prefix, pacingMarginUs: MARGIN_US, schedulingPriority: priority, realtimePriority: realtime }).done;
   } finally {
     gc.stop();
     await bus.close();
@@ -399,17 +405,25 @@ const run = async (id: string, label: string, f: (label: string) => Promise<Reco
 await run('floor', "floor: the schedule slept alone, 'auto' (camera 30 Hz + IMU 200 Hz)", (l) => baseline(l, small, 'auto'));
 await run('floor-precise', "floor: slept alone, 'precise'", (l) => baseline(l, small, 'precise'));
 await run('floor-precise-prio', `floor: slept alone, 'precise', nice ${String(PRIORITY)}`, (l) => baseline(l, small, 'precise', PRIORITY));
+await run('floor-precise-rt', `floor: slept alone, 'precise', SCHED_FIFO ${String(RT)}`, (l) => baseline(l, small, 'precise', undefined, RT));
 await run('floor-low-cpu', "floor: slept alone, 'low-cpu'", (l) => baseline(l, small, 'low-cpu'));
+await run('floor-low-cpu-rt', `floor: slept alone, 'low-cpu', SCHED_FIFO ${String(RT)}`, (l) => baseline(l, small, 'low-cpu', undefined, RT));
 await run('small', "replay 1×, camera 30 Hz + IMU 200 Hz, zstd, 'auto' (default)", (l) => replayCase(l, small, smallFile, 1));
 await run('small-prio', `replay 1×, camera + IMU, 'auto', pacing thread at nice ${String(PRIORITY)}`, (l) => replayCase(l, small, smallFile, 1, { priority: PRIORITY }));
+await run('small-rt', `replay 1×, camera + IMU, 'auto', pacing thread SCHED_FIFO ${String(RT)}`, (l) => replayCase(l, small, smallFile, 1, { realtime: RT }));
+await run('small-low-cpu-rt', `replay 1×, camera + IMU, 'low-cpu', SCHED_FIFO ${String(RT)}`, (l) => replayCase(l, small, smallFile, 1, { pacing: 'low-cpu', realtime: RT }));
+await run('small-thread-rt', `replay 1×, camera + IMU, 'auto', receiver in a worker thread, SCHED_FIFO ${String(RT)}`, (l) => replayCase(l, small, smallFile, 1, { receiver: 'thread', realtime: RT }));
 await run('small-thread', "replay 1×, camera + IMU, 'auto', receiver in a worker thread", (l) => replayCase(l, small, smallFile, 1, { receiver: 'thread' }));
 await run('small-thread-prio', `replay 1×, camera + IMU, 'auto', receiver in a worker thread, nice ${String(PRIORITY)}`, (l) => replayCase(l, small, smallFile, 1, { receiver: 'thread', priority: PRIORITY }));
 await run('small-low-cpu', "replay 1×, camera + IMU, 'low-cpu'", (l) => replayCase(l, small, smallFile, 1, { pacing: 'low-cpu' }));
 await run('kafka-small', "replay 1× to Kafka (LogAppendTime, ms), camera + IMU, 'auto', receiver in another process", (l) => kafkaCase(l, small, smallFile));
 await run('kafka-small-prio', `replay 1× to Kafka, camera + IMU, 'auto', nice ${String(PRIORITY)}, receiver in another process`, (l) => kafkaCase(l, small, smallFile, PRIORITY));
 await run('lidar', "replay 1×, + LIDAR 10 Hz 2 MB, zstd, reader thread, 'auto' (default)", (l) => replayCase(l, mixed, mixedFile, 1));
+await run('lidar-rt', `replay 1×, + LIDAR, 'auto', SCHED_FIFO ${String(RT)}`, (l) => replayCase(l, mixed, mixedFile, 1, { realtime: RT }));
+await run('lidar-low-cpu-rt', `replay 1×, + LIDAR, 'low-cpu', SCHED_FIFO ${String(RT)}`, (l) => replayCase(l, mixed, mixedFile, 1, { pacing: 'low-cpu', realtime: RT }));
 await run('lidar-prio', `replay 1×, + LIDAR, 'auto', nice ${String(PRIORITY)}`, (l) => replayCase(l, mixed, mixedFile, 1, { priority: PRIORITY }));
 await run('lidar-thread-prio', `replay 1×, + LIDAR, 'auto', receiver in a worker thread, nice ${String(PRIORITY)}`, (l) => replayCase(l, mixed, mixedFile, 1, { receiver: 'thread', priority: PRIORITY }));
+await run('kafka-small-rt', `replay 1× to Kafka, camera + IMU, 'auto', SCHED_FIFO ${String(RT)}, receiver in another process`, (l) => kafkaCase(l, small, smallFile, undefined, RT));
 await run('lidar-precise', "replay 1×, + LIDAR, 'precise'", (l) => replayCase(l, mixed, mixedFile, 1, { pacing: 'precise' }));
 await run('lidar-low-cpu', "replay 1×, + LIDAR, 'low-cpu'", (l) => replayCase(l, mixed, mixedFile, 1, { pacing: 'low-cpu' }));
 await run('lidar-inline', "replay 1×, + LIDAR, inline reader, 'auto'", (l) => replayCase(l, mixed, mixedFile, 1, { reader: 'inline' }));

@@ -85,7 +85,7 @@ describe('sensorfuse --help', () => {
     ['down', ['--kafka-port', '--redis-port']],
     ['simulate', ['--scenario', '--seed', '--duration', '--out', '--kafka', '--pacing']],
     ['record', ['--out', '--kafka', '--topics', '--pattern', '--duration', '--group']],
-    ['replay', ['<files...>', '--kafka', '--rate', '--loop', '--retime', '--topics', '--pacing']],
+    ['replay', ['<files...>', '--kafka', '--rate', '--loop', '--retime', '--topics', '--pacing', '--realtime', '--nice']],
     ['import', ['<dataset>', 'kitti, nuscenes, px4, ouster', '--out', '--kafka']],
     ['recover', ['<input>', '--out']],
     ['eval', ['--scenarios', '--duration', '--format', '--out']],
@@ -123,6 +123,8 @@ describe('user errors: one line, a hint, a distinct exit code', () => {
     expectUserError(await cli(['run', '--frobnicate']), EXIT.usage, "unknown option '--frobnicate'");
     expectUserError(await cli(['topics', 'create', '--kafka', '127.0.0.1:9', '--partitions', '0']), EXIT.usage, '--partitions must be an integer in [1, 1024], found "0"');
     expectUserError(await cli(['replay', 'x.mcap', '--kafka', '127.0.0.1:9', '--pacing', 'exact']), EXIT.usage, '--pacing must be one of auto, precise, low-cpu, found "exact"');
+    expectUserError(await cli(['replay', 'x.mcap', '--kafka', '127.0.0.1:9', '--realtime', '0']), EXIT.usage, '--realtime must be an integer in [1, 99], found "0"');
+    expectUserError(await cli(['replay', 'x.mcap', '--kafka', '127.0.0.1:9', '--nice', '-30']), EXIT.usage, '--nice must be an integer in [-20, 19], found "-30"');
   });
 
   it('2: unknown scenario lists the known ones', async () => {

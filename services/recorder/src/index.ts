@@ -16,7 +16,7 @@ export {
   Pacer, systemMonotonicClock, systemClock, ContentionGovernor, DEFAULT_PACING_MARGIN_US,
   type MonotonicClock, type SystemClock, type PacerParams, type PaceResult, type PacingMode, type SystemClockOptions, type ContentionGovernorOptions,
 } from './pacer.js';
-export { raiseThreadPriority, type ThreadPriorityApi, type ThreadPriorityChange } from './priority.js';
+export { raiseThreadPriority, raiseThreadToRealtime, type ThreadPriorityApi, type ThreadPriorityChange, type RealtimeApi } from './priority.js';
 export { Retimer } from './retime.js';
 export { SchemaCatalog, AVRO_SCHEMA_ENCODING, AVRO_MESSAGE_ENCODING, RAW_MESSAGE_ENCODING, type CatalogEntry } from './catalog.js';
 export { encodeEnvelope, decodeEnvelope, ENVELOPE_VERSION, type RecordedRecord } from './envelope.js';

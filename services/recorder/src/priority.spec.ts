@@ -5,7 +5,7 @@ import { MemoryBus, type Bus } from '@sensorfuse/transport';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SchemaCatalog } from './catalog.js';
 import type { MonotonicClock } from './pacer.js';
-import { raiseThreadPriority, type ThreadPriorityApi } from './priority.js';
+import { raiseThreadPriority, raiseThreadToRealtime, type RealtimeApi, type ThreadPriorityApi } from './priority.js';
 import { replay } from './replay.js';
 import { drive } from './samples.spec-helper.js';
 import { RecordingWriter } from './writer.js';
@@ -64,6 +64,70 @@ describe('raiseThreadPriority', () => {
   });
 });
 
+describe('raiseThreadToRealtime', () => {
+  const fakeChrt = (fail?: Error): RealtimeApi & { calls: string[][] } => {
+    const calls: string[][] = [];
+    return { calls, threadId: () => 4242, chrt: (args) => { calls.push([...args]); if (fail !== undefined && args[0] === '-f') throw fail; } };
+  };
+
+  it('runs chrt -f on this thread id only, and chrt -o (SCHED_OTHER) once on restore', () => {
+    const api = fakeChrt();
+    const lines: string[] = [];
+    const change = raiseThreadToRealtime(10, (l) => lines.push(l), api);
+    expect(change.applied).toBe(true);
+    change.restore();
+    change.restore();
+    expect(api.calls).toEqual([['-f', '-p', '10', '4242'], ['-o', '-p', '0', '4242']]);
+    expect(lines).toEqual([]);
+  });
+
+  it('when chrt is refused: one line with the reason from chrt and what is needed, the thread left alone', () => {
+    const api = fakeChrt(Object.assign(new Error('Command failed: chrt'), { stderr: Buffer.from('chrt: failed to set pid 4242\'s policy: Operation not permitted\n') }));
+    const lines: string[] = [];
+    const change = raiseThreadToRealtime(10, (l) => lines.push(l), api);
+    expect(change.applied).toBe(false);
+    change.restore();
+    expect(api.calls).toEqual([['-f', '-p', '10', '4242']]);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('SCHED_FIFO 10');
+    expect(lines[0]).toContain('Operation not permitted');
+    expect(lines[0]).toContain('CAP_SYS_NICE');
+  });
+
+  it('rejects priorities outside SCHED_FIFO 1..99 before touching the thread', () => {
+    const api = fakeChrt();
+    expect(() => raiseThreadToRealtime(0, undefined, api)).toThrow(RangeError);
+    expect(() => raiseThreadToRealtime(100, undefined, api)).toThrow(RangeError);
+    expect(api.calls).toEqual([]);
+  });
+
+  it('on this machine: the thread id read from /proc is the one whose policy chrt reports (when Linux and chrt are there)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    let tid: number;
+    try {
+      tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+      execFileSync('chrt', ['-p', String(tid)]);
+    } catch {
+      console.warn('skipped: no /proc/thread-self or no chrt (not Linux with util-linux)');
+      return;
+    }
+    const lines: string[] = [];
+    const change = raiseThreadToRealtime(3, (l) => lines.push(l));
+    const during = execFileSync('chrt', ['-p', String(tid)]).toString();
+    change.restore();
+    const after = execFileSync('chrt', ['-p', String(tid)]).toString();
+    if (change.applied) {
+      expect(during).toContain('SCHED_FIFO');
+      expect(during).toMatch(/priority: 3\b/);
+    } else {
+      // not root and no CAP_SYS_NICE: the refusal was said, and nothing changed
+      expect(lines).toHaveLength(1);
+      expect(during).not.toContain('SCHED_FIFO');
+    }
+    expect(after).toContain('SCHED_OTHER');
+  });
+});
+
 /** Time passes only when the replay sleeps: a paced replay on it runs at once. */
 const instantClock = (): MonotonicClock => {
   let now = 0;
@@ -90,6 +154,7 @@ describe('replay schedulingPriority', () => {
     const paced = await replay({ bus, files, rate: 1, clock: instantClock(), reader: 'inline', schedulingPriority: requested }).done;
     expect(paced.published).toBeGreaterThan(10);
     expect(paced.schedulingPriorityApplied).toBe(true);
+    expect(paced.realtimeApplied).toBeUndefined();
     // the static records go out before the timeline starts; every timed record goes out at the requested value
     expect(seen.slice(-paced.published)).toEqual(Array.from({ length: paced.published }, () => requested));
     seen.length = 0;
@@ -98,5 +163,45 @@ describe('replay schedulingPriority', () => {
     expect(max.schedulingPriorityApplied).toBeUndefined();
     expect(new Set(seen)).toEqual(new Set([now]));
     await bus.close();
+  });
+
+  it('realtimePriority: the pacing thread publishes under SCHED_FIFO and is ordinary again afterwards (or says why not)', async () => {
+    const policyOf = (): { policy: number; rtPriority: number } | undefined => {
+      try {
+        const stat = fs.readFileSync('/proc/thread-self/stat', 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
+        return { rtPriority: Number(fields[40 - 3]), policy: Number(fields[41 - 3]) };
+      } catch {
+        return undefined;
+      }
+    };
+    if (policyOf() === undefined) {
+      console.warn('skipped: no /proc/thread-self/stat (not Linux)');
+      return;
+    }
+    const writer = new RecordingWriter({ path: path.join(dir, 'rt.mcap'), catalog: new SchemaCatalog() });
+    for (const e of drive(1)) await writer.add({ topic: e.topic, key: e.record.key === null ? null : Buffer.from(e.record.key), headers: {}, value: e.record.value, timestampUs: e.captureTimeUs });
+    const files = [...(await writer.close()).files];
+    const inner = new MemoryBus();
+    await inner.admin.createTopics(['raw.camera', 'raw.lidar', 'calibration.rig', 'sim.truth'].map((topic) => ({ topic, partitions: 1, maxMessageBytes: 16 << 20 })));
+    const seen: ({ policy: number; rtPriority: number } | undefined)[] = [];
+    const bus: Bus = {
+      admin: inner.admin, subscribe: (o) => inner.subscribe(o), transaction: () => inner.transaction(), close: () => inner.close(),
+      publish: (topic, records) => { seen.push(policyOf()); return inner.publish(topic, records); },
+    };
+    const lines: string[] = [];
+    const stats = await replay({ bus, files, rate: 1, clock: instantClock(), reader: 'inline', realtimePriority: 4, log: (l) => lines.push(l) }).done;
+    await bus.close();
+    const timed = seen.slice(-stats.published);
+    if (stats.realtimeApplied === true) {
+      // SCHED_FIFO is policy 1
+      expect(timed).toEqual(Array.from({ length: stats.published }, () => ({ policy: 1, rtPriority: 4 })));
+      expect(lines).toEqual([]);
+    } else {
+      expect(stats.realtimeApplied).toBe(false);
+      expect(lines).toHaveLength(1);
+      expect(new Set(timed.map((p) => p?.policy))).toEqual(new Set([0]));
+    }
+    expect(policyOf()).toEqual({ policy: 0, rtPriority: 0 });
   });
 });

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 
 /** The two calls `raiseThreadPriority` needs (node:os by default; injected in tests). */
@@ -65,6 +67,70 @@ export function raiseThreadPriority(
         api.setPriority(previous);
       } catch {
         // going back to a lower priority (higher nice) is always permitted; nothing to do if it is not
+      }
+    },
+  };
+}
+
+/** How `raiseThreadToRealtime` reaches the scheduler (util-linux `chrt` on this thread's id by default; injected in tests). */
+export interface RealtimeApi {
+  /** Kernel id of the calling thread (Linux: from /proc/thread-self). */
+  threadId(): number;
+  /** Runs `chrt` with these arguments; throws when it fails (missing binary, EPERM). */
+  chrt(args: readonly string[]): void;
+}
+
+const linuxRealtime: RealtimeApi = {
+  threadId: () => {
+    const link = fs.readlinkSync('/proc/thread-self'); // "<pid>/task/<tid>"
+    const tid = Number(link.split('/').pop());
+    if (!Number.isInteger(tid)) throw new Error(`unexpected /proc/thread-self link "${link}"`);
+    return tid;
+  },
+  chrt: (args) => {
+    execFileSync('chrt', [...args], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 5_000 });
+  },
+};
+
+/**
+ * Puts the calling thread — the replay's pacing thread — under SCHED_FIFO at `priority` (1–99), what
+ * rosbag2 users do with `chrt -f`: a real-time thread is never preempted by ordinary (CFS) work and runs
+ * as soon as its timer fires. Unlike nice, this holds across sessions: with autogroup scheduling (most
+ * Linux systems) a nice value only counts against the caller's own session, which is why nice −10 did not
+ * help here (README, Performance). Only this thread is changed (the reader thread and GC helpers stay
+ * ordinary); `restore()` puts it back to SCHED_OTHER. Needs root or CAP_SYS_NICE and util-linux `chrt`;
+ * when either is missing the replay goes on unchanged and one line saying so goes to `log`. The kernel's
+ * real-time throttling (95 % of each second by default) bounds what a busy wait can take.
+ */
+export function raiseThreadToRealtime(
+  priority: number,
+  log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  api: RealtimeApi = linuxRealtime,
+): { readonly applied: boolean; restore(): void } {
+  if (!Number.isInteger(priority) || priority < 1 || priority > 99) throw new RangeError(`realtimePriority must be an integer SCHED_FIFO priority in 1..99, got ${String(priority)}`);
+  let tid: number;
+  try {
+    tid = api.threadId();
+    api.chrt(['-f', '-p', String(priority), String(tid)]);
+  } catch (error) {
+    const stderr = (error as { stderr?: unknown }).stderr;
+    const why = Buffer.isBuffer(stderr) && stderr.length > 0 ? stderr.toString().trim() : error instanceof Error ? error.message : String(error);
+    log(
+      `replay: could not make the pacing thread real-time (SCHED_FIFO ${String(priority)}: ${why}); pacing with ordinary scheduling. ` +
+        'It needs Linux, util-linux chrt and root or CAP_SYS_NICE (or start the whole replay under chrt -f)',
+    );
+    return { applied: false, restore: () => undefined };
+  }
+  let restored = false;
+  return {
+    applied: true,
+    restore: () => {
+      if (restored) return;
+      restored = true;
+      try {
+        api.chrt(['-o', '-p', '0', String(tid)]);
+      } catch {
+        // leaving real-time is always permitted; a missing chrt cannot happen here (it ran above)
       }
     },
   };

@@ -6,7 +6,7 @@ import { nowUs } from '@sensorfuse/time';
 import { SchemaCatalog } from './catalog.js';
 import { RecorderUsageError } from './errors.js';
 import { Pacer, systemClock, type MonotonicClock, type PacingMode } from './pacer.js';
-import { raiseThreadPriority, type ThreadPriorityChange } from './priority.js';
+import { raiseThreadPriority, raiseThreadToRealtime, type ThreadPriorityChange } from './priority.js';
 import { ReadAheadReader } from './read-ahead.js';
 import { Recording, type RecordedMessage } from './reader.js';
 import { Retimer } from './retime.js';
@@ -105,6 +105,14 @@ export interface ReplayOptions {
    * Default: unchanged.
    */
   readonly schedulingPriority?: number;
+  /**
+   * Paced replays: run the pacing thread under SCHED_FIFO at this real-time priority (1–99, e.g. 10) while
+   * it plays — `chrt -f` for the pacing thread alone (via util-linux `chrt` on its thread id). This, not nice,
+   * is what keeps other processes from delaying due messages on a busy machine (README, Performance). Needs
+   * Linux and root or CAP_SYS_NICE; when refused the replay goes on unchanged and says so through `log`.
+   * Default: none.
+   */
+  readonly realtimePriority?: number;
   /** Where the replay's one-line notices go (default stderr). */
   readonly log?: (line: string) => void;
 }
@@ -128,6 +136,8 @@ export interface ReplayStats {
   readonly bytes: number;
   /** Whether `schedulingPriority` was in force (undefined when none was asked for or not paced). */
   readonly schedulingPriorityApplied: boolean | undefined;
+  /** Whether `realtimePriority` was in force (undefined when none was asked for or not paced). */
+  readonly realtimeApplied: boolean | undefined;
 }
 
 export interface ReplayController {
@@ -183,11 +193,14 @@ export function replay(options: ReplayOptions): ReplayController {
     const reader = threaded ? await ReadAheadReader.open(typeof options.files === 'string' ? [options.files] : options.files) : undefined;
     // after the reader thread exists: a thread created later would inherit the raised priority
     let priority: ThreadPriorityChange | undefined;
+    let realtime: ReturnType<typeof raiseThreadToRealtime> | undefined;
     try {
       priority = paced && options.schedulingPriority !== undefined ? raiseThreadPriority(options.schedulingPriority, options.log) : undefined;
+      realtime = paced && options.realtimePriority !== undefined ? raiseThreadToRealtime(options.realtimePriority, options.log) : undefined;
       const stats = await playRange(rec, reader, { topics, staticMessages, dataStart, rangeStart, rangeEnd, paced });
-      return { ...stats, schedulingPriorityApplied: priority?.applied };
+      return { ...stats, schedulingPriorityApplied: priority?.applied, realtimeApplied: realtime?.applied };
     } finally {
+      realtime?.restore();
       priority?.restore();
       await reader?.close();
     }
@@ -197,7 +210,7 @@ export function replay(options: ReplayOptions): ReplayController {
     rec: Recording,
     reader: ReadAheadReader | undefined,
     range: { topics: string[]; staticMessages: RecordedMessage[]; dataStart: number; rangeStart: number; rangeEnd: number; paced: boolean },
-  ): Promise<Omit<ReplayStats, 'schedulingPriorityApplied'>> => {
+  ): Promise<Omit<ReplayStats, 'schedulingPriorityApplied' | 'realtimeApplied'>> => {
     const { topics, staticMessages, dataStart, rangeStart, rangeEnd, paced } = range;
     const prefix = options.topicPrefix ?? '';
     const rate = typeof options.rate === 'number' ? options.rate : 1;

@@ -28,6 +28,18 @@ function pacing(value: string): PacingMode {
   return mode;
 }
 
+function niceValue(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < -20 || n > 19) throw new InvalidArgumentError(`--nice must be an integer in [-20, 19], found "${value}"`);
+  return n;
+}
+
+function realtimePriority(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 1 || n > 99) throw new InvalidArgumentError(`--realtime must be an integer in [1, 99], found "${value}"`);
+  return n;
+}
+
 export interface ReplayCommandOptions {
   readonly files: readonly string[];
   readonly bus: Bus;
@@ -37,6 +49,10 @@ export interface ReplayCommandOptions {
   readonly topics?: readonly string[];
   /** Default: the recorder's (auto up to rate 2, low-cpu above). */
   readonly pacing?: PacingMode;
+  /** Nice value of the pacing thread while it plays (the recorder's schedulingPriority). */
+  readonly nice?: number;
+  /** SCHED_FIFO priority of the pacing thread while it plays (the recorder's realtimePriority). */
+  readonly realtime?: number;
 }
 
 /** `sensorfuse replay`: a recording back onto the bus with its timing; Ctrl-C stops after the current message. */
@@ -50,6 +66,8 @@ export async function replayFiles(options: ReplayCommandOptions): Promise<Replay
     retime: options.retime,
     ...(options.topics === undefined ? {} : { includeTopics: options.topics }),
     ...(options.pacing === undefined ? {} : { pacing: options.pacing }),
+    ...(options.nice === undefined ? {} : { schedulingPriority: options.nice }),
+    ...(options.realtime === undefined ? {} : { realtimePriority: options.realtime }),
     onProgress: (p) => {
       bar.update(p.fraction * 100, `loop ${String(p.loop + 1)} · ${String(p.published)} messages`);
     },
@@ -82,7 +100,17 @@ export function replayCommand(): Command {
       'auto (default up to --rate 2: timer then a short busy wait, timers only while the CPU is contended), precise (always busy-wait the last 3 ms), low-cpu (timers only; default above --rate 2)',
       pacing,
     )
-    .action(async (files: string[], options: { rate: number | 'max'; loop: number | 'forever'; retime: boolean; topics?: string[]; pacing?: PacingMode }, cmd: Command) => {
+    .option(
+      '--realtime <priority>',
+      'run the pacing thread under SCHED_FIFO at this priority (1-99, e.g. 10) while it plays, like chrt -f: other processes no longer delay due messages (needs root or CAP_SYS_NICE; says so and goes on otherwise)',
+      realtimePriority,
+    )
+    .option(
+      '--nice <n>',
+      "the pacing thread's nice value while it plays (-20..19); with autogroup scheduling it only counts against your own session, prefer --realtime",
+      niceValue,
+    )
+    .action(async (files: string[], options: { rate: number | 'max'; loop: number | 'forever'; retime: boolean; topics?: string[]; pacing?: PacingMode; nice?: number; realtime?: number }, cmd: Command) => {
       const s = settingsOf(cmd);
       const brokers = brokersOf(s.kafka);
       if (brokers === undefined) throw new UserError('replay needs a Kafka cluster to publish to', EXIT.usage, 'pass --kafka host:port (or set SENSORFUSE_KAFKA)');
@@ -92,6 +120,8 @@ export function replayCommand(): Command {
           files, bus, rate: options.rate, loop: options.loop, retime: options.retime ? 'now' : 'original',
           ...(options.topics === undefined ? {} : { topics: options.topics }),
           ...(options.pacing === undefined ? {} : { pacing: options.pacing }),
+          ...(options.nice === undefined ? {} : { nice: options.nice }),
+          ...(options.realtime === undefined ? {} : { realtime: options.realtime }),
         });
         process.stdout.write(
           `replayed ${String(stats.published)} messages (${String(stats.staticPublished)} static) in ${String(stats.loops)} loop(s); ` +
@@ -106,5 +136,6 @@ export function replayCommand(): Command {
     'sensorfuse replay drive_0000.mcap drive_0001.mcap --kafka 127.0.0.1:9092 --rate 2 --loop forever --retime',
     'sensorfuse replay kitti.mcap --kafka 127.0.0.1:9092 --rate max --topics raw.lidar,calibration.rig',
     'sensorfuse replay drive.mcap --kafka 127.0.0.1:9092 --pacing low-cpu   # timers only: no busy wait on a shared machine',
+    'sudo sensorfuse replay drive.mcap --kafka 127.0.0.1:9092 --realtime 10   # SCHED_FIFO pacing thread: 1x timing on a busy machine',
   ]);
 }
