@@ -5,7 +5,9 @@
  * the visible objects in model-input pixels. Output (not committed): <out>/<split>.u8 (written frame by
  * frame, so a full-resolution dump of thousands of frames never sits in memory) and <out>/<split>.json.
  *
- *   node --conditions=source --import tsx tools/train-detector/dump-dataset.ts <outDir> <split> <seeds,...> [stride] [durationS] [WxH]
+ *   node --conditions=source --import tsx tools/train-detector/dump-dataset.ts <outDir> <split> <seeds,...> [stride] [durationS] [WxH] [presets]
+ *
+ * `presets` (comma-separated, default all four) restricts the dump, e.g. `urban-day` (v4: more urban trucks).
  */
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +29,10 @@ export interface LabelledBox {
   readonly y1: number;
   readonly x2: number;
   readonly y2: number;
+  /** Camera visible fraction (1 - occlusion), 0..1; diagnostics only (training reads cls and the box). */
+  readonly vis?: number;
+  /** Truth object id (stable over the simulation); diagnostics only. */
+  readonly id?: number;
 }
 
 /** Visible truth boxes of one camera frame in source pixels (clipped to the image). */
@@ -43,7 +49,7 @@ export function visibleBoxes(truth: TruthRecord, width: number, height: number):
     if (x2 - x1 < MIN_SIDE_PX || y2 - y1 < MIN_SIDE_PX) continue;
     const cls = (CLASSES as readonly string[]).indexOf(o.objectClass);
     if (cls < 0) continue;
-    out.push({ cls, x1, y1, x2, y2 });
+    out.push({ cls, x1, y1, x2, y2, vis: Math.round(cam.visibleFraction * 100) / 100, id: o.id });
   }
   return out;
 }
@@ -76,9 +82,13 @@ export function* framesWithTruth(preset: string, seed: number, durationS: number
 }
 
 async function main(): Promise<void> {
-  const [outDir, split, seedList, strideArg, durationArg, sizeArg] = process.argv.slice(2);
+  const [outDir, split, seedList, strideArg, durationArg, sizeArg, presetArg] = process.argv.slice(2);
   if (outDir === undefined || split === undefined || seedList === undefined) {
-    throw new Error('usage: dump-dataset.ts <outDir> <split> <seed,seed,...> [stride=3] [durationS=30] [WxH=320x192]');
+    throw new Error('usage: dump-dataset.ts <outDir> <split> <seed,seed,...> [stride=3] [durationS=30] [WxH=320x192] [presets=all]');
+  }
+  const presets = presetArg === undefined ? [...PRESETS] : presetArg.split(',');
+  for (const p of presets) {
+    if (!(PRESETS as readonly string[]).includes(p)) throw new Error(`unknown preset ${p}; one of ${PRESETS.join(', ')}`);
   }
   const size = /^(\d+)x(\d+)$/.exec(sizeArg ?? `${String(INPUT_W)}x${String(INPUT_H)}`);
   if (size === null) throw new Error(`input size must be WxH, got ${sizeArg ?? ''}`);
@@ -90,7 +100,7 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   const fd = openSync(join(outDir, `${split}.u8`), 'w');
   const labels: { preset: string; seed: number; seq: number; boxes: LabelledBox[] }[] = [];
-  for (const preset of PRESETS) {
+  for (const preset of presets) {
     for (const seed of seeds) {
       for (const { camera, truth } of framesWithTruth(preset, seed, durationS, stride)) {
         const decoded = await decodeImage(toCameraFrame(camera), { maxPixels: 16_000_000 });
@@ -103,7 +113,7 @@ async function main(): Promise<void> {
         writeSync(fd, boxed.data);
         const boxes = visibleBoxes(truth, decoded.width, decoded.height).map((b) => {
           const l = boxToLetterbox({ xMin: b.x1, yMin: b.y1, xMax: b.x2, yMax: b.y2 }, geometry);
-          return { cls: b.cls, x1: l.xMin, y1: l.yMin, x2: l.xMax, y2: l.yMax };
+          return { cls: b.cls, x1: l.xMin, y1: l.yMin, x2: l.xMax, y2: l.yMax, vis: b.vis, id: b.id };
         });
         labels.push({ preset, seed, seq: camera.seq, boxes });
       }
