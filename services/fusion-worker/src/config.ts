@@ -9,6 +9,11 @@ export const FUSION_ENV_PREFIX = 'SENSORFUSE_FUSION_';
 
 const us = (min: number, max: number, value: number, what: string) => z.number().int().min(min).max(max).default(value).describe(what);
 const num = (min: number, max: number, value: number, what: string) => z.number().min(min).max(max).default(value).describe(what);
+/** Platt coefficients of one detector class (a = 1, b = 0: the score unchanged). */
+const platt = (a: number, b: number, cls: string) => z.strictObject({
+  a: num(0, 100, a, `Slope on logit(score) of ${cls} camera detections`),
+  b: num(-100, 100, b, `Offset of ${cls} camera detections, logit units`),
+}).prefault({});
 
 export const fusionParamsSchema = z.strictObject({
   minIou: num(0, 1, 0.1, 'Smallest IoU of a projected LIDAR box and a camera box that may be matched'),
@@ -28,6 +33,13 @@ export const fusionParamsSchema = z.strictObject({
   lidarPositionStdM: num(0.01, 10, 0.3, 'Position standard deviation of a LIDAR-backed detection, metres'),
   cameraDepthRelStd: num(0.01, 2, 0.15, 'Depth standard deviation of a camera-only detection, fraction of its depth'),
   minStartScore: num(0, 1, 0.2, 'Fused score a detection needs to start a track'),
+  cameraScoreCalibration: z.strictObject({
+    car: platt(3.063, 1.766, 'car'),
+    truck: platt(3.122, 0.702, 'truck'),
+    pedestrian: platt(2.868, 2.195, 'pedestrian'),
+    cyclist: platt(3.624, 2.347, 'cyclist'),
+    animal: platt(2.599, 1.172, 'animal'),
+  }).prefault({}).describe('Per-class Platt scaling of camera scores, σ(a·logit(score) + b), fitted for the shipped detector on seeds used for nothing else (src/eval/fit-camera-calibration.ts); a = 1, b = 0 keeps a score (for your own model: set every class so, or fit it)'),
 });
 
 export const fusionConfigSchema = z.strictObject({

@@ -22,4 +22,12 @@ export const DEFAULT_FUSION_PARAMS: FusionParams = Object.freeze({
   lidarPositionStdM: 0.3,
   cameraDepthRelStd: 0.15,
   minStartScore: 0.2,
+  // Fitted for sim-detector v3 on the calibration seeds 41–44, all five presets (src/eval/fit-camera-calibration.ts).
+  cameraScoreCalibration: Object.freeze({
+    car: { a: 3.063, b: 1.766 },
+    truck: { a: 3.122, b: 0.702 },
+    pedestrian: { a: 2.868, b: 2.195 },
+    cyclist: { a: 3.624, b: 2.347 },
+    animal: { a: 2.599, b: 1.172 },
+  }),
 });

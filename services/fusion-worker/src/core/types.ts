@@ -69,7 +69,16 @@ export interface FusionParams {
   readonly cameraDepthRelStd: number;
   /** Detections with a fused score below this do not start tracks. */
   readonly minStartScore: number;
+  /**
+   * Per-class Platt scaling of camera detection scores, p = σ(a·logit(score) + b), applied where camera
+   * detections enter the core; a class without an entry keeps its score. Fitted for the shipped detector by
+   * src/eval/fit-camera-calibration.ts; a user's own model starts with none (`{}`).
+   */
+  readonly cameraScoreCalibration: CameraScoreCalibration;
 }
+
+/** Platt coefficients per detector class. */
+export type CameraScoreCalibration = Readonly<Partial<Record<ObjectClass, { readonly a: number; readonly b: number }>>>;
 
 /** Evidence one modality gave an object this frame. */
 export interface ModalityEvidence {

@@ -5,8 +5,8 @@ import { projectIntoCamera } from './associate.js';
 import { resolveCalibration } from './calibration.js';
 import { deserializeFusionState, serializeFusionState } from './output.js';
 import { DEFAULT_FUSION_PARAMS } from './params.js';
-import type { FusionPayload, FusionState } from './types.js';
-import { createFusionState, update } from './update.js';
+import type { FusionParams, FusionPayload, FusionState } from './types.js';
+import { calibrateCameraScores, createFusionState, update } from './update.js';
 
 const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
 const CAM_TO_BODY = [0, 0, 1, 0, -1, 0, 0, 0, 0, -1, 0, 0, 0, 0, 0, 1];
@@ -20,7 +20,10 @@ const calibration = resolveCalibration({
     { sensorId: 'mic', modality: 'audio', frameId: 'mic', extrinsics: { parentFrameId: 'base_link', childFrameId: 'mic', transform: MIC_TO_BODY }, cameraIntrinsics: null, microphoneArray: { positions: [], speedOfSoundMps: 343 }, clockOffsetUs: 0 },
   ],
 } satisfies RigCalibration);
-const ctx = (t: number) => ({ params: DEFAULT_FUSION_PARAMS, nowUs: t + 20_000 });
+// The hand calculations below take the detector's score as it is: no camera score calibration (its own tests are
+// at the end of the file).
+const RAW_SCORES = { ...DEFAULT_FUSION_PARAMS, cameraScoreCalibration: {} };
+const ctx = (t: number) => ({ params: RAW_SCORES, nowUs: t + 20_000 });
 
 function lidar(seq: number, t: number, objects: { x: number; y: number; cls?: 'car' | 'unknown' | 'pedestrian' }[]): LidarObjects {
   return {
@@ -179,5 +182,43 @@ describe('fusion core update', () => {
     // Noisy-OR by hand: LIDAR 0.6 × 0.9 = 0.54; with the camera 1 − (1 − 0.54)(1 − 0.81) = 0.9126.
     expect(withoutCamera.output.detections[0]?.score).toBeCloseTo(0.54, 9);
     expect(both.output.detections[0]?.score).toBeCloseTo(0.9126, 9);
+  });
+});
+
+describe('camera score calibration', () => {
+  const det = (scores: readonly number[], cls: 'car' | 'pedestrian' = 'pedestrian'): CameraDetections => ({
+    ...camera(1, T0, scores.map(() => ({ xMin: 600, yMin: 300, xMax: 620, yMax: 360 })), cls),
+    detections: scores.map((score) => ({ box: { xMin: 600, yMin: 300, xMax: 620, yMax: 360 }, objectClass: cls, label: cls, score })),
+  });
+
+  it('maps a score through its class\'s Platt scaling σ(a·logit(s) + b) and leaves other classes and an empty table alone', () => {
+    const calibrated = calibrateCameraScores(det([0.5, 0.8]), { pedestrian: { a: 2, b: 1 } });
+    // By hand: logit(0.5) = 0 → σ(1) = 0.731059; logit(0.8) = ln 4 = 1.386294 → σ(2·1.386294 + 1) = σ(3.772589) = 0.977524.
+    expect(calibrated.detections.map((d) => d.score)).toEqual([expect.closeTo(0.731059, 5), expect.closeTo(0.977524, 5)]);
+    expect(calibrateCameraScores(det([0.5], 'car'), { pedestrian: { a: 2, b: 1 } }).detections[0]?.score).toBe(0.5);
+    const input = det([0.3]);
+    expect(calibrateCameraScores(input, {})).toBe(input);
+  });
+
+  it('confirms a pedestrian the camera alone keeps seeing at a raw 0.3 once its class is calibrated, and not without', () => {
+    // A pedestrian box 85 px high at f = 1000 px, inside LIDAR range with no cluster there. By hand: raw 0.3 →
+    // score 0.3 × in-range weight (0.9 + 0.1 · 20/60 = 0.933) × reliability 0.9 = 0.252, under the tracker's 0.4
+    // confirmation score for ever; with a = 3, b = 3: σ(3 · logit(0.3) + 3) = σ(0.458) = 0.613 → 0.514, confirmed
+    // on the third hit.
+    const box = { xMin: 630, xMax: 650, yMin: 360 - 42.5, yMax: 360 + 42.5 };
+    const run = (cameraScoreCalibration: FusionParams['cameraScoreCalibration']): string[] => {
+      let state: FusionState = createFusionState('rig');
+      const states: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const t = T0 + i * 100_000;
+        const frame = frameOf(lidar(i, t, []), [{ ...det([0.3]), ...header('cam', i, t, 'cam'), detections: [{ box, objectClass: 'pedestrian', label: 'pedestrian', score: 0.3 }] }]);
+        const r = update(frame, calibration, state, { params: { ...RAW_SCORES, cameraScoreCalibration }, nowUs: t + 20_000 });
+        state = r.state;
+        states.push(r.output.tracks[0]?.state ?? 'none');
+      }
+      return states;
+    };
+    expect(run({})).not.toContain('confirmed');
+    expect(run({ pedestrian: { a: 3, b: 3 } }).slice(2)).toEqual(['confirmed', 'confirmed', 'confirmed', 'confirmed']);
   });
 });

@@ -6,8 +6,8 @@ import { audioSuggestedClass, classesCompatible, CLASS_SIZE_M } from './classes.
 import { applyTransform, identityTransform, yawOf, wrapAngle } from './geometry.js';
 import { predictTracks, stepTracks, trackClass, type WorldDetection } from './tracker.js';
 import type {
-  EgoPose, FusedObject, FusionEvent, FusionOutput, FusionParams, FusionPayload, FusionState, ModalityEvidence,
-  ModalityPresence, ResolvedCalibration, ResolvedCamera, TrackOutput, TrackRecord,
+  CameraScoreCalibration, EgoPose, FusedObject, FusionEvent, FusionOutput, FusionParams, FusionPayload, FusionState,
+  ModalityEvidence, ModalityPresence, ResolvedCalibration, ResolvedCamera, TrackOutput, TrackRecord,
 } from './types.js';
 
 /**
@@ -271,7 +271,7 @@ export function update(
     if (member === undefined || modalityOfInput(input) !== 'camera' || !use('camera')) continue;
     for (const p of samplesOf(member)) {
       if (p.kind !== 'camera') continue;
-      const det: CameraDetections = p.value;
+      const det: CameraDetections = calibrateCameraScores(p.value, params.cameraScoreCalibration);
       const camera = calibration.cameras.get(det.sensorId);
       cameraBoxes += det.detections.length;
       cameraRelSum += det.reliability;
@@ -735,4 +735,24 @@ function raySpan(camera: NonNullable<ReturnType<ResolvedCalibration['cameras']['
     tMax = Math.min(tMax, Math.max(a, b));
   }
   return tMax >= tMin ? [tMin, tMax] : undefined;
+}
+
+/**
+ * The detections with each score mapped through its class's Platt scaling (σ(a·logit(s) + b)): a detector's
+ * scores rank within a class but mean different things across classes, and the tracker's start and
+ * confirmation thresholds are one number for all. Classes without coefficients (or with a = 1, b = 0) keep
+ * their score; when no class changes, the record is returned as it is.
+ */
+export function calibrateCameraScores(det: CameraDetections, calibration: CameraScoreCalibration): CameraDetections {
+  const changes = (c: { readonly a: number; readonly b: number } | undefined): boolean => c !== undefined && (c.a !== 1 || c.b !== 0);
+  if (!Object.values(calibration).some(changes)) return det;
+  return {
+    ...det,
+    detections: det.detections.map((d) => {
+      const c = calibration[d.objectClass];
+      if (c === undefined || !changes(c)) return d;
+      const s = Math.min(1 - 1e-6, Math.max(1e-6, d.score));
+      return { ...d, score: 1 / (1 + Math.exp(-(c.a * Math.log(s / (1 - s)) + c.b))) };
+    }),
+  };
 }
