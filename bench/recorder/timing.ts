@@ -8,7 +8,7 @@
  * the receiver in a worker thread; "kafka": the dev broker (KAFKA_BROKERS, default 127.0.0.1:19092), a LogAppendTime
  * topic, the receiver in another process); "-rt" cases (floor-precise-rt, floor-low-cpu-rt, small-rt, small-low-cpu-rt,
  * small-thread-rt, kafka-small-rt, lidar-rt, lidar-low-cpu-rt): the pacing thread under SCHED_FIFO BENCH_RT_PRIORITY
- * (default 10; the replay's realtimePriority);
+ * (default 10; the replay's realtimePriority); lidar-rt-ret1s: lidar-rt with a MemoryBus that keeps 1 s instead of 60 s;
  * BENCH_MARGIN_US (precise pacing margin, default the replay's); BENCH_OUT (results file stem, default
  * recorder-timing).
  *
@@ -278,12 +278,20 @@ class ThreadReceiverBus {
   }
 }
 
-interface CaseOptions { readonly reader?: 'thread' | 'inline'; readonly pacing?: PacingMode; readonly priority?: number; readonly realtime?: number; readonly receiver?: 'same' | 'thread' }
+interface CaseOptions {
+  readonly reader?: 'thread' | 'inline';
+  readonly pacing?: PacingMode;
+  readonly priority?: number;
+  readonly realtime?: number;
+  readonly receiver?: 'same' | 'thread';
+  /** MemoryBus retention (default the bus's 60 s / 512 MiB: it holds ~25 s of 2 MB sweeps in this process). */
+  readonly retentionMs?: number;
+}
 
 async function replayCase(label: string, events: readonly Event[], file: string, rate: number | 'max', o: CaseOptions = {}): Promise<Record<string, number>> {
   const threadReceiver = o.receiver === 'thread' ? new ThreadReceiverBus() : undefined;
   // the entry stamp: MemoryBus stamps each append with nowUs (its record timestamp), here a performance.now() clock
-  const memory = threadReceiver?.inner ?? new MemoryBus({ nowUs: () => performance.now() * 1000 });
+  const memory = threadReceiver?.inner ?? new MemoryBus({ nowUs: () => performance.now() * 1000, ...(o.retentionMs === undefined ? {} : { retentionMs: o.retentionMs }) });
   const bus = threadReceiver?.bus ?? memory;
   await bus.admin.createTopics(TOPICS.map((topic) => ({ topic, partitions: 1, maxMessageBytes: 16 << 20 })));
   const arrivals: Arrival[] = [];
@@ -420,6 +428,7 @@ await run('kafka-small', "replay 1× to Kafka (LogAppendTime, ms), camera + IMU,
 await run('kafka-small-prio', `replay 1× to Kafka, camera + IMU, 'auto', nice ${String(PRIORITY)}, receiver in another process`, (l) => kafkaCase(l, small, smallFile, PRIORITY));
 await run('lidar', "replay 1×, + LIDAR 10 Hz 2 MB, zstd, reader thread, 'auto' (default)", (l) => replayCase(l, mixed, mixedFile, 1));
 await run('lidar-rt', `replay 1×, + LIDAR, 'auto', SCHED_FIFO ${String(RT)}`, (l) => replayCase(l, mixed, mixedFile, 1, { realtime: RT }));
+await run('lidar-rt-ret1s', `replay 1×, + LIDAR, 'auto', SCHED_FIFO ${String(RT)}, MemoryBus retention 1 s (values leave the process soon, as with Kafka)`, (l) => replayCase(l, mixed, mixedFile, 1, { realtime: RT, retentionMs: 1_000 }));
 await run('lidar-low-cpu-rt', `replay 1×, + LIDAR, 'low-cpu', SCHED_FIFO ${String(RT)}`, (l) => replayCase(l, mixed, mixedFile, 1, { pacing: 'low-cpu', realtime: RT }));
 await run('lidar-prio', `replay 1×, + LIDAR, 'auto', nice ${String(PRIORITY)}`, (l) => replayCase(l, mixed, mixedFile, 1, { priority: PRIORITY }));
 await run('lidar-thread-prio', `replay 1×, + LIDAR, 'auto', receiver in a worker thread, nice ${String(PRIORITY)}`, (l) => replayCase(l, mixed, mixedFile, 1, { receiver: 'thread', priority: PRIORITY }));
