@@ -40,6 +40,7 @@ export const fusionParamsSchema = z.strictObject({
     cyclist: platt(3.624, 2.347, 'cyclist'),
     animal: platt(2.599, 1.172, 'animal'),
   }).prefault({}).describe('Per-class Platt scaling of camera scores, σ(a·logit(score) + b), fitted for the shipped detector on seeds used for nothing else (src/eval/fit-camera-calibration.ts); a = 1, b = 0 keeps a score (for your own model: set every class so, or fit it)'),
+  cameraReliabilityFloor: num(0, 1, 0.5, 'Floor of the camera reliability fusion uses, times (1 − blockage): the image-quality reliability (dark, noisy, blurred) under-rates a detector trained on night and rain (simulator: reliability 0.25 at night for a detector at ~0.8 of its daytime mAP); a covered lens still counts for nothing'),
 });
 
 export const fusionConfigSchema = z.strictObject({

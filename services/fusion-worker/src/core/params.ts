@@ -30,4 +30,5 @@ export const DEFAULT_FUSION_PARAMS: FusionParams = Object.freeze({
     cyclist: { a: 3.624, b: 2.347 },
     animal: { a: 2.599, b: 1.172 },
   }),
+  cameraReliabilityFloor: 0.5,
 });

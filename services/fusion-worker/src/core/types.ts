@@ -75,7 +75,14 @@ export interface FusionParams {
    * src/eval/fit-camera-calibration.ts; a user's own model starts with none (`{}`).
    */
   readonly cameraScoreCalibration: CameraScoreCalibration;
+  /**
+   * Camera reliability below which darkness, noise and blur no longer lower a camera's weight: the reliability
+   * fusion uses is max(reliability, cameraReliabilityFloor × (1 − blockage)) — a covered lens still counts for
+   * nothing where it is covered.
+   */
+  readonly cameraReliabilityFloor: number;
 }
+
 
 /** Platt coefficients per detector class. */
 export type CameraScoreCalibration = Readonly<Partial<Record<ObjectClass, { readonly a: number; readonly b: number }>>>;

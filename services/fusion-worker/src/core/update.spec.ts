@@ -6,7 +6,7 @@ import { resolveCalibration } from './calibration.js';
 import { deserializeFusionState, serializeFusionState } from './output.js';
 import { DEFAULT_FUSION_PARAMS } from './params.js';
 import type { FusionParams, FusionPayload, FusionState } from './types.js';
-import { calibrateCameraScores, createFusionState, update } from './update.js';
+import { calibrateCameraScores, cameraForFusion, createFusionState, update } from './update.js';
 
 const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
 const CAM_TO_BODY = [0, 0, 1, 0, -1, 0, 0, 0, 0, -1, 0, 0, 0, 0, 0, 1];
@@ -220,5 +220,14 @@ describe('camera score calibration', () => {
     };
     expect(run({})).not.toContain('confirmed');
     expect(run({ pedestrian: { a: 3, b: 3 } }).slice(2)).toEqual(['confirmed', 'confirmed', 'confirmed', 'confirmed']);
+  });
+
+  it('floors a dark or noisy camera\'s reliability at cameraReliabilityFloor × (1 − blockage), so a covered lens still counts for little', () => {
+    const params = { cameraScoreCalibration: {}, cameraReliabilityFloor: 0.5 };
+    const at = (reliability: number, blockage: number) => cameraForFusion({ ...det([0.6]), reliability, quality: { blur: 0, exposure: -0.7, blockage } }, params).reliability;
+    expect(at(0.25, 0)).toBe(0.5); // night: 0.25 → the floor
+    expect(at(0.7, 0)).toBe(0.7); // daylight: above the floor, as reported
+    expect(at(0.05, 0.8)).toBeCloseTo(0.1, 12); // 80 % covered: floor 0.5 × 0.2 = 0.1
+    expect(at(0.25, 1)).toBe(0.25); // fully covered: no floor, the reported value stays
   });
 });

@@ -271,7 +271,7 @@ export function update(
     if (member === undefined || modalityOfInput(input) !== 'camera' || !use('camera')) continue;
     for (const p of samplesOf(member)) {
       if (p.kind !== 'camera') continue;
-      const det: CameraDetections = calibrateCameraScores(p.value, params.cameraScoreCalibration);
+      const det: CameraDetections = cameraForFusion(p.value, params);
       const camera = calibration.cameras.get(det.sensorId);
       cameraBoxes += det.detections.length;
       cameraRelSum += det.reliability;
@@ -755,4 +755,18 @@ export function calibrateCameraScores(det: CameraDetections, calibration: Camera
       return { ...d, score: 1 / (1 + Math.exp(-(c.a * Math.log(s / (1 - s)) + c.b))) };
     }),
   };
+}
+
+
+/**
+ * A camera record as fusion weighs it: scores calibrated per class, and the reliability floored at
+ * `cameraReliabilityFloor` × (1 − blockage). The camera worker's reliability is an image-quality product
+ * ((1 − blur)(1 − |exposure|)(1 − blockage) × noise); at night it reads 0.25 for a detector that keeps ~0.8 of its
+ * daytime mAP, and fusion then let rain clutter in the LIDAR outvote it (tuning seeds: night-rain fused mAP
+ * 0.502 → 0.556 with the floor at 0.5, other presets unchanged).
+ */
+export function cameraForFusion(det: CameraDetections, params: Pick<FusionParams, 'cameraScoreCalibration' | 'cameraReliabilityFloor'>): CameraDetections {
+  const calibrated = calibrateCameraScores(det, params.cameraScoreCalibration);
+  const floor = params.cameraReliabilityFloor * (1 - clamp01(det.quality.blockage));
+  return calibrated.reliability >= floor ? calibrated : { ...calibrated, reliability: floor };
 }

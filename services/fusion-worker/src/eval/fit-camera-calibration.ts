@@ -11,6 +11,10 @@
  * to one, highest score first (as mAP counts). A monotone map per class: each class's ranking, and so the
  * camera's own per-class AP, is unchanged.
  *
+ * The same fit of the LIDAR objects' score per geometry class (σ(a·ln(points) + b), "a truth centre within 2 m")
+ * was measured on the tuning seeds in place of `lidarOnlyConfidence` × √(points / `lidarFullPoints`) and not kept
+ * (README, "Camera score calibration").
+ *
  * `node --conditions=source --import tsx services/fusion-worker/src/eval/fit-camera-calibration.ts`
  * Prints the fit per class (detections, positives, a, b, log-loss before/after, reliability by score bin) and
  * the config value to paste into params.ts / config.ts.
@@ -26,8 +30,11 @@ import { CALIBRATION_PRESETS, CALIBRATION_SEEDS, sceneKeys } from './scenes.js';
 const IOU_MATCH = 0.5;
 /** A camera frame belongs to the truth sweep captured within this of it. */
 const MAX_FRAME_OFFSET_US = 20_000;
+/** x: the feature the calibration is linear in, logit of the score. */
+interface Sample { readonly score: number; readonly x: number; readonly positive: boolean }
 
-interface Sample { readonly score: number; readonly positive: boolean }
+const logit = (s: number): number => { const p = Math.min(1 - 1e-4, Math.max(1e-4, s)); return Math.log(p / (1 - p)); };
+const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
 const { scenes } = await loadScenes(sceneKeys(CALIBRATION_SEEDS, 'full', CALIBRATION_PRESETS), { jobs: 2, log: (l) => { console.log(l); } });
 const samples = new Map<ObjectClass, Sample[]>();
@@ -55,64 +62,84 @@ for (const scene of scenes) {
       });
       if (best >= 0) taken[best] = 1;
       const list = samples.get(d.objectClass) ?? [];
-      list.push({ score: d.score, positive: best >= 0 });
+      list.push({ score: d.score, x: logit(d.score), positive: best >= 0 });
       samples.set(d.objectClass, list);
     }
   }
 }
 
-const logit = (s: number): number => { const p = Math.min(1 - 1e-4, Math.max(1e-4, s)); return Math.log(p / (1 - p)); };
-const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
-/** Platt scaling by Newton's method on (a, b) with Platt's smoothed targets. */
+/**
+ * Logistic fit of p = σ(a·x + b) by Newton's method (from a = b = 0, halving a step that does not lower the
+ * loss) with Platt's smoothed targets.
+ */
 function platt(data: readonly Sample[]): { a: number; b: number } {
   const nPos = data.filter((s) => s.positive).length;
   const nNeg = data.length - nPos;
   const hi = (nPos + 1) / (nPos + 2);
   const lo = 1 / (nNeg + 2);
-  let a = 1;
+  const loss = (a: number, b: number): number => data.reduce((sum, s) => {
+    const z = a * s.x + b;
+    const t = s.positive ? hi : lo;
+    // −[t ln σ(z) + (1 − t) ln(1 − σ(z))], written stably.
+    return sum + (z >= 0 ? Math.log1p(Math.exp(-z)) + (1 - t) * z : Math.log1p(Math.exp(z)) - t * z);
+  }, 0);
+  let a = 0;
   let b = 0;
+  let current = loss(a, b);
   for (let it = 0; it < 100; it++) {
     let ga = 0, gb = 0, haa = 1e-9, hab = 0, hbb = 1e-9;
     for (const s of data) {
-      const x = logit(s.score);
-      const p = sigmoid(a * x + b);
+      const p = sigmoid(a * s.x + b);
       const t = s.positive ? hi : lo;
       const w = p * (1 - p);
-      ga += (p - t) * x; gb += p - t;
-      haa += w * x * x; hab += w * x; hbb += w;
+      ga += (p - t) * s.x; gb += p - t;
+      haa += w * s.x * s.x; hab += w * s.x; hbb += w;
     }
     const det = haa * hbb - hab * hab;
-    const da = (hbb * ga - hab * gb) / det;
-    const db = (haa * gb - hab * ga) / det;
-    a -= da; b -= db;
+    let da = (hbb * ga - hab * gb) / det;
+    let db = (haa * gb - hab * ga) / det;
+    let next = loss(a - da, b - db);
+    for (let k = 0; k < 30 && !(next <= current); k++) { da /= 2; db /= 2; next = loss(a - da, b - db); }
+    if (!(next <= current)) break;
+    a -= da; b -= db; current = next;
     if (Math.abs(da) + Math.abs(db) < 1e-9) break;
   }
   return { a, b };
 }
 
-const logLoss = (data: readonly Sample[], f: (s: number) => number): number =>
-  data.reduce((sum, s) => { const p = Math.min(1 - 1e-6, Math.max(1e-6, f(s.score))); return sum - (s.positive ? Math.log(p) : Math.log(1 - p)); }, 0) / Math.max(1, data.length);
+const logLoss = (data: readonly Sample[], f: (s: Sample) => number): number =>
+  data.reduce((sum, s) => { const p = Math.min(1 - 1e-6, Math.max(1e-6, f(s))); return sum - (s.positive ? Math.log(p) : Math.log(1 - p)); }, 0) / Math.max(1, data.length);
 
-const result: Partial<Record<ObjectClass, { a: number; b: number }>> = {};
-console.log(`seeds ${CALIBRATION_SEEDS.join(', ')}, ${String(scenes.length)} scenes, detector ${scenes[0]?.detectorModelId ?? '?'}`);
-for (const [cls, data] of [...samples].sort((x, y) => x[0].localeCompare(y[0]))) {
-  const pos = data.filter((s) => s.positive).length;
-  const { a, b } = platt(data);
+/**
+ * Fits every class, prints each with a reliability table (observed true fraction vs the calibrated mean per bin
+ * of the raw score) and returns the coefficients. `before` is the score the core used without calibration.
+ */
+function fitAll(what: string, all: ReadonlyMap<ObjectClass, readonly Sample[]>, bins: readonly number[], before: (s: Sample) => number): Partial<Record<ObjectClass, { a: number; b: number }>> {
+  const out: Partial<Record<ObjectClass, { a: number; b: number }>> = {};
   const round = (v: number) => Math.round(v * 1000) / 1000;
-  result[cls] = { a: round(a), b: round(b) };
-  console.log(`\n${cls}: ${String(data.length)} detections, ${String(pos)} true (${(pos / data.length).toFixed(2)}); a ${a.toFixed(3)}, b ${b.toFixed(3)}; log-loss raw ${logLoss(data, (s) => s).toFixed(3)} → calibrated ${logLoss(data, (s) => sigmoid(a * logit(s) + b)).toFixed(3)}`);
-  console.log('   score bin | n | observed true fraction | calibrated mean');
-  for (let lo = 0; lo < 1; lo += 0.1) {
-    const bin = data.filter((s) => s.score >= lo && s.score < lo + 0.1);
-    if (bin.length === 0) continue;
-    const obs = bin.filter((s) => s.positive).length / bin.length;
-    const cal = bin.reduce((sum, s) => sum + sigmoid(a * logit(s.score) + b), 0) / bin.length;
-    console.log(`   ${lo.toFixed(1)}–${(lo + 0.1).toFixed(1)} | ${String(bin.length)} | ${obs.toFixed(2)} | ${cal.toFixed(2)}`);
+  for (const [cls, data] of [...all].sort((x, y) => x[0].localeCompare(y[0]))) {
+    const pos = data.filter((s) => s.positive).length;
+    const { a, b } = platt(data);
+    out[cls] = { a: round(a), b: round(b) };
+    const calibrated = (s: Sample) => sigmoid(a * s.x + b);
+    console.log(`\n${what} ${cls}: ${String(data.length)} samples, ${String(pos)} true (${(pos / data.length).toFixed(2)}); a ${a.toFixed(3)}, b ${b.toFixed(3)}; log-loss uncalibrated ${logLoss(data, before).toFixed(3)} → calibrated ${logLoss(data, calibrated).toFixed(3)}`);
+    console.log('   raw bin | n | observed true fraction | uncalibrated mean | calibrated mean');
+    for (let i = 0; i + 1 < bins.length; i++) {
+      const lo = bins[i] ?? 0;
+      const hi = bins[i + 1] ?? Number.POSITIVE_INFINITY;
+      const bin = data.filter((s) => s.score >= lo && s.score < hi);
+      if (bin.length === 0) continue;
+      const mean = (f: (s: Sample) => number) => (bin.reduce((sum, s) => sum + f(s), 0) / bin.length).toFixed(2);
+      console.log(`   ${String(lo)}–${String(hi)} | ${String(bin.length)} | ${(bin.filter((s) => s.positive).length / bin.length).toFixed(2)} | ${mean(before)} | ${mean(calibrated)}`);
+    }
   }
+  return out;
 }
-const value: CameraScoreCalibration = result;
-console.log(`\ncameraScoreCalibration: ${JSON.stringify(value)}`);
+
+console.log(`seeds ${CALIBRATION_SEEDS.join(', ')}, ${String(scenes.length)} scenes, detector ${scenes[0]?.detectorModelId ?? '?'}`);
+const camera: CameraScoreCalibration = fitAll('camera', samples, [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01], (s) => s.score);
+console.log(`\ncameraScoreCalibration: ${JSON.stringify(camera)}`);
 
 function nearestSweep<T extends { readonly captureTimeUs: number }>(sorted: readonly T[], timeUs: number): T | undefined {
   let lo = 0;
