@@ -65,9 +65,9 @@ describe('raiseThreadPriority', () => {
 });
 
 describe('raiseThreadToRealtime', () => {
-  const fakeChrt = (fail?: Error): RealtimeApi & { calls: string[][] } => {
+  const fakeChrt = (fail?: Error, before: ReturnType<RealtimeApi['current']> = { policy: 'other', priority: 0 }): RealtimeApi & { calls: string[][] } => {
     const calls: string[][] = [];
-    return { calls, threadId: () => 4242, chrt: (args) => { calls.push([...args]); if (fail !== undefined && args[0] === '-f') throw fail; } };
+    return { calls, threadId: () => 4242, current: () => before, chrt: (args) => { calls.push([...args]); if (fail !== undefined && args[0] === '-f') throw fail; } };
   };
 
   it('runs chrt -f on this thread id only, and chrt -o (SCHED_OTHER) once on restore', () => {
@@ -79,6 +79,12 @@ describe('raiseThreadToRealtime', () => {
     change.restore();
     expect(api.calls).toEqual([['-f', '-p', '10', '4242'], ['-o', '-p', '0', '4242']]);
     expect(lines).toEqual([]);
+  });
+
+  it('a thread that was already real-time (a replay started under chrt -r 5) gets that policy back, not SCHED_OTHER', () => {
+    const api = fakeChrt(undefined, { policy: 'rr', priority: 5 });
+    raiseThreadToRealtime(20, undefined, api).restore();
+    expect(api.calls).toEqual([['-f', '-p', '20', '4242'], ['-r', '-p', '5', '4242']]);
   });
 
   it('when chrt is refused: one line with the reason from chrt and what is needed, the thread left alone', () => {

@@ -78,7 +78,12 @@ export interface RealtimeApi {
   threadId(): number;
   /** Runs `chrt` with these arguments; throws when it fails (missing binary, EPERM). */
   chrt(args: readonly string[]): void;
+  /** The calling thread's policy and real-time priority now (so restore puts back what was there). */
+  current(): { readonly policy: 'other' | 'fifo' | 'rr'; readonly priority: number };
 }
+
+/** Linux policy numbers of /proc/<tid>/stat field 41 (SCHED_OTHER 0, SCHED_FIFO 1, SCHED_RR 2; batch and idle count as other). */
+const POLICIES: Record<number, 'fifo' | 'rr'> = { 1: 'fifo', 2: 'rr' };
 
 const linuxRealtime: RealtimeApi = {
   threadId: () => {
@@ -90,6 +95,12 @@ const linuxRealtime: RealtimeApi = {
   chrt: (args) => {
     execFileSync('chrt', [...args], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 5_000 });
   },
+  current: () => {
+    const stat = fs.readFileSync('/proc/thread-self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
+    const policy = POLICIES[Number(fields[41 - 3])] ?? 'other';
+    return { policy, priority: policy === 'other' ? 0 : Number(fields[40 - 3]) };
+  },
 };
 
 /**
@@ -98,7 +109,7 @@ const linuxRealtime: RealtimeApi = {
  * as soon as its timer fires. Unlike nice, this holds across sessions: with autogroup scheduling (most
  * Linux systems) a nice value only counts against the caller's own session, which is why nice −10 did not
  * help here (README, Performance). Only this thread is changed (the reader thread and GC helpers stay
- * ordinary); `restore()` puts it back to SCHED_OTHER. Needs root or CAP_SYS_NICE and util-linux `chrt`;
+ * ordinary); `restore()` puts back the policy it had (SCHED_OTHER, or that of a process started under chrt). Needs root or CAP_SYS_NICE and util-linux `chrt`;
  * when either is missing the replay goes on unchanged and one line saying so goes to `log`. The kernel's
  * real-time throttling (95 % of each second by default) bounds what a busy wait can take.
  */
@@ -109,8 +120,10 @@ export function raiseThreadToRealtime(
 ): { readonly applied: boolean; restore(): void } {
   if (!Number.isInteger(priority) || priority < 1 || priority > 99) throw new RangeError(`realtimePriority must be an integer SCHED_FIFO priority in 1..99, got ${String(priority)}`);
   let tid: number;
+  let before: ReturnType<RealtimeApi['current']>;
   try {
     tid = api.threadId();
+    before = api.current();
     api.chrt(['-f', '-p', String(priority), String(tid)]);
   } catch (error) {
     const stderr = (error as { stderr?: unknown }).stderr;
@@ -127,10 +140,12 @@ export function raiseThreadToRealtime(
     restore: () => {
       if (restored) return;
       restored = true;
+      // back to what the thread had (SCHED_OTHER, or the policy of a replay started under chrt)
+      const flag = before.policy === 'fifo' ? '-f' : before.policy === 'rr' ? '-r' : '-o';
       try {
-        api.chrt(['-o', '-p', '0', String(tid)]);
+        api.chrt([flag, '-p', String(before.priority), String(tid)]);
       } catch {
-        // leaving real-time is always permitted; a missing chrt cannot happen here (it ran above)
+        // going back to the previous policy is permitted (it was ours); a missing chrt cannot happen here (it ran above)
       }
     },
   };
