@@ -23,6 +23,8 @@ export interface PipelineOptions {
   readonly seed: number;
   /** Simulated seconds to run; undefined runs until stopped (the scenario loops with a new seed). */
   readonly durationS?: number;
+  /** Simulated seconds per episode (default: the scenario's own length): each episode is the next seed, sequence numbers go on. */
+  readonly episodeS?: number;
   readonly partitions: number;
 }
 
@@ -102,7 +104,7 @@ export class Pipeline {
     let startTimeUs = nowUs();
     let remainingS = this.options.durationS ?? Number.POSITIVE_INFINITY;
     for (let episode = 0; remainingS > 0 && !this.abort.signal.aborted; episode++) {
-      const durationS = Math.min(base.durationS, remainingS);
+      const durationS = Math.min(this.options.episodeS ?? base.durationS, remainingS);
       const scenario = { ...base, durationS };
       const simulation = createSimulation(scenario, { seed: this.options.seed + episode, pacing: 'real-time', startTimeUs });
       // The rig's calibration, valid from this episode's start, into the fusion worker's registry.
