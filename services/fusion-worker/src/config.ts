@@ -34,11 +34,11 @@ export const fusionParamsSchema = z.strictObject({
   cameraDepthRelStd: num(0.01, 2, 0.15, 'Depth standard deviation of a camera-only detection, fraction of its depth'),
   minStartScore: num(0, 1, 0.2, 'Fused score a detection needs to start a track'),
   cameraScoreCalibration: z.strictObject({
-    car: platt(3.063, 1.766, 'car'),
-    truck: platt(3.122, 0.702, 'truck'),
-    pedestrian: platt(2.868, 2.195, 'pedestrian'),
-    cyclist: platt(3.624, 2.347, 'cyclist'),
-    animal: platt(2.599, 1.172, 'animal'),
+    car: platt(2.826, 1.79, 'car'),
+    truck: platt(3.925, 1.761, 'truck'),
+    pedestrian: platt(3.121, 2.686, 'pedestrian'),
+    cyclist: platt(3.274, 2.521, 'cyclist'),
+    animal: platt(3.425, 1.497, 'animal'),
   }).prefault({}).describe('Per-class Platt scaling of camera scores, σ(a·logit(score) + b), fitted for the shipped detector on seeds used for nothing else (src/eval/fit-camera-calibration.ts); a = 1, b = 0 keeps a score (for your own model: set every class so, or fit it)'),
   cameraReliabilityFloor: num(0, 1, 0.5, 'Floor of the camera reliability fusion uses, times (1 − blockage): the image-quality reliability (dark, noisy, blurred) under-rates a detector trained on night and rain (simulator: reliability 0.25 at night for a detector at ~0.8 of its daytime mAP); a covered lens still counts for nothing'),
 });

@@ -22,13 +22,13 @@ export const DEFAULT_FUSION_PARAMS: FusionParams = Object.freeze({
   lidarPositionStdM: 0.3,
   cameraDepthRelStd: 0.15,
   minStartScore: 0.2,
-  // Fitted for sim-detector v3 on the calibration seeds 41–44, all five presets (src/eval/fit-camera-calibration.ts).
+  // Fitted for sim-detector v4 on the calibration seeds 61–64, all five presets (src/eval/fit-camera-calibration.ts).
   cameraScoreCalibration: Object.freeze({
-    car: { a: 3.063, b: 1.766 },
-    truck: { a: 3.122, b: 0.702 },
-    pedestrian: { a: 2.868, b: 2.195 },
-    cyclist: { a: 3.624, b: 2.347 },
-    animal: { a: 2.599, b: 1.172 },
+    car: { a: 2.826, b: 1.79 },
+    truck: { a: 3.925, b: 1.761 },
+    pedestrian: { a: 3.121, b: 2.686 },
+    cyclist: { a: 3.274, b: 2.521 },
+    animal: { a: 3.425, b: 1.497 },
   }),
   cameraReliabilityFloor: 0.5,
 });
