@@ -30,23 +30,23 @@ import { CALIBRATION_PRESETS, CALIBRATION_SEEDS, sceneKeys } from './scenes.js';
 const IOU_MATCH = 0.5;
 /** A camera frame belongs to the truth sweep captured within this of it. */
 const MAX_FRAME_OFFSET_US = 20_000;
-/** x: the feature the calibration is linear in, logit of the score. */
+/** x: logit of the score, the feature the calibration is linear in. */
 interface Sample { readonly score: number; readonly x: number; readonly positive: boolean }
 
-const logit = (s: number): number => { const p = Math.min(1 - 1e-4, Math.max(1e-4, s)); return Math.log(p / (1 - p)); };
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
 const { scenes } = await loadScenes(sceneKeys(CALIBRATION_SEEDS, 'full', CALIBRATION_PRESETS), { jobs: 2, log: (l) => { console.log(l); } });
 const samples = new Map<ObjectClass, Sample[]>();
 for (const scene of scenes) {
   const { calibration } = alignScene(scene);
-  const sweeps = [...scene.truth].sort((a, b) => a.captureTimeUs - b.captureTimeUs);
   for (const obs of scene.observations) {
     if (obs.payload.kind !== 'camera') continue;
     const det = obs.payload.value;
     const camera = calibration.cameras.get(det.sensorId);
     if (camera === undefined || det.detections.length === 0) continue;
-    const sweep = nearestSweep(sweeps, det.captureTimeUs);
+    // The truth sweep captured with this frame (a few hundred sweeps per scene: a plain scan).
+    const sweep = scene.truth.reduce<(typeof scene.truth)[number] | undefined>((best, t) =>
+      best === undefined || Math.abs(t.captureTimeUs - det.captureTimeUs) < Math.abs(best.captureTimeUs - det.captureTimeUs) ? t : best, undefined);
     if (sweep === undefined || Math.abs(sweep.captureTimeUs - det.captureTimeUs) > MAX_FRAME_OFFSET_US) continue;
     const truth = sweep.objects.filter((o) => o.cameraVisible > 0);
     const projected = projectIntoCamera(truth.map((o) => ({ x: o.x, y: o.y, z: o.z, length: o.length, width: o.width, height: o.height, yawRad: o.yawRad })), camera, 0, { vxBody: 0, vyBody: 0, yawRateRadS: 0 });
@@ -62,12 +62,11 @@ for (const scene of scenes) {
       });
       if (best >= 0) taken[best] = 1;
       const list = samples.get(d.objectClass) ?? [];
-      list.push({ score: d.score, x: logit(d.score), positive: best >= 0 });
+      list.push({ score: d.score, x: Math.log(Math.max(1e-6, d.score) / Math.max(1e-6, 1 - d.score)), positive: best >= 0 });
       samples.set(d.objectClass, list);
     }
   }
 }
-
 
 /**
  * Logistic fit of p = σ(a·x + b) by Newton's method (from a = b = 0, halving a step that does not lower the
@@ -111,11 +110,8 @@ function platt(data: readonly Sample[]): { a: number; b: number } {
 const logLoss = (data: readonly Sample[], f: (s: Sample) => number): number =>
   data.reduce((sum, s) => { const p = Math.min(1 - 1e-6, Math.max(1e-6, f(s))); return sum - (s.positive ? Math.log(p) : Math.log(1 - p)); }, 0) / Math.max(1, data.length);
 
-/**
- * Fits every class, prints each with a reliability table (observed true fraction vs the calibrated mean per bin
- * of the raw score) and returns the coefficients. `before` is the score the core used without calibration.
- */
-function fitAll(what: string, all: ReadonlyMap<ObjectClass, readonly Sample[]>, bins: readonly number[], before: (s: Sample) => number): Partial<Record<ObjectClass, { a: number; b: number }>> {
+/** Fits every class and prints it with a reliability table: per raw-score bin, the observed true fraction and the calibrated mean. */
+function fitAll(all: ReadonlyMap<ObjectClass, readonly Sample[]>): CameraScoreCalibration {
   const out: Partial<Record<ObjectClass, { a: number; b: number }>> = {};
   const round = (v: number) => Math.round(v * 1000) / 1000;
   for (const [cls, data] of [...all].sort((x, y) => x[0].localeCompare(y[0]))) {
@@ -123,34 +119,18 @@ function fitAll(what: string, all: ReadonlyMap<ObjectClass, readonly Sample[]>, 
     const { a, b } = platt(data);
     out[cls] = { a: round(a), b: round(b) };
     const calibrated = (s: Sample) => sigmoid(a * s.x + b);
-    console.log(`\n${what} ${cls}: ${String(data.length)} samples, ${String(pos)} true (${(pos / data.length).toFixed(2)}); a ${a.toFixed(3)}, b ${b.toFixed(3)}; log-loss uncalibrated ${logLoss(data, before).toFixed(3)} → calibrated ${logLoss(data, calibrated).toFixed(3)}`);
-    console.log('   raw bin | n | observed true fraction | uncalibrated mean | calibrated mean');
-    for (let i = 0; i + 1 < bins.length; i++) {
-      const lo = bins[i] ?? 0;
-      const hi = bins[i + 1] ?? Number.POSITIVE_INFINITY;
-      const bin = data.filter((s) => s.score >= lo && s.score < hi);
+    console.log(`\n${cls}: ${String(data.length)} detections, ${String(pos)} true (${(pos / data.length).toFixed(2)}); a ${a.toFixed(3)}, b ${b.toFixed(3)}; log-loss raw ${logLoss(data, (s) => s.score).toFixed(3)} → calibrated ${logLoss(data, calibrated).toFixed(3)}`);
+    console.log('   score bin | n | observed true fraction | calibrated mean');
+    for (let lo = 0; lo < 1; lo += 0.1) {
+      const bin = data.filter((s) => s.score >= lo && s.score < lo + 0.1);
       if (bin.length === 0) continue;
-      const mean = (f: (s: Sample) => number) => (bin.reduce((sum, s) => sum + f(s), 0) / bin.length).toFixed(2);
-      console.log(`   ${String(lo)}–${String(hi)} | ${String(bin.length)} | ${(bin.filter((s) => s.positive).length / bin.length).toFixed(2)} | ${mean(before)} | ${mean(calibrated)}`);
+      const observed = bin.filter((s) => s.positive).length / bin.length;
+      const mean = bin.reduce((sum, s) => sum + calibrated(s), 0) / bin.length;
+      console.log(`   ${lo.toFixed(1)}–${(lo + 0.1).toFixed(1)} | ${String(bin.length)} | ${observed.toFixed(2)} | ${mean.toFixed(2)}`);
     }
   }
   return out;
 }
 
 console.log(`seeds ${CALIBRATION_SEEDS.join(', ')}, ${String(scenes.length)} scenes, detector ${scenes[0]?.detectorModelId ?? '?'}`);
-const camera: CameraScoreCalibration = fitAll('camera', samples, [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01], (s) => s.score);
-console.log(`\ncameraScoreCalibration: ${JSON.stringify(camera)}`);
-
-function nearestSweep<T extends { readonly captureTimeUs: number }>(sorted: readonly T[], timeUs: number): T | undefined {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((sorted[mid]?.captureTimeUs ?? Number.POSITIVE_INFINITY) < timeUs) lo = mid + 1; else hi = mid;
-  }
-  const a = sorted[lo];
-  const b = sorted[lo - 1];
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return Math.abs(a.captureTimeUs - timeUs) <= Math.abs(b.captureTimeUs - timeUs) ? a : b;
-}
+console.log(`\ncameraScoreCalibration: ${JSON.stringify(fitAll(samples))}`);

@@ -28,7 +28,7 @@ import { Scratch, type PointCloud } from '@sensorfuse/pointcloud';
 import type { CameraDetections, Detection2d, LidarObjects, Modality, ObjectClass } from '@sensorfuse/schemas';
 import { applyTransform, identityTransform } from '../core/geometry.js';
 import type { FusionParams, FusionPayload, FusionState, ResolvedCalibration, Transform } from '../core/types.js';
-import { createFusionState, lateFusion, update, type ObjectFusion } from '../core/update.js';
+import { cameraForFusion, createFusionState, lateFusion, update, type ObjectFusion } from '../core/update.js';
 import type { FusionStrategy } from '../eval/strategies.js';
 import { DEFAULT_EARLY_PARAMS, earlyFusion, shapeClass, type EarlyObject, type EarlyParams } from './early.js';
 import { PAINT_CHANNELS, PAINT_CLASSES, paintPoints, type PaintedPoints } from './painting.js';
@@ -66,13 +66,16 @@ export function paintedClusterScore(
   return { objectClass, score: lidarScore };
 }
 
-/** The frame's camera detections, per camera input present (`camera:<sensorId>`). */
-function camerasOf(frame: AlignedFrame<FusionPayload>): CameraDetections[] {
+/**
+ * The frame's camera detections, per camera input present (`camera:<sensorId>`), as late fusion weighs them:
+ * scores calibrated per class and the reliability floored (the core's `cameraForFusion`).
+ */
+function camerasOf(frame: AlignedFrame<FusionPayload>, params: FusionParams): CameraDetections[] {
   const out: CameraDetections[] = [];
   for (const [input, member] of Object.entries(frame.members)) {
     if (!input.startsWith('camera:') || member?.select !== 'nearest') continue;
     const p = member.record.payload;
-    if (p.kind === 'camera') out.push(p.value);
+    if (p.kind === 'camera') out.push(cameraForFusion(p.value, params));
   }
   return out;
 }
@@ -160,7 +163,7 @@ export function earlyStrategy(options: EarlyStrategyOptions = {}): FusionStrateg
             return result.output;
           }
           const toBody = calibration.sensorToBody.get(lidar.sensorId) ?? identityTransform();
-          const sweep = paintAndCluster(points, toBody, used.has('camera') ? camerasOf(frame) : [], calibration, early, scratch);
+          const sweep = paintAndCluster(points, toBody, used.has('camera') ? camerasOf(frame, params) : [], calibration, early, scratch);
           const fused = sweep.objects.map((o) => paintedClusterScore(o, sweep.cameraReliability, lidar.reliability, params, rule));
           const paintedLidar: LidarObjects = {
             ...lidar,
