@@ -70,6 +70,8 @@ export const lidarParamsSchema = z.strictObject({
     toleranceM: metres(0.05, 10, 0.7, 'Euclidean cluster tolerance, metres (Autoware 0.7)'),
     minSize: z.number().int().min(1).max(1_000_000).default(10).describe('Fewest voxels in a reported cluster (Autoware 10)'),
     maxSize: z.number().int().min(1).max(1_000_000).default(1000).describe('Most voxels in a reported cluster (Autoware 1000)'),
+    farFromM: metres(0, 500, 20, 'Beyond this range a cluster needs only max(farMinSize, minSize x (farFromM / range)^2) voxels (returns thin out as 1/range^2); 0 = fixed minSize (PCL), metres'),
+    farMinSize: z.number().int().min(1).max(1_000_000).default(6).describe('Fewest voxels of a cluster beyond farFromM'),
   }),
   box: z.strictObject({
     angleStepDeg: z.number().min(0.1).max(10).default(1).describe('Fine step of the L-shape yaw search, degrees'),

@@ -197,6 +197,25 @@ describe('Euclidean clusters', () => {
     expect(r.labelOfPoint[32]).toBe(-1);
     expect(euclideanClusters(cloudOf(pts), { tolerance: 0.7, minSize: 10, maxSize: 15 }).count).toBe(1);
   });
+
+  it('keeps a sparse far object under the range-scaled minimum, and a near one of the same size not', () => {
+    // Three 6-point clusters (0.3 m apart inside each): at 15 m, 24 m and 40 m from the origin (the sensor).
+    // minSize 10, far rule from 20 m, floor 6. By hand: 15 m is inside 20 m, so it needs 10: dropped;
+    // 24 m needs max(6, ceil(10 * (20/24)^2 = 6.94)) = 7: dropped; 40 m needs max(6, ceil(10 * 0.25)) = 6: kept.
+    const pts: number[][] = [];
+    for (const range of [15, 24, 40]) for (let i = 0; i < 6; i++) pts.push([range, i * 0.3, 0]);
+    const params = { tolerance: 0.7, minSize: 10, maxSize: 1000 };
+    expect(euclideanClusters(cloudOf(pts), params).count).toBe(0);
+    const far = euclideanClusters(cloudOf(pts), { ...params, far: { fromM: 20, floor: 6 } });
+    expect(far.count).toBe(1);
+    expect(far.labelOfPoint[12]).toBe(0); // the first point at 40 m
+    expect(far.labelOfPoint[6]).toBe(-1); // 24 m
+    expect(far.labelOfPoint[0]).toBe(-1); // 15 m
+    // A 7-point cluster at 24 m passes.
+    const seven = [...pts.slice(6, 12), [24, 1.8, 0]];
+    expect(euclideanClusters(cloudOf(seven), { ...params, far: { fromM: 20, floor: 6 } }).count).toBe(1);
+    expect(() => euclideanClusters(cloudOf(pts), { ...params, far: { fromM: 0, floor: 6 } })).toThrow(/far rule/);
+  });
 });
 
 describe('oriented box fit', () => {

@@ -10,6 +10,14 @@ export interface ClusterParams {
   readonly minSize: number;
   /** Clusters with more points are dropped (Autoware 1000 voxels). */
   readonly maxSize: number;
+  /**
+   * Range-scaled minimum (off when absent: pcl::EuclideanClusterExtraction's fixed minimum). A LIDAR's
+   * returns on an object thin out as 1/range², so a fixed minimum drops every small object beyond some
+   * range (a 32-beam sensor's pedestrian at 30 m has ~5 voxels). A cluster whose centroid lies farther than
+   * `fromM` horizontally from the cloud's origin (the sensor) needs max(`floor`, ⌈minSize · (fromM / range)²⌉)
+   * points instead of minSize.
+   */
+  readonly far?: { readonly fromM: number; readonly floor: number };
 }
 
 export interface Clusters {
@@ -58,8 +66,11 @@ function cellsLinked(sx: Float32Array, sy: Float32Array, sz: Float32Array, tol2:
  * is one cell: O(n).
  */
 export function euclideanClusters(cloud: PointCloud, params: ClusterParams, scratch: Scratch = new Scratch()): Clusters {
-  const { tolerance, minSize, maxSize } = params;
+  const { tolerance, minSize, maxSize, far } = params;
   if (!(tolerance > 0)) throw new InvalidPointCloudParamsError(`cluster tolerance must be > 0, got ${tolerance}`);
+  if (far !== undefined && !(far.fromM > 0 && far.floor >= 1)) {
+    throw new InvalidPointCloudParamsError(`cluster far rule needs fromM > 0 and floor >= 1, got ${far.fromM} and ${far.floor}`);
+  }
   const n = cloud.length;
   const { x, y, z } = cloud;
   const labelOfPoint = new Int32Array(n).fill(-1);
@@ -240,14 +251,27 @@ export function euclideanClusters(cloud: PointCloud, params: ClusterParams, scra
     const r = find(parent, c);
     compSize[r] = (compSize[r] as number) + (cellStart[c + 1] as number) - (cellStart[c] as number);
   }
+  // Horizontal centroid sums per component, for the range-scaled minimum.
+  const sumX = far === undefined ? undefined : scratch.f64('cluster.sumX', cells).fill(0, 0, cells);
+  const sumY = far === undefined ? undefined : scratch.f64('cluster.sumY', cells).fill(0, 0, cells);
   for (let i = 0; i < n; i++) {
     const r = find(parent, cellOfPoint[i] as number);
     if (i < (firstPoint[r] as number)) firstPoint[r] = i;
+    if (sumX !== undefined && sumY !== undefined) {
+      sumX[r] = (sumX[r] as number) + (x[i] as number);
+      sumY[r] = (sumY[r] as number) + (y[i] as number);
+    }
   }
   const kept: number[] = [];
   for (let c = 0; c < cells; c++) {
     const sz = compSize[c] as number;
-    if ((parent[c] as number) === c && sz >= minSize && sz <= maxSize) kept.push(c);
+    if ((parent[c] as number) !== c || sz > maxSize) continue;
+    let need = minSize;
+    if (far !== undefined && sz < minSize && sumX !== undefined && sumY !== undefined) {
+      const range = Math.hypot((sumX[c] as number) / sz, (sumY[c] as number) / sz);
+      if (range > far.fromM) need = Math.max(far.floor, Math.ceil(minSize * (far.fromM / range) ** 2));
+    }
+    if (sz >= need) kept.push(c);
   }
   // Largest first (as PCL orders its output), ties by the component's first point for determinism.
   kept.sort((p, q) => (compSize[q] as number) - (compSize[p] as number) || (firstPoint[p] as number) - (firstPoint[q] as number));

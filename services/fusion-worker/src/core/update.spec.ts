@@ -116,6 +116,29 @@ describe('fusion core update', () => {
     expect(own?.evidence.map((e) => e.modality)).toEqual(['camera']);
   });
 
+  it('gives a far car\'s few-voxel rear stripe the camera box around it, and not a stripe at another depth', () => {
+    // Camera box of a car 35 m ahead: 1.6 m tall → 1000 · 1.6 / 46 px = 34.8 m by its class height; 54 px wide.
+    const box = { xMin: 613, xMax: 667, yMin: 337, yMax: 383 };
+    // The LIDAR kept a 1.0 × 0.25 m stripe of its rear (0.3 m deep) at 33 m, 0.4 m above the camera axis: it projects
+    // to 30 × 7.6 px inside the box (IoU 0.09 < minIou 0.1, the box's centre not on it, 9 % of the box covered).
+    const stripe = (x: number, width: number, height: number, z: number): LidarObjects => ({
+      ...header('lidar', 1, T0, 'lidar'),
+      objects: [{ clusterId: 0, centroid: { x, y: 0, z }, extent: { x: 0.3, y: width, z: height }, yawRad: 0, pointCount: 6, meanIntensity: 0, classHint: 'unknown' }],
+      inputPointCount: 1000, noiseFraction: 0, reliability: 0.9,
+    });
+    const near = update(frameOf(stripe(33, 1.0, 0.25, 0.4), [camera(1, T0, [box])]), calibration, createFusionState('rig'), ctx(T0));
+    expect(near.output.detections).toHaveLength(1);
+    const car = near.output.detections[0];
+    expect(car?.evidence.map((e) => e.modality).sort()).toEqual(['camera', 'lidar']);
+    expect(car?.objectClass).toBe('car');
+    // Completed to a car's 4.5 m length away from the sensor: 33 + (4.5 − 0.3) / 2 = 35.1 m.
+    expect(car?.x).toBeCloseTo(35.1, 6);
+    // The same image footprint from a stripe at 20 m (0.6 × 0.15 m, 0.24 m up) is not that car: 20 m is 43 % short of 34.8 m.
+    const other = update(frameOf(stripe(20, 0.6, 0.15, 0.24), [camera(1, T0, [box])]), calibration, createFusionState('rig'), ctx(T0));
+    expect(other.output.detections).toHaveLength(2);
+    expect(other.output.detections.find((d) => d.origin === 'camera-only')?.evidence.map((e) => e.modality)).toEqual(['camera']);
+  });
+
   it('calls a 3 m tall "car" cluster a truck when the camera sees a car there, and unknown when only its geometry says car', () => {
     const tall: LidarObjects = {
       ...header('lidar', 1, T0, 'lidar'),

@@ -303,7 +303,7 @@ export function update(
       for (let j = 0; j < det.detections.length; j++) {
         if (matched[j] === 1) continue;
         const d = det.detections[j]!;
-        const i = coveringObject(projection, d.box);
+        const i = coveringObject(projection, d.box, classHeightDepth(camera, d));
         covering[j] = i;
         if (i < 0) continue;
         if (oversized(lidarBoxes[i]!, d.objectClass)) {
@@ -620,22 +620,48 @@ function groundDepth(camera: NonNullable<ReturnType<ResolvedCalibration['cameras
  * The nearest LIDAR object a camera box lies on in this camera (its centre inside the object's projected box,
  * or a third of it covered by it), −1 for none. An unmatched camera box on a LIDAR object is that object
  * measured in part, or an object the LIDAR merged with something else — not free space.
+ * Also a partial cluster inside the box: an object whose projection lies mostly (PARTIAL_INSIDE) within the camera
+ * box and spans a third of its width, at a depth consistent with the box's class-height depth (`cameraDepth`,
+ * within PARTIAL_DEPTH_REL of it): a far car's rear face or a pedestrian's upper body, a few voxels the clusterer
+ * kept, whose small projection neither the IoU test nor the covering test pairs with the detector's whole box.
  */
-function coveringObject(projection: ReturnType<typeof projectIntoCamera>, box: { readonly xMin: number; readonly yMin: number; readonly xMax: number; readonly yMax: number }): number {
+function coveringObject(
+  projection: ReturnType<typeof projectIntoCamera>,
+  box: { readonly xMin: number; readonly yMin: number; readonly xMax: number; readonly yMax: number },
+  cameraDepth: number | undefined,
+): number {
   const cx = (box.xMin + box.xMax) / 2;
   const cy = (box.yMin + box.yMax) / 2;
-  const area = Math.max(1e-9, (box.xMax - box.xMin) * (box.yMax - box.yMin));
+  const width = Math.max(1e-9, box.xMax - box.xMin);
+  const area = Math.max(1e-9, width * (box.yMax - box.yMin));
   let best = -1;
   for (let i = 0; i < projection.boxes.length; i++) {
     const b = projection.boxes[i];
     if (b === undefined) continue;
     const w = Math.min(box.xMax, b.xMax) - Math.max(box.xMin, b.xMin);
     const h = Math.min(box.yMax, b.yMax) - Math.max(box.yMin, b.yMin);
-    const covers = (cx >= b.xMin && cx <= b.xMax && cy >= b.yMin && cy <= b.yMax) || (w > 0 && h > 0 && (w * h) / area >= 1 / 3);
+    const overlap = w > 0 && h > 0 ? w * h : 0;
+    const ownArea = Math.max(1e-9, (b.xMax - b.xMin) * (b.yMax - b.yMin));
+    const partial = cameraDepth !== undefined && overlap / ownArea >= PARTIAL_INSIDE && w / width >= 1 / 3
+      && Math.abs(projection.depthM[i]! - cameraDepth) <= PARTIAL_DEPTH_REL * cameraDepth;
+    const covers = (cx >= b.xMin && cx <= b.xMax && cy >= b.yMin && cy <= b.yMax) || overlap / area >= 1 / 3 || partial;
     // The nearest covering object: farther ones are hidden behind it in that part of the image.
     if (covers && (best < 0 || projection.depthM[i]! < projection.depthM[best]!)) best = i;
   }
   return best;
+}
+
+/** Share of a LIDAR object's projected box inside a camera box for the object to be a partial view of it. */
+const PARTIAL_INSIDE = 0.6;
+/** Largest departure of a partial cluster's depth from the camera box's class-height depth, relative. */
+const PARTIAL_DEPTH_REL = 0.3;
+
+/** Camera depth of a detection from its class height (pinhole); undefined when the box is cut by the image's top or bottom. */
+function classHeightDepth(camera: NonNullable<ReturnType<ResolvedCalibration['cameras']['get']>>, d: CameraDetections['detections'][number]): number | undefined {
+  const k = camera.intrinsics;
+  const hPx = d.box.yMax - d.box.yMin;
+  if (!(hPx > 1) || d.box.yMin <= 1 || d.box.yMax >= k.height - 1) return undefined;
+  return (k.fy * CLASS_SIZE_M[d.objectClass][2]) / hPx;
 }
 
 const TRUCK_MIN_HEIGHT_M = 2.4;

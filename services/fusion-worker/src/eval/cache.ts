@@ -1,6 +1,6 @@
 /**
  * On-disk cache of generated scenes (services/fusion-worker/.cache/eval, ignored by git): one gzipped
- * JSON file per (preset, seed, duration, scene format, detector model content), plus a gzipped binary side file with the
+ * JSON file per (preset, seed, duration, scene format, detector model content and LIDAR chain parameters), plus a gzipped binary side file with the
  * non-ground LIDAR points of every sweep (early fusion). Fusion strategies and parameters can then be
  * compared and tuned in seconds; `--fresh` regenerates.
  */
@@ -10,28 +10,32 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { loadCameraConfig } from '@sensorfuse/camera-worker';
+import { lidarParams, loadLidarConfig } from '@sensorfuse/lidar-worker';
 import { SCENE_FORMAT, sceneName, type Scene, type SceneKey } from './scene-types.js';
 
 export const DEFAULT_CACHE_DIR = fileURLToPath(new URL('../../.cache/eval', import.meta.url));
 
-let detectorTagMemo: string | undefined;
+let sceneTagMemo: string | undefined;
 /**
- * The first 12 hex digits of the SHA-256 of the camera worker's default detector model: a cached scene holds
- * that detector's detections, so a retrained model (same name, same card version or not) must not reuse them.
+ * The first 12 hex digits of the SHA-256 of what makes a scene's observations besides its key: the camera worker's
+ * default detector model (a retrained model, same name or not, must not reuse the old detections) and the LIDAR
+ * worker's default chain parameters (a changed clusterer must not reuse the old objects).
  */
-export function detectorTag(): string {
-  if (detectorTagMemo !== undefined) return detectorTagMemo;
+export function sceneTag(): string {
+  if (sceneTagMemo !== undefined) return sceneTagMemo;
   const model = loadCameraConfig({}).model.path;
-  detectorTagMemo = existsSync(model) ? createHash('sha256').update(readFileSync(model)).digest('hex').slice(0, 12) : 'nomodel';
-  return detectorTagMemo;
+  const hash = createHash('sha256').update(existsSync(model) ? readFileSync(model) : Buffer.from('nomodel'));
+  hash.update(JSON.stringify(lidarParams(loadLidarConfig({}).lidar)));
+  sceneTagMemo = hash.digest('hex').slice(0, 12);
+  return sceneTagMemo;
 }
 
 export function scenePath(key: SceneKey, dir = DEFAULT_CACHE_DIR): string {
-  return path.join(dir, `${sceneName(key)}-v${String(SCENE_FORMAT)}-${detectorTag()}.json.gz`);
+  return path.join(dir, `${sceneName(key)}-v${String(SCENE_FORMAT)}-${sceneTag()}.json.gz`);
 }
 
 export function pointsPath(key: SceneKey, dir = DEFAULT_CACHE_DIR): string {
-  return path.join(dir, `${sceneName(key)}-v${String(SCENE_FORMAT)}-${detectorTag()}.points.bin.gz`);
+  return path.join(dir, `${sceneName(key)}-v${String(SCENE_FORMAT)}-${sceneTag()}.points.bin.gz`);
 }
 
 /** "SFPT": the side file's magic. Layout (little endian): magic u32, sweeps u32, then per sweep seq u32, points u32, x y z float32 × points. */

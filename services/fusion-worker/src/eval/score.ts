@@ -139,3 +139,27 @@ export function scoreTracking(runs: readonly ScoredRun[], region: EvalRegion): M
   }
   return evaluateTracking(frames, { maxDistanceM: DISTANCE_THRESHOLD_M });
 }
+
+/**
+ * The MOTA a perfect tracker could reach on these detections: the fraction of truth appearances (the truth
+ * scoreTracking counts) with a fused object of the frame, before tracking and of any class, within the 2 m gate.
+ * A tracker can confirm no more than that, and every false track or switch lowers it further: when this bound is
+ * below a MOTA target, no tracker work meets it; detection must improve.
+ */
+export function trackingBound(runs: readonly ScoredRun[], region: EvalRegion): number {
+  let truth = 0;
+  let covered = 0;
+  for (const run of runs) {
+    const inRegion = regionTest(run.calibration, region);
+    const byTime = new Map(run.outputs.map((o) => [o.captureTimeUs, o]));
+    for (const sweep of run.scene.truth) {
+      const detections = byTime.get(sweep.captureTimeUs)?.detections ?? [];
+      for (const o of sweep.objects) {
+        if (!truthCounts(o) || !inRegion(o.x, o.y, o.z)) continue;
+        truth++;
+        if (detections.some((d) => Math.hypot(d.x - o.x, d.y - o.y) <= DISTANCE_THRESHOLD_M)) covered++;
+      }
+    }
+  }
+  return truth === 0 ? Number.NaN : covered / truth;
+}

@@ -33,7 +33,12 @@ export function lidarParams(c: LidarParamsConfig): LidarParams {
       heightTolerance: c.ground.heightToleranceM,
       referenceStep: c.ground.referenceStepM,
     },
-    cluster: { tolerance: c.cluster.toleranceM, minSize: c.cluster.minSize, maxSize: c.cluster.maxSize },
+    cluster: {
+      tolerance: c.cluster.toleranceM,
+      minSize: c.cluster.minSize,
+      maxSize: c.cluster.maxSize,
+      ...(c.cluster.farFromM > 0 ? { far: { fromM: c.cluster.farFromM, floor: c.cluster.farMinSize } } : {}),
+    },
     box: { angleStepDeg: c.box.angleStepDeg },
   };
 }
