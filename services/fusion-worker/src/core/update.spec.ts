@@ -64,15 +64,16 @@ describe('fusion core update', () => {
     expect(event?.bearingRad).toBeCloseTo(-bearingBody, 9);
   });
 
-  it('places a camera box beyond LIDAR range at the depth its height implies (pinhole, class height)', () => {
-    // A car (1.6 m tall) 20 px high with f = 1000 px is 80 m away; centred 50 px right of the principal point → y = −50/1000 · 80 = −4 m.
+  it('places a camera box beyond LIDAR range at the depth its height implies (pinhole, class height, to the centre)', () => {
+    // A car (1.6 m tall) 20 px high with f = 1000 px has its near face 80 m away; its centre is a quarter of
+    // (4.5 + 1.9) m further: 81.6 m. Centred 50 px right of the principal point → y = −50/1000 · 81.6 = −4.08 m.
     const box = { xMin: 680, xMax: 700, yMin: 350, yMax: 370 };
     const { output } = update(frameOf(lidar(1, T0, []), [camera(1, T0, [box])]), calibration, createFusionState('rig'), ctx(T0));
     expect(output.detections).toHaveLength(1);
     const d = output.detections[0];
     expect(d?.origin).toBe('camera-only');
-    expect(d?.x).toBeCloseTo(80, 6);
-    expect(d?.y).toBeCloseTo(-4, 6);
+    expect(d?.x).toBeCloseTo(81.6, 6);
+    expect(d?.y).toBeCloseTo(-4.08, 6);
     expect(d?.objectClass).toBe('car');
     // Beyond range the camera counts at full weight: score = detector score × camera reliability.
     expect(d?.score).toBeCloseTo(0.9 * 0.9, 9);
@@ -87,32 +88,33 @@ describe('fusion core update', () => {
 
   it('places a pedestrian seen on a merged cluster at its own depth inside the cluster, scored by the camera alone', () => {
     // A 12 m × 2 m cluster ahead (x 9–21 m, a hedge merged with whatever stands in it). A pedestrian box 125 px
-    // high (1.75 m class height, f = 1000 px) is 14 m away by the pinhole: inside the cluster's span along its ray
-    // (9.35–20.65 m once half the pedestrian's (L + W)/2 is kept from each face), so it stays at 14 m (the entry
-    // face would put it at 9.35 m, 4.65 m off).
+    // high (1.75 m class height, f = 1000 px) has its near face 14 m away by the pinhole, its centre (0.7 + 0.7) / 4 m
+    // further: 14.35 m, inside the cluster's span along its ray (9.35–20.65 m once half the pedestrian's (L + W)/2 is
+    // kept from each face), so it stays at 14.35 m (the entry face would put it at 9.35 m, 5 m off).
     const hedge = mergedHedge();
     const box = { xMin: 615, xMax: 665, yMin: 360 - 62.5, yMax: 360 + 62.5 };
     const { output } = update(frameOf(hedge, [camera(1, T0, [box], 'pedestrian')]), calibration, createFusionState('rig'), ctx(T0));
     const split = output.detections.find((d) => d.origin === 'camera-only');
     expect(split?.objectClass).toBe('pedestrian');
-    expect(split?.x).toBeCloseTo(14, 6);
+    expect(split?.x).toBeCloseTo(14.35, 6);
     expect(split?.y).toBeCloseTo(0, 6);
     // The cluster's LIDAR evidence is carried but does not vote: score = detector score × camera reliability ×
-    // the in-range camera weight (0.9 + 0.1 · 14 / 60, the box matched the cluster by IoU) = 0.7479; with the
+    // the in-range camera weight (0.9 + 0.1 · 14.35 / 60, the box matched the cluster by IoU) = 0.7484; with the
     // LIDAR voting, the noisy-OR would add 0.6 · 0.9: 1 − (1 − 0.7479)(1 − 0.54) = 0.884.
     expect(split?.evidence.map((e) => e.modality)).toEqual(['camera', 'lidar']);
-    expect(split?.score).toBeCloseTo(0.9 * 0.9 * (0.9 + (0.1 * 14) / 60), 9);
+    expect(split?.score).toBeCloseTo(0.9 * 0.9 * (0.9 + (0.1 * 14.35) / 60), 9);
   });
 
   it('keeps a pedestrian box whose own depth is well in front of a merged cluster at that depth, not inside the cluster', () => {
-    // The same 12 m cluster (x 9–21 m); a pedestrian box 350 px high is 5 m away by the pinhole (σ = 15 % = 0.75 m),
-    // far more than 2σ before the span's near end (9.35 m): an object in front of the cluster, placed by the camera.
+    // The same 12 m cluster (x 9–21 m); a pedestrian box 350 px high has its near face 5 m away by the pinhole, its
+    // centre at 5.35 m (σ = 15 % = 0.80 m), far more than 2σ before the span's near end (9.35 m): an object in front
+    // of the cluster, placed by the camera.
     const hedge = mergedHedge();
     const box = { xMin: 570, xMax: 710, yMin: 360 - 175, yMax: 360 + 175 };
     const { output } = update(frameOf(hedge, [camera(1, T0, [box], 'pedestrian')]), calibration, createFusionState('rig'), ctx(T0));
     const own = output.detections.find((d) => d.origin === 'camera-only');
     expect(own?.objectClass).toBe('pedestrian');
-    expect(own?.x).toBeCloseTo(5, 6);
+    expect(own?.x).toBeCloseTo(5.35, 6);
     expect(own?.evidence.map((e) => e.modality)).toEqual(['camera']);
   });
 

@@ -527,9 +527,12 @@ function cameraOnlyObject(
   if (!(hPx > 1)) return undefined;
   const u = (d.box.xMin + d.box.xMax) / 2;
   const v = (d.box.yMin + d.box.yMax) / 2;
-  // Depth from the class height (pinhole), unless the box is cut by the image's top or bottom edge.
+  // Depth from the class height (pinhole), unless the box is cut by the image's top or bottom edge. A box spans
+  // the object's nearest bottom corner, so the height gives the depth of its near face; the centre is about a
+  // quarter of (length + width) further, as for the ground depth below. (Measured on the simulator's tuning
+  // seeds: the height depth alone read 0.84 of a car's centre depth within 20 m, 0.91 of a cyclist's.)
   const truncated = d.box.yMin <= 1 || d.box.yMax >= k.height - 1;
-  const heightDepth = (k.fy * size[2]) / hPx;
+  const heightDepth = (k.fy * size[2]) / hPx + (size[0] + size[1]) / 4;
   const heightVar = truncated ? Number.POSITIVE_INFINITY : (params.cameraDepthRelStd * heightDepth) ** 2;
   // Depth from the ground: the ray through the box's bottom edge meets the ground plane (z = 0 of the body
   // frame) at the object's nearest visible point; its centre is about a quarter of (length + width) further.
