@@ -11,7 +11,7 @@ import type { FusionParams } from '../core/types.js';
 import { DEFAULT_CACHE_DIR, loadCachedScene, saveScene } from './cache.js';
 import { alignScene, runStrategy } from './harness.js';
 import { sceneName, type Scene, type SceneKey, type SweepTruth } from './scene-types.js';
-import { ALL_AROUND_50M, CAMERA_FOV_50M, scoreDetections, scoreTracking, trackingBound, type DetectionScore, type ScoredRun } from './score.js';
+import { ALL_AROUND_50M, CAMERA_FOV_50M, scoreDetections, scoreTracking, trackingCoverage, type DetectionScore, type TrackingCoverage, type ScoredRun } from './score.js';
 import type { FusionStrategy } from './strategies.js';
 
 const GENERATOR = fileURLToPath(new URL('./generate-cli.ts', import.meta.url));
@@ -87,7 +87,7 @@ export interface PresetResult {
   readonly durationS: number;
   readonly sweeps: number;
   /** Per strategy: mAP in the camera field of view (the headline), all around, and in the camera outage window. */
-  readonly strategies: Readonly<Record<string, { readonly fov: DetectionScore; readonly allAround: DetectionScore; readonly outage?: DetectionScore; readonly tracking?: MotMetrics; readonly trackingBound?: number; readonly cpuMs: number }>>;
+  readonly strategies: Readonly<Record<string, { readonly fov: DetectionScore; readonly allAround: DetectionScore; readonly outage?: DetectionScore; readonly tracking?: MotMetrics; readonly trackingCoverage?: TrackingCoverage; readonly cpuMs: number }>>;
 }
 
 export async function evaluateScenes(scenes: readonly Scene[], strategies: readonly FusionStrategy[], options: { readonly params?: FusionParams; readonly trackingPresets?: readonly PresetName[] } = {}): Promise<PresetResult[]> {
@@ -113,7 +113,7 @@ export async function evaluateScenes(scenes: readonly Scene[], strategies: reado
         fov: scoreDetections(runs, CAMERA_FOV_50M),
         allAround: scoreDetections(runs, ALL_AROUND_50M),
         ...(outage === undefined ? {} : { outage: scoreDetections(runs, CAMERA_FOV_50M, outage) }),
-        ...(trackingPresets.has(preset) ? { tracking: scoreTracking(runs, CAMERA_FOV_50M), trackingBound: trackingBound(runs, CAMERA_FOV_50M) } : {}),
+        ...(trackingPresets.has(preset) ? { tracking: scoreTracking(runs, CAMERA_FOV_50M), trackingCoverage: trackingCoverage(runs, CAMERA_FOV_50M) } : {}),
         cpuMs,
       };
     }
