@@ -32,7 +32,7 @@ export const fusionParamsSchema = z.strictObject({
   accelNoisePedestrian: num(0, 1000, 1, 'Constant-velocity model white-acceleration density for pedestrians and animals, m²/s³'),
   lidarPositionStdM: num(0.01, 10, 0.3, 'Position standard deviation of a LIDAR-backed detection, metres'),
   cameraDepthRelStd: num(0.01, 2, 0.15, 'Depth standard deviation of a camera-only detection, fraction of its depth'),
-  minStartScore: num(0, 1, 0.2, 'Fused score a detection needs to start a track'),
+  minStartScore: num(0, 1, 0.3, 'Fused score a detection needs to start a track (a few-voxel LIDAR cluster alone does not: 0.6 x sqrt(points / 50) < 0.3 below 13 voxels)'),
   cameraScoreCalibration: z.strictObject({
     car: platt(2.826, 1.79, 'car'),
     truck: platt(3.925, 1.761, 'truck'),

@@ -21,7 +21,7 @@ export const DEFAULT_FUSION_PARAMS: FusionParams = Object.freeze({
   accelNoisePedestrian: 1,
   lidarPositionStdM: 0.3,
   cameraDepthRelStd: 0.15,
-  minStartScore: 0.2,
+  minStartScore: 0.3,
   // Fitted for sim-detector v4 on the calibration seeds 61–64, all five presets (src/eval/fit-camera-calibration.ts).
   cameraScoreCalibration: Object.freeze({
     car: { a: 2.826, b: 1.79 },
