@@ -228,18 +228,6 @@ export async function readOutput(bus: Bus, topic: string, count: number, timeout
   return { frames, extra: more === undefined ? 0 : more.length - count };
 }
 
-/** sfc32-free tiny seeded generator for the kill schedule (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Track-id retention across an instance change of one rig: each confirmed track of the last frame before
  * the change is matched to the truth object within 2 m of it; if that object is still within LIDAR range

@@ -5,11 +5,12 @@
  * read_committed reader of fused.detections must see exactly one record per LIDAR sweep per rig, in order,
  * and ≥ 95 % of the tracks confirmed before each kill must keep their id after it.
  */
+import { seededRandom } from '@sensorfuse/random';
 import { RedisStateStore } from '@sensorfuse/state';
 import { KafkaBus } from '@sensorfuse/transport';
 import { describe, expect, it } from 'vitest';
 import {
-  SWEEP_US, T0, idRetention, publishCalibrations, publishSweeps, readOutput, seededRandom, simulateRig, startChild, uniqueTopics,
+  SWEEP_US, T0, idRetention, publishCalibrations, publishSweeps, readOutput, simulateRig, startChild, uniqueTopics,
   type FusionChild, type RigSweep,
 } from './fusion-crash-support.js';
 import { kafkaBrokers, redisUrl, uniqueName } from './support/infra.js';

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '@sensorfuse/random';
 import { Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
@@ -19,20 +20,9 @@ function peerAvailable(): boolean {
   return spawnSync(PYTHON, ['-c', 'import message_filters, rospy'], { encoding: 'utf8' }).status === 0;
 }
 
-/** Deterministic uniform [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** 10 s of camera 30 Hz, LIDAR 10 Hz and IMU 100 Hz stamps with capture jitter, in arrival order. */
 function syntheticRig(seed: number, lidarLatencyUs: number): [number, number][] {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const messages: { topic: number; stampUs: number; arriveUs: number }[] = [];
   const stream = (topic: number, periodUs: number, jitterUs: number, latencyUs: number): void => {
     for (let t = 0; t < 10_000 * MS; t += periodUs) {

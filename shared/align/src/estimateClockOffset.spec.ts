@@ -1,3 +1,4 @@
+import { seededRandom } from '@sensorfuse/random';
 import { map, merge, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
@@ -7,23 +8,12 @@ import { recordAt, recordFactory } from './testing.js';
 
 const MS = 1_000;
 
-/** Deterministic uniform [0, 1) (mulberry32), so the test is reproducible. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('estimateClockOffset', () => {
   it('recovers a 5 ms offset and a 100 ppm drift from jittery arrivals', () => {
     // Truth: the IMU clock reads 5 ms behind the rig and loses 100 µs per second; transport delay is
     // 1 ms plus up to 9 ms of jitter. So arrival − capture = delay + 5000 + 1e-4·t (µs), and its
     // floor is 6000 + 1e-4·t: offset estimate ≈ 6000 + 100·(seconds), drift ≈ +100 ppm.
-    const random = rng(7);
+    const random = seededRandom(7);
     const ts = new TestScheduler(() => undefined);
     const make = recordFactory();
     const arrivals = [];

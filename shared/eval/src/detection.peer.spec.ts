@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '@sensorfuse/random';
 import { describe, expect, it } from 'vitest';
 import { evaluateDetections, NUSCENES_DETECTION_CONFIG, type EvalBox, type PredictedBox } from './detection.js';
 
@@ -12,18 +13,6 @@ function hasDevkit(): boolean {
     encoding: 'utf8',
   });
   return r.status === 0;
-}
-
-/** mulberry32: deterministic so every run scores the same scene. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SIZES: Record<string, [number, number, number]> = {
@@ -38,7 +27,7 @@ const SIZES: Record<string, [number, number, number]> = {
  * to quality, some barriers flipped by π, clutter, and "truck" ghosts of a class absent from the truth.
  */
 function makeScene(seed: number): { truth: EvalBox[]; preds: PredictedBox[] } {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const truth: EvalBox[] = [];
   const preds: PredictedBox[] = [];
   for (let s = 0; s < 60; s++) {

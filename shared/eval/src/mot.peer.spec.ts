@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '@sensorfuse/random';
 import { describe, expect, it } from 'vitest';
 import { computeMotMetrics, MotAccumulator, type MotMetrics } from './mot.js';
 
@@ -10,18 +11,6 @@ const PEER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../peer
 function hasMotmetrics(): boolean {
   const r = spawnSync(PYTHON, ['-c', 'import motmetrics, pandas, scipy'], { encoding: 'utf8' });
   return r.status === 0;
-}
-
-/** mulberry32: a small deterministic generator so the sequences are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Frame {
@@ -36,7 +25,7 @@ interface Frame {
  * id, and emits clutter tracks. Pairs farther than 1.5 m are not allowed (null).
  */
 function makeSequence(seed: number, numFrames: number, numObjects: number): Frame[] {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const objects = Array.from({ length: numObjects }, (_, i) => ({
     id: i + 1,
     x: r() * 30,

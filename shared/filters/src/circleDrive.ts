@@ -4,6 +4,7 @@
  * `speedMS`. Produces noisy IMU (white noise + constant bias + bias random walk), GNSS (position
  * and velocity) and magnetometer samples, with the truth at every IMU time.
  */
+import { seededRandom } from '@sensorfuse/random';
 import type { GnssSample, ImuSample, MagSample, MotionSample } from './types.js';
 
 export interface CircleDriveOptions {
@@ -44,16 +45,12 @@ const REST_S = 2;
 const ACCEL_MS2 = 2;
 const MAG_ENU: [number, number, number] = [0, 0.2, -0.45];
 
-/** Seeded PRNG (mulberry32) with Gaussian draws (Box–Muller). */
+/**
+ * Seeded Gaussian draws: Box–Muller over `seededRandom` (mulberry32). A first uniform of 0 is clamped
+ * (not redrawn as `gaussian` from @sensorfuse/random does), so the drives stay the ones tuned on.
+ */
 export function gaussianSource(seed: number): () => number {
-  let state = seed >>> 0;
-  const uniform = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = seededRandom(seed);
   return () => {
     const u = Math.max(uniform(), 1e-300);
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '@sensorfuse/random';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import {
@@ -95,13 +96,7 @@ describe('measureQualitySampled', () => {
   it('recovers a known noise sigma of 10 within 10 % and is exact with a step of 1', () => {
     const w = 320;
     const h = 240;
-    let a = 7;
-    const uniform = (): number => {
-      a = (a + 0x6d2b79f5) | 0;
-      let t = Math.imul(a ^ (a >>> 15), 1 | a);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    const uniform = seededRandom(7);
     const data = new Uint8Array(w * h * 3);
     for (let i = 0; i < w * h; i++) {
       const v = Math.round(128 + 10 * Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform()));

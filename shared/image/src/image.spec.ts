@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '@sensorfuse/random';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import {
@@ -37,15 +38,9 @@ function pythonHas(module: string): boolean {
   }
 }
 
-/** Deterministic N(0, sigma) noise (mulberry32 + Box-Muller). */
+/** Deterministic N(0, 1) noise (mulberry32 + Box-Muller; the 1e-12 keeps log finite, and the noise images these tests were tuned on). */
 function gaussian(seed: number): () => number {
-  let a = seed;
-  const uniform = (): number => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = seededRandom(seed);
   return () => Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform());
 }
 

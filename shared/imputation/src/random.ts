@@ -1,24 +1,7 @@
-/** A uniform [0, 1) source; inject a seeded one for reproducible draws. */
-export type RandomSource = () => number;
+import { gaussian, type RandomSource } from '@sensorfuse/random';
 
-/** mulberry32: a tiny seeded PRNG, good enough for imputation draws and synthetic tests. */
-export function seededRandom(seed: number): RandomSource {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A standard normal draw (Box–Muller, one of the pair). */
-export function gaussian(random: RandomSource): number {
-  let u = random();
-  while (u <= Number.EPSILON) u = random();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-}
+// The seeded generator and the normal draw live in @sensorfuse/random; re-exported so this package's API stays the same.
+export { gaussian, seededRandom, type RandomSource } from '@sensorfuse/random';
 
 /** A chi-square draw with `dof` degrees of freedom (sum of squares; dof is small here or capped by the caller). */
 export function chiSquareDraw(random: RandomSource, dof: number): number {

@@ -1,3 +1,4 @@
+import { seededRandom } from '@sensorfuse/random';
 import type { PointCloud } from './cloud.js';
 import { InvalidPointCloudParamsError } from './errors.js';
 
@@ -28,16 +29,9 @@ export interface PlaneFit {
   readonly iterations: number;
 }
 
-/** mulberry32: small, fast, deterministic. */
+/** The RANSAC sampler's seeded uniform [0, 1) source (mulberry32, `seededRandom` of @sensorfuse/random). */
 export function makeRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(seed);
 }
 
 function normalise(a: number, b: number, c: number, d: number): Plane | null {

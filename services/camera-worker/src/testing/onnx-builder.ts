@@ -3,6 +3,7 @@
  * models with known outputs instead of shipping binaries. Covers what the fixtures use:
  * float32/int64 initializers, nodes with int/ints/float attributes, fixed or named dims.
  */
+import { seededRandom } from '@sensorfuse/random';
 
 type Bytes = number[];
 
@@ -148,14 +149,9 @@ export function constantDetectorModel(inputWidth: number, inputHeight: number, o
 
 /** Seeded uniform weights in [-a, a] (mulberry32). */
 function weights(n: number, fanIn: number, seed: number): Float32Array {
-  let s = seed;
+  const random = seededRandom(seed);
   const a = Math.sqrt(6 / fanIn);
-  return Float32Array.from({ length: n }, () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 * a - a;
-  });
+  return Float32Array.from({ length: n }, () => random() * 2 * a - a);
 }
 
 /**
