@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-non-null-assertion -- typed-array and matrix indexing on hot paths; indices are in range by construction */
 import type { AlignedFrame, FrameMember } from '@sensorfuse/align';
-import type { AudioEvent, CameraDetections, EgoState, LidarObjects, Modality, ObjectClass } from '@sensorfuse/schemas';
+import type { AudioEvent, CameraDetections, CameraIntrinsics, EgoState, LidarObjects, Modality, ObjectClass } from '@sensorfuse/schemas';
 import { matchAudioEvents, matchCameraBoxes, projectIntoCamera, type BodyBox, type EgoDelta } from './associate.js';
 import { audioSuggestedClass, classesCompatible, CLASS_SIZE_M } from './classes.js';
 import { applyTransform, identityTransform, yawOf, wrapAngle } from './geometry.js';
@@ -303,7 +303,8 @@ export function update(
       for (let j = 0; j < det.detections.length; j++) {
         if (matched[j] === 1) continue;
         const d = det.detections[j]!;
-        const i = coveringObject(projection, d.box, classHeightDepth(camera, d));
+        const face = classHeightDepth(camera.intrinsics, d);
+        const i = coveringObject(projection, d.box, face.truncated ? undefined : face.depthM);
         covering[j] = i;
         if (i < 0) continue;
         if (oversized(lidarBoxes[i]!, d.objectClass)) {
@@ -531,8 +532,9 @@ function cameraOnlyObject(
   // the object's nearest bottom corner, so the height gives the depth of its near face; the centre is about a
   // quarter of (length + width) further, as for the ground depth below. (Measured on the simulator's tuning
   // seeds: the height depth alone read 0.84 of a car's centre depth within 20 m, 0.91 of a cyclist's.)
-  const truncated = d.box.yMin <= 1 || d.box.yMax >= k.height - 1;
-  const heightDepth = (k.fy * size[2]) / hPx + (size[0] + size[1]) / 4;
+  const face = classHeightDepth(k, d);
+  const truncated = face.truncated;
+  const heightDepth = face.depthM + (size[0] + size[1]) / 4;
   const heightVar = truncated ? Number.POSITIVE_INFINITY : (params.cameraDepthRelStd * heightDepth) ** 2;
   // Depth from the ground: the ray through the box's bottom edge meets the ground plane (z = 0 of the body
   // frame) at the object's nearest visible point; its centre is about a quarter of (length + width) further.
@@ -659,12 +661,13 @@ const PARTIAL_INSIDE = 0.6;
 /** Largest departure of a partial cluster's depth from the camera box's class-height depth, relative. */
 const PARTIAL_DEPTH_REL = 0.3;
 
-/** Camera depth of a detection from its class height (pinhole); undefined when the box is cut by the image's top or bottom. */
-function classHeightDepth(camera: NonNullable<ReturnType<ResolvedCalibration['cameras']['get']>>, d: CameraDetections['detections'][number]): number | undefined {
-  const k = camera.intrinsics;
-  const hPx = d.box.yMax - d.box.yMin;
-  if (!(hPx > 1) || d.box.yMin <= 1 || d.box.yMax >= k.height - 1) return undefined;
-  return (k.fy * CLASS_SIZE_M[d.objectClass][2]) / hPx;
+/**
+ * Camera depth of a detection's near face from its class height (pinhole), and whether the box is cut by the
+ * image's top or bottom edge (or degenerate), when its height says little.
+ */
+function classHeightDepth(k: CameraIntrinsics, d: CameraDetections['detections'][number]): { readonly depthM: number; readonly truncated: boolean } {
+  const hPx = Math.max(1e-9, d.box.yMax - d.box.yMin);
+  return { depthM: (k.fy * CLASS_SIZE_M[d.objectClass][2]) / hPx, truncated: !(hPx > 1) || d.box.yMin <= 1 || d.box.yMax >= k.height - 1 };
 }
 
 const TRUCK_MIN_HEIGHT_M = 2.4;
