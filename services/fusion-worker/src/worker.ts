@@ -565,11 +565,18 @@ export function createFusionWorker(
       const c = decodeCheckpoint(saved.value);
       let body = c.body;
       let generation = c.generation;
+      let stale = false;
       if (c.prev !== undefined) {
         const since = Date.now();
         for (;;) {
           const marker = await committedGeneration(rigId);
           if (marker === c.generation) break;
+          // The previous owner committed a newer generation since the checkpoint was read (a rebalance hands the
+          // rig over while its last transactions finish): read the checkpoint again.
+          if (marker > c.generation) {
+            stale = true;
+            break;
+          }
           if (marker === c.generation - 1 && (c.owner === fencingId || Date.now() - since > pendingWaitMs)) {
             logger?.warn({ rigId, generation: c.generation, owner: c.owner }, 'prepared checkpoint was not committed: restoring the one before');
             body = c.prev;
@@ -584,8 +591,10 @@ export function createFusionWorker(
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
       }
-      const written = await stateStore.compareAndSet(checkpointKey(rigId), saved.version, encodeCheckpoint(body, generation, fencingId));
-      if (written.outcome === 'written') return { body, generation, version: written.version };
+      if (!stale) {
+        const written = await stateStore.compareAndSet(checkpointKey(rigId), saved.version, encodeCheckpoint(body, generation, fencingId));
+        if (written.outcome === 'written') return { body, generation, version: written.version };
+      }
       if (attempt >= 5) {
         throw new CheckpointMismatchError(`fusion checkpoint of rig ${rigId} keeps changing while restoring it`, { context: { rigId } });
       }
