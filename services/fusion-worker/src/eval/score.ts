@@ -53,6 +53,31 @@ export interface ScoredRun {
 
 export type SweepFilter = (sweep: SweepTruth) => boolean;
 
+/** One sweep of a scored run: the truth that counts there (truthCounts, in the region) and the strategy's output for it. */
+interface ScoredSweep {
+  readonly sceneName: string;
+  readonly sweep: SweepTruth;
+  readonly truth: readonly TruthObject[];
+  /** Undefined when no fused frame was emitted for the sweep (every truth object is missed). */
+  readonly out: FusionOutput | undefined;
+  readonly inRegion: (x: number, y: number, z: number) => boolean;
+}
+
+/** The walk every score shares: each run's sweeps in order, with the truth that counts and the output of that sweep. */
+function* scoredSweeps(runs: readonly ScoredRun[], region: EvalRegion): Generator<ScoredSweep> {
+  for (const run of runs) {
+    const inRegion = regionTest(run.calibration, region);
+    const byTime = new Map(run.outputs.map((o) => [o.captureTimeUs, o]));
+    const sceneNameOfRun = sceneName(run.scene);
+    for (const sweep of run.scene.truth) {
+      yield {
+        sceneName: sceneNameOfRun, sweep, inRegion, out: byTime.get(sweep.captureTimeUs),
+        truth: sweep.objects.filter((o) => truthCounts(o) && inRegion(o.x, o.y, o.z)),
+      };
+    }
+  }
+}
+
 interface Samples {
   truth: EvalBox[];
   predictions: PredictedBox[];
@@ -61,26 +86,19 @@ interface Samples {
 function collect(runs: readonly ScoredRun[], region: EvalRegion, filter: SweepFilter): Samples {
   const truth: EvalBox[] = [];
   const predictions: PredictedBox[] = [];
-  for (const run of runs) {
-    const inRegion = regionTest(run.calibration, region);
-    const byTime = new Map(run.outputs.map((o) => [o.captureTimeUs, o]));
-    const name = sceneName(run.scene);
-    for (const sweep of run.scene.truth) {
-      if (!filter(sweep)) continue;
-      const sampleId = `${name}#${String(sweep.seq)}`;
-      for (const o of sweep.objects) {
-        if (!truthCounts(o) || !inRegion(o.x, o.y, o.z)) continue;
-        truth.push({ sampleId, className: o.objectClass, center: [o.x, o.y, o.z], size: [o.width, o.length, o.height], yawRad: o.yawRad, velocity: [o.vx, o.vy] });
-      }
-      const out = byTime.get(sweep.captureTimeUs);
-      if (out === undefined) continue; // no fused frame for this sweep: every truth object is missed
-      for (const t of out.tracks) {
-        if (t.state === 'lost' || !inRegion(t.position.x, t.position.y, t.position.z)) continue;
-        predictions.push({
-          sampleId, className: t.objectClass, score: t.score, center: [t.position.x, t.position.y, t.position.z],
-          size: [Math.max(0.05, t.extent.y), Math.max(0.05, t.extent.x), Math.max(0.05, t.extent.z)], yawRad: t.yawRad, velocity: [t.velocity.x, t.velocity.y],
-        });
-      }
+  for (const { sceneName: name, sweep, truth: counted, out, inRegion } of scoredSweeps(runs, region)) {
+    if (!filter(sweep)) continue;
+    const sampleId = `${name}#${String(sweep.seq)}`;
+    for (const o of counted) {
+      truth.push({ sampleId, className: o.objectClass, center: [o.x, o.y, o.z], size: [o.width, o.length, o.height], yawRad: o.yawRad, velocity: [o.vx, o.vy] });
+    }
+    if (out === undefined) continue; // no fused frame for this sweep: every truth object is missed
+    for (const t of out.tracks) {
+      if (t.state === 'lost' || !inRegion(t.position.x, t.position.y, t.position.z)) continue;
+      predictions.push({
+        sampleId, className: t.objectClass, score: t.score, center: [t.position.x, t.position.y, t.position.z],
+        size: [Math.max(0.05, t.extent.y), Math.max(0.05, t.extent.x), Math.max(0.05, t.extent.z)], yawRad: t.yawRad, velocity: [t.velocity.x, t.velocity.y],
+      });
     }
   }
   return { truth, predictions };
@@ -125,17 +143,11 @@ export const TRUTH_CLASSES: ReadonlySet<string> = new Set(['car', 'truck', 'bus'
  */
 export function scoreTracking(runs: readonly ScoredRun[], region: EvalRegion): MotMetrics {
   const frames: { truth: { id: string; x: number; y: number }[]; tracks: { id: string; x: number; y: number }[] }[] = [];
-  for (const run of runs) {
-    const inRegion = regionTest(run.calibration, region);
-    const byTime = new Map(run.outputs.map((o) => [o.captureTimeUs, o]));
-    const name = sceneName(run.scene);
-    for (const sweep of run.scene.truth) {
-      const out = byTime.get(sweep.captureTimeUs);
-      frames.push({
-        truth: sweep.objects.filter((o) => truthCounts(o) && inRegion(o.x, o.y, o.z)).map((o) => ({ id: `${name}/${String(o.id)}`, x: o.x, y: o.y })),
-        tracks: (out?.tracks ?? []).filter((t) => t.state === 'confirmed' && TRUTH_CLASSES.has(t.objectClass) && inRegion(t.position.x, t.position.y, t.position.z)).map((t) => ({ id: `${name}/${String(t.trackId)}`, x: t.position.x, y: t.position.y })),
-      });
-    }
+  for (const { sceneName: name, truth, out, inRegion } of scoredSweeps(runs, region)) {
+    frames.push({
+      truth: truth.map((o) => ({ id: `${name}/${String(o.id)}`, x: o.x, y: o.y })),
+      tracks: (out?.tracks ?? []).filter((t) => t.state === 'confirmed' && TRUTH_CLASSES.has(t.objectClass) && inRegion(t.position.x, t.position.y, t.position.z)).map((t) => ({ id: `${name}/${String(t.trackId)}`, x: t.position.x, y: t.position.y })),
+    });
   }
   return evaluateTracking(frames, { maxDistanceM: DISTANCE_THRESHOLD_M });
 }
@@ -159,18 +171,12 @@ export function trackingCoverage(runs: readonly ScoredRun[], region: EvalRegion)
   let byDetection = 0;
   let byEither = 0;
   const near = (x: number, y: number, o: TruthObject) => Math.hypot(x - o.x, y - o.y) <= DISTANCE_THRESHOLD_M;
-  for (const run of runs) {
-    const inRegion = regionTest(run.calibration, region);
-    const byTime = new Map(run.outputs.map((o) => [o.captureTimeUs, o]));
-    for (const sweep of run.scene.truth) {
-      const out = byTime.get(sweep.captureTimeUs);
-      for (const o of sweep.objects) {
-        if (!truthCounts(o) || !inRegion(o.x, o.y, o.z)) continue;
-        truth++;
-        const detected = (out?.detections ?? []).some((d) => near(d.x, d.y, o));
-        if (detected) byDetection++;
-        if (detected || (out?.tracks ?? []).some((t) => near(t.position.x, t.position.y, o))) byEither++;
-      }
+  for (const { truth: counted, out } of scoredSweeps(runs, region)) {
+    for (const o of counted) {
+      truth++;
+      const detected = (out?.detections ?? []).some((d) => near(d.x, d.y, o));
+      if (detected) byDetection++;
+      if (detected || (out?.tracks ?? []).some((t) => near(t.position.x, t.position.y, o))) byEither++;
     }
   }
   return truth === 0 ? { detections: Number.NaN, detectionsOrTracks: Number.NaN } : { detections: byDetection / truth, detectionsOrTracks: byEither / truth };
