@@ -1,6 +1,7 @@
 /**
  * On-disk cache of generated scenes (services/fusion-worker/.cache/eval, ignored by git): one gzipped
- * JSON file per (preset, seed, duration, scene format, detector model content and LIDAR chain parameters), plus a gzipped binary side file with the
+ * JSON file per (preset, seed, duration, scene format, and what the workers that made its observations ran: models and
+ * configurations, see sceneTag), plus a gzipped binary side file with the
  * non-ground LIDAR points of every sweep (early fusion). Fusion strategies and parameters can then be
  * compared and tuned in seconds; `--fresh` regenerates.
  */
@@ -9,8 +10,11 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { soundEventModelPath } from '@sensorfuse/audio';
+import { loadAudioConfig } from '@sensorfuse/audio-worker';
 import { loadCameraConfig } from '@sensorfuse/camera-worker';
 import { lidarParams, loadLidarConfig } from '@sensorfuse/lidar-worker';
+import { loadMotionConfig } from '@sensorfuse/motion-worker';
 import { SCENE_FORMAT, sceneName, type Scene, type SceneKey } from './scene-types.js';
 
 export const DEFAULT_CACHE_DIR = fileURLToPath(new URL('../../.cache/eval', import.meta.url));
@@ -18,14 +22,21 @@ export const DEFAULT_CACHE_DIR = fileURLToPath(new URL('../../.cache/eval', impo
 let sceneTagMemo: string | undefined;
 /**
  * The first 12 hex digits of the SHA-256 of what makes a scene's observations besides its key: the camera worker's
- * default detector model (a retrained model, same name or not, must not reuse the old detections) and the LIDAR
- * worker's default chain parameters (a changed clusterer must not reuse the old objects).
+ * default detector model (a retrained model, same name or not, must not reuse the old detections) and the default
+ * configuration of every worker the scene runs (camera, LIDAR chain, audio with its sound-event model, motion), so a
+ * changed threshold or clusterer does not reuse observations made under the old one.
  */
 export function sceneTag(): string {
   if (sceneTagMemo !== undefined) return sceneTagMemo;
-  const model = loadCameraConfig({}).model.path;
-  const hash = createHash('sha256').update(existsSync(model) ? readFileSync(model) : Buffer.from('nomodel'));
+  const file = (p: string) => (existsSync(p) ? readFileSync(p) : Buffer.from('nomodel'));
+  const camera = loadCameraConfig({});
+  const audio = loadAudioConfig({});
+  const hash = createHash('sha256').update(file(camera.model.path));
   hash.update(JSON.stringify(lidarParams(loadLidarConfig({}).lidar)));
+  hash.update(JSON.stringify(camera.camera));
+  hash.update(JSON.stringify(audio.audio));
+  hash.update(file(audio.audio.events.modelPath === '' ? soundEventModelPath() : audio.audio.events.modelPath));
+  hash.update(JSON.stringify(loadMotionConfig({})));
   sceneTagMemo = hash.digest('hex').slice(0, 12);
   return sceneTagMemo;
 }
