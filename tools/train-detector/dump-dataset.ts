@@ -5,9 +5,10 @@
  * the visible objects in model-input pixels. Output (not committed): <out>/<split>.u8 (written frame by
  * frame, so a full-resolution dump of thousands of frames never sits in memory) and <out>/<split>.json.
  *
- *   node --conditions=source --import tsx tools/train-detector/dump-dataset.ts <outDir> <split> <seeds,...> [stride] [durationS] [WxH] [presets]
+ *   node --conditions=source --import tsx tools/train-detector/dump-dataset.ts <outDir> <split> <seeds,...> [stride] [durationS] [WxH] [presets] [labels]
  *
  * `presets` (comma-separated, default all four) restricts the dump, e.g. `urban-day` (v4: more urban trucks).
+ * `labels`: `train` (default, TRAIN_MIN_SIDE_PX: small far objects labelled) or `eval` (MIN_SIDE_PX, eval.ts's rule).
  */
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,8 +21,20 @@ export const INPUT_W = 320;
 export const INPUT_H = 192;
 /** An object counts as visible (a label / a ground truth to find) from this visible fraction on. */
 export const MIN_VISIBLE = 0.3;
-/** ... and this box size in the 640x384 source image (pixels, both sides). */
+/** ... and this box size in the 640x384 source image (pixels, both sides): the evaluation's rule (eval.ts). */
 export const MIN_SIDE_PX = 8;
+/**
+ * The training labels' size rule (v5): the short side from 3 px and the long side from 6 px. Up to v4 the
+ * training labels used MIN_SIDE_PX, so every pedestrian beyond ~25 m (0.62 m wide: < 8 px at fx 320) and most
+ * far cyclists and animals were unlabelled, i.e. taught as background, while the fusion evaluation counts them
+ * (any object >= 25 % visible within 50 m).
+ */
+export const TRAIN_MIN_SIDE_PX = { short: 3, long: 6 } as const;
+
+export interface BoxSizeRule {
+  readonly short: number;
+  readonly long: number;
+}
 
 export interface LabelledBox {
   readonly cls: number;
@@ -36,7 +49,7 @@ export interface LabelledBox {
 }
 
 /** Visible truth boxes of one camera frame in source pixels (clipped to the image). */
-export function visibleBoxes(truth: TruthRecord, width: number, height: number): LabelledBox[] {
+export function visibleBoxes(truth: TruthRecord, width: number, height: number, size: BoxSizeRule = { short: MIN_SIDE_PX, long: MIN_SIDE_PX }): LabelledBox[] {
   const out: LabelledBox[] = [];
   for (const o of truth.objects) {
     const cam = o.camera;
@@ -46,7 +59,7 @@ export function visibleBoxes(truth: TruthRecord, width: number, height: number):
     const y1 = Math.max(0, b.y1);
     const x2 = Math.min(width, b.x2);
     const y2 = Math.min(height, b.y2);
-    if (x2 - x1 < MIN_SIDE_PX || y2 - y1 < MIN_SIDE_PX) continue;
+    if (Math.min(x2 - x1, y2 - y1) < size.short || Math.max(x2 - x1, y2 - y1) < size.long) continue;
     const cls = (CLASSES as readonly string[]).indexOf(o.objectClass);
     if (cls < 0) continue;
     out.push({ cls, x1, y1, x2, y2, vis: Math.round(cam.visibleFraction * 100) / 100, id: o.id });
@@ -82,9 +95,11 @@ export function* framesWithTruth(preset: string, seed: number, durationS: number
 }
 
 async function main(): Promise<void> {
-  const [outDir, split, seedList, strideArg, durationArg, sizeArg, presetArg] = process.argv.slice(2);
+  const [outDir, split, seedList, strideArg, durationArg, sizeArg, presetArg, ruleArg] = process.argv.slice(2);
+  // 'eval' dumps with the evaluation's size rule (validation splits comparable with v4's), else the training rule.
+  const labelRule: BoxSizeRule = ruleArg === 'eval' ? { short: MIN_SIDE_PX, long: MIN_SIDE_PX } : TRAIN_MIN_SIDE_PX;
   if (outDir === undefined || split === undefined || seedList === undefined) {
-    throw new Error('usage: dump-dataset.ts <outDir> <split> <seed,seed,...> [stride=3] [durationS=30] [WxH=320x192] [presets=all]');
+    throw new Error('usage: dump-dataset.ts <outDir> <split> <seed,seed,...> [stride=3] [durationS=30] [WxH=320x192] [presets=all] [labels=train|eval]');
   }
   const presets = presetArg === undefined ? [...PRESETS] : presetArg.split(',');
   for (const p of presets) {
@@ -111,7 +126,7 @@ async function main(): Promise<void> {
         const { image: boxed, geometry } = await letterbox(image, { width, height, padValue: 114 });
         if (boxed.data.length !== width * height * 3) throw new Error(`letterbox gave ${String(boxed.data.length)} bytes for ${String(width)}x${String(height)}`);
         writeSync(fd, boxed.data);
-        const boxes = visibleBoxes(truth, decoded.width, decoded.height).map((b) => {
+        const boxes = visibleBoxes(truth, decoded.width, decoded.height, labelRule).map((b) => {
           const l = boxToLetterbox({ xMin: b.x1, yMin: b.y1, xMax: b.x2, yMax: b.y2 }, geometry);
           return { cls: b.cls, x1: l.xMin, y1: l.yMin, x2: l.xMax, y2: l.yMax, vis: b.vis, id: b.id };
         });

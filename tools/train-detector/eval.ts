@@ -3,7 +3,7 @@
  * frames → CameraCore (decode, quality, denoise, letterbox, normalise) → InferencePool (onnxruntime) →
  * decodeDetections (class-wise NMS) → boxes in source pixels, matched to the truth at IoU ≥ 0.5.
  *
- *   node --conditions=source --import tsx tools/train-detector/eval.ts [model.onnx] [seeds=101,102] [durationS=15] [stride=4]
+ *   node --conditions=source --import tsx tools/train-detector/eval.ts [model.onnx] [seeds=101,102] [durationS=15] [stride=4] [labels=eval|train]
  *
  * mAP@0.5: the same matching on every detection down to score 0.01 (the worker's 0.25 threshold
  * applies to the recall/precision table only), per class the 101-point interpolated average
@@ -11,14 +11,15 @@
  * that recall or above), averaged over the classes with truth; per preset and over all frames.
  *
  * Ground truth = objects with camera visible fraction ≥ 0.3 and a clipped 2D box ≥ 8 px on both sides
- * (as in training). A detection overlapping (IoU ≥ 0.5) a truth object that is not counted (less visible,
+ * (`labels=eval`, the default: the rule up to v4's training, so figures stay comparable), or with v5's training
+ * rule (`labels=train`: short side ≥ 3 px, long side ≥ 6 px; the far pedestrians count). A detection overlapping (IoU ≥ 0.5) a truth object that is not counted (less visible,
  * smaller) is ignored: neither true nor false positive.
  */
 import { fileURLToPath } from 'node:url';
 import { CameraCore, loadCameraConfig, newCameraCounters, openDetector } from '@sensorfuse/camera-worker';
 import { createSimulation, presetScenario, toCameraFrame, type CameraRecord, type TruthRecord } from '@sensorfuse/simulator';
 import type { Detection2d } from '@sensorfuse/schemas';
-import { CLASSES, PRESETS, visibleBoxes, type LabelledBox } from './dump-dataset.js';
+import { CLASSES, MIN_SIDE_PX, PRESETS, TRAIN_MIN_SIDE_PX, visibleBoxes, type BoxSizeRule, type LabelledBox } from './dump-dataset.js';
 
 interface Tally {
   gt: number;
@@ -126,7 +127,8 @@ function meanAp(matches: readonly ScoredMatch[], tallies: readonly Tally[]): num
 }
 
 async function main(): Promise<void> {
-  const [modelArg, seedArg, durationArg, strideArg] = process.argv.slice(2);
+  const [modelArg, seedArg, durationArg, strideArg, labelsArg] = process.argv.slice(2);
+  const sizeRule: BoxSizeRule = labelsArg === 'train' ? TRAIN_MIN_SIDE_PX : { short: MIN_SIDE_PX, long: MIN_SIDE_PX };
   const modelPath = modelArg ?? fileURLToPath(new URL('../../models/sim-detector/sim-detector.onnx', import.meta.url));
   const seeds = (seedArg ?? '101,102').split(',').map(Number);
   const durationS = Number(durationArg ?? 15);
@@ -166,7 +168,7 @@ async function main(): Promise<void> {
           if (n++ % stride !== 0) continue;
           const [out] = await core.update(toCameraFrame(c), { receivedAtUs: 0, topic: 'raw.camera', partition: 0, offset: '0' });
           if (out === undefined) continue;
-          const gts = visibleBoxes(t, c.width, c.height);
+          const gts = visibleBoxes(t, c.width, c.height, sizeRule);
           const ignored = ignoredBoxes(t, gts, c.width, c.height);
           const reported = out.detections.filter((d) => d.score >= reportThreshold);
           matchFrame(reported, gts, ignored, tallies);
@@ -186,7 +188,7 @@ async function main(): Promise<void> {
   const pct = (a: number, b: number): string => (b === 0 ? 'n/a' : `${((100 * a) / b).toFixed(1)} %`);
   const row = (name: string, t: Tally): string => `| ${name} | ${String(t.gt)} | ${String(t.det)} | ${String(t.tp)} | ${pct(t.tp, t.gt)} | ${pct(t.tp, t.det)} |`;
   const all = tallies.reduce((a, b) => ({ gt: a.gt + b.gt, tp: a.tp + b.tp, det: a.det + b.det, fp: a.fp + b.fp }));
-  console.log(`${String(frames)} frames, presets ${PRESETS.join(', ')}, seeds ${seeds.join(', ')}, ${String(durationS)} s each, every ${String(stride)}th frame; score ≥ ${String(reportThreshold)}, NMS IoU ${String(params.iouThreshold)}\n`);
+  console.log(`${String(frames)} frames, presets ${PRESETS.join(', ')}, seeds ${seeds.join(', ')}, ${String(durationS)} s each, every ${String(stride)}th frame, truth boxes from ${String(sizeRule.short)} / ${String(sizeRule.long)} px (short / long side); score ≥ ${String(reportThreshold)}, NMS IoU ${String(params.iouThreshold)}\n`);
   console.log('| class | truth | detections | true positives | recall @ IoU 0.5 | precision @ IoU 0.5 |');
   console.log('|---|---|---|---|---|---|');
   CLASSES.forEach((c, i) => {

@@ -52,6 +52,9 @@ import torch.nn.functional as F
 CLASSES = ["car", "truck", "pedestrian", "cyclist", "animal"]
 W, H = 320, 192  # the v2 default; main() sets the dump's frame size
 STRIDES = (8, 16, 32)
+# v5: a box cut by a crop stays a label while both sides keep 2 px (v4: 4 px); dump-dataset.ts labels boxes
+# from 3 px (short side) and 6 px (long side), so the far pedestrians (3-8 px wide) are taught, not background.
+MIN_KEPT_SIDE = 2.0
 LEVEL_SIDE = (32.0, 80.0)  # longest side (input px) from which a box is learnt at stride 16, at stride 32
 BATCH = 16
 LR = 3e-3
@@ -210,7 +213,7 @@ def crop(img, g, rng, cw, ch, rarity):
     nb[:, [2, 4]] = (g[:, [2, 4]] - oy).clip(0, ch)
     area0 = (g[:, 3] - g[:, 1]) * (g[:, 4] - g[:, 2])
     area1 = (nb[:, 3] - nb[:, 1]) * (nb[:, 4] - nb[:, 2])
-    keep = (area1 >= 0.5 * area0) & (nb[:, 3] - nb[:, 1] >= 4) & (nb[:, 4] - nb[:, 2] >= 4)
+    keep = (area1 >= 0.5 * area0) & (nb[:, 3] - nb[:, 1] >= MIN_KEPT_SIDE) & (nb[:, 4] - nb[:, 2] >= MIN_KEPT_SIDE)
     return out, nb[keep]
 
 
@@ -232,7 +235,7 @@ def zoom(img, g, rng):
     nb[:, [2, 4]] = ((g[:, [2, 4]] - y0) * sy).clip(0, H)
     area0 = (g[:, 3] - g[:, 1]) * (g[:, 4] - g[:, 2]) * sx * sy
     area1 = (nb[:, 3] - nb[:, 1]) * (nb[:, 4] - nb[:, 2])
-    keep = (area1 >= 0.5 * area0) & (nb[:, 3] - nb[:, 1] >= 4) & (nb[:, 4] - nb[:, 2] >= 4)
+    keep = (area1 >= 0.5 * area0) & (nb[:, 3] - nb[:, 1] >= MIN_KEPT_SIDE) & (nb[:, 4] - nb[:, 2] >= MIN_KEPT_SIDE)
     return out, nb[keep]
 
 
