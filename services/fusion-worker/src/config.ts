@@ -33,12 +33,13 @@ export const fusionParamsSchema = z.strictObject({
   lidarPositionStdM: num(0.01, 10, 0.3, 'Position standard deviation of a LIDAR-backed detection, metres'),
   cameraDepthRelStd: num(0.01, 2, 0.15, 'Depth standard deviation of a camera-only detection, fraction of its depth'),
   minStartScore: num(0, 1, 0.3, 'Fused score a detection needs to start a track (a few-voxel LIDAR cluster alone does not: 0.6 x sqrt(points / 50) < 0.3 below 13 voxels)'),
+  confirmMaxPositionStdM: num(0.01, 1000, 3.5, 'A tentative track is confirmed only by a detection placed at least this well: position standard deviation along its least certain axis, metres (the depth of a camera-only box beyond ~33 m on the simulator rig; LIDAR-backed detections pass; 1000 = no such rule)'),
   cameraScoreCalibration: z.strictObject({
-    car: platt(2.826, 1.79, 'car'),
-    truck: platt(3.925, 1.761, 'truck'),
-    pedestrian: platt(3.121, 2.686, 'pedestrian'),
-    cyclist: platt(3.274, 2.521, 'cyclist'),
-    animal: platt(3.425, 1.497, 'animal'),
+    car: platt(2.773, 1.005, 'car'),
+    truck: platt(3.283, 1.017, 'truck'),
+    pedestrian: platt(3.312, 1.925, 'pedestrian'),
+    cyclist: platt(3.284, 1.647, 'cyclist'),
+    animal: platt(3.489, 1.163, 'animal'),
   }).prefault({}).describe('Per-class Platt scaling of camera scores, σ(a·logit(score) + b), fitted for the shipped detector on seeds used for nothing else (src/eval/fit-camera-calibration.ts); a = 1, b = 0 keeps a score (for your own model: set every class so, or fit it)'),
   cameraReliabilityFloor: num(0, 1, 0.5, 'Floor of the camera reliability fusion uses, times (1 − blockage): the image-quality reliability (dark, noisy, blurred) under-rates a detector trained on night and rain (simulator: reliability 0.25 at night for a detector at ~0.8 of its daytime mAP); a covered lens still counts for nothing'),
 });

@@ -22,13 +22,14 @@ export const DEFAULT_FUSION_PARAMS: FusionParams = Object.freeze({
   lidarPositionStdM: 0.3,
   cameraDepthRelStd: 0.15,
   minStartScore: 0.3,
-  // Fitted for sim-detector v4 on the calibration seeds 61–64, all five presets (src/eval/fit-camera-calibration.ts).
+  confirmMaxPositionStdM: 3.5,
+  // Fitted for sim-detector v5 on the calibration seeds 61–64, all five presets (src/eval/fit-camera-calibration.ts).
   cameraScoreCalibration: Object.freeze({
-    car: { a: 2.826, b: 1.79 },
-    truck: { a: 3.925, b: 1.761 },
-    pedestrian: { a: 3.121, b: 2.686 },
-    cyclist: { a: 3.274, b: 2.521 },
-    animal: { a: 3.425, b: 1.497 },
+    car: { a: 2.773, b: 1.005 },
+    truck: { a: 3.283, b: 1.017 },
+    pedestrian: { a: 3.312, b: 1.925 },
+    cyclist: { a: 3.284, b: 1.647 },
+    animal: { a: 3.489, b: 1.163 },
   }),
   cameraReliabilityFloor: 0.5,
 });

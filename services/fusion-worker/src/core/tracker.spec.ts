@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_FUSION_PARAMS } from './params.js';
-import { stepTracks, type WorldDetection } from './tracker.js';
+import { stepTracks, worstAxisStdM, type WorldDetection } from './tracker.js';
 import type { TrackRecord } from './types.js';
 
 const T = 1_000_000_000;
@@ -57,5 +57,20 @@ describe('tracker life cycle rules (issue 9)', () => {
     const young = track(2, 30, 0, { state: 'tentative', hits: 1, lastUpdateUs: T - 300_000 });
     const out = stepTracks([old, young], [], T + 100_000, 3, params).tracks;
     expect(out.map((t) => [t.id, t.state])).toEqual([[1, 'lost']]);
+  });
+
+  it('confirms a track only on a detection that places it within confirmMaxPositionStdM: a far camera-only box waits, a LIDAR one confirms', () => {
+    const limited = { ...params, confirmMaxPositionStdM: 4 };
+    // Camera-only at 45 m straight ahead: depth std 0.1 x 45 = 4.5 m along x, 0.75 m across (hand-picked covariance).
+    const far: WorldDetection = { ...detection(45, 0, 0.8), covXX: 4.5 ** 2, covYY: 0.75 ** 2, modalities: ['camera'] };
+    expect(worstAxisStdM(far)).toBeCloseTo(4.5, 9);
+    // The same covariance turned 45° (bearing of an object at (30, 30)): the worst axis is unchanged.
+    const turned: WorldDetection = { ...far, x: 30, y: 30, covXX: (4.5 ** 2 + 0.75 ** 2) / 2, covYY: (4.5 ** 2 + 0.75 ** 2) / 2, covXY: (4.5 ** 2 - 0.75 ** 2) / 2 };
+    expect(worstAxisStdM(turned)).toBeCloseTo(4.5, 9);
+    const ready = (x: number, y: number) => track(7, x, y, { state: 'tentative', hits: 2, score: 0.7, p: [25, 0, 0, 0, 0, 25, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1] });
+    expect(stepTracks([ready(45, 0)], [far], T + 100_000, 8, limited).tracks[0]?.state).toBe('tentative');
+    expect(stepTracks([ready(30, 30)], [turned], T + 100_000, 8, limited).tracks[0]?.state).toBe('tentative');
+    expect(stepTracks([ready(45, 0)], [far], T + 100_000, 8, { ...params, confirmMaxPositionStdM: 1000 }).tracks[0]?.state).toBe('confirmed');
+    expect(stepTracks([ready(45, 0)], [detection(45, 0, 0.8)], T + 100_000, 8, limited).tracks[0]?.state).toBe('confirmed');
   });
 });

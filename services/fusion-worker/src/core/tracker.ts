@@ -292,6 +292,18 @@ function mergeDuplicates(tracks: TrackRecord[], gate: number): void {
   }
 }
 
+/** Standard deviation of a detection's position along its least certain axis (largest eigenvalue of its covariance), metres. */
+export function worstAxisStdM(d: Pick<WorldDetection, 'covXX' | 'covXY' | 'covYY'>): number {
+  const mean = (d.covXX + d.covYY) / 2;
+  const half = (d.covXX - d.covYY) / 2;
+  return Math.sqrt(mean + Math.sqrt(half * half + d.covXY * d.covXY));
+}
+
+/** Whether a detection places its object well enough to confirm a track on it (confirmMaxPositionStdM). */
+function placesWell(d: WorldDetection, params: FusionParams): boolean {
+  return worstAxisStdM(d) <= params.confirmMaxPositionStdM;
+}
+
 function newTrack(id: number, d: WorldDetection, timeUs: number, params: FusionParams): TrackRecord {
   const speedVar = isPedestrianLike(d.objectClass) ? 4 : INITIAL_SPEED_VAR;
   const p = [d.covXX, d.covXY, 0, 0, d.covXY, d.covYY, 0, 0, 0, 0, speedVar, 0, 0, 0, 0, speedVar];
@@ -299,7 +311,7 @@ function newTrack(id: number, d: WorldDetection, timeUs: number, params: FusionP
   for (const m of d.modalities) modalityHits[m] = 1;
   const track: TrackRecord = {
     id,
-    state: params.confirmHits <= 1 ? 'confirmed' : 'tentative',
+    state: params.confirmHits <= 1 && placesWell(d, params) ? 'confirmed' : 'tentative',
     x: [d.x, d.y, 0, 0],
     p,
     z: d.z,
@@ -371,9 +383,12 @@ function updateTrack(t: TrackRecord, d: WorldDetection, timeUs: number, params: 
   return {
     id: t.id,
     // Confirmed after confirmHits updates, and only once the evidence is convincing (a cluster the camera
-    // keeps contradicting stays tentative).
+    // keeps contradicting stays tentative) and places the object (a far camera-only box whose depth is
+    // metres uncertain waits for a nearer view or a LIDAR cluster).
     // A confirmed (or lost) track whose score falls below DEMOTE_BELOW_SCORE is tentative again.
-    state: t.state !== 'tentative' ? (score < DEMOTE_BELOW_SCORE ? 'tentative' : 'confirmed') : hits >= params.confirmHits && score >= CONFIRM_MIN_SCORE ? 'confirmed' : 'tentative',
+    state: t.state !== 'tentative'
+      ? (score < DEMOTE_BELOW_SCORE ? 'tentative' : 'confirmed')
+      : hits >= params.confirmHits && score >= CONFIRM_MIN_SCORE && placesWell(d, params) ? 'confirmed' : 'tentative',
     x,
     p,
     z: t.z + SHAPE_GAIN * (d.z - t.z),

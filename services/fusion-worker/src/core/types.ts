@@ -70,6 +70,11 @@ export interface FusionParams {
   /** Detections with a fused score below this do not start tracks. */
   readonly minStartScore: number;
   /**
+   * A tentative track is confirmed only by a detection whose position standard deviation along its least certain
+   * axis is at most this, metres (far camera-only boxes: the depth; LIDAR-backed ones pass).
+   */
+  readonly confirmMaxPositionStdM: number;
+  /**
    * Per-class Platt scaling of camera detection scores, p = σ(a·logit(score) + b), applied where camera
    * detections enter the core; a class without an entry keeps its score. Fitted for the shipped detector by
    * src/eval/fit-camera-calibration.ts; a user's own model starts with none (`{}`).
