@@ -8,7 +8,7 @@
  *   node --conditions=source --import tsx tools/train-detector/dump-dataset.ts <outDir> <split> <seeds,...> [stride] [durationS] [WxH] [presets] [labels]
  *
  * `presets` (comma-separated, default all four) restricts the dump, e.g. `urban-day` (v4: more urban trucks).
- * `labels`: `train` (default, TRAIN_MIN_SIDE_PX: small far objects labelled) or `eval` (MIN_SIDE_PX, eval.ts's rule).
+ * `labels`: `train` (default, TRAIN_BOX_RULE: small far objects labelled) or `eval` (EVAL_BOX_RULE, eval.ts's default).
  */
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,17 +23,25 @@ export const INPUT_H = 192;
 export const MIN_VISIBLE = 0.3;
 /** ... and this box size in the 640x384 source image (pixels, both sides): the evaluation's rule (eval.ts). */
 export const MIN_SIDE_PX = 8;
-/**
- * The training labels' size rule (v5): the short side from 3 px and the long side from 6 px. Up to v4 the
- * training labels used MIN_SIDE_PX, so every pedestrian beyond ~25 m (0.62 m wide: < 8 px at fx 320) and most
- * far cyclists and animals were unlabelled, i.e. taught as background, while the fusion evaluation counts them
- * (any object >= 25 % visible within 50 m).
- */
-export const TRAIN_MIN_SIDE_PX = { short: 3, long: 6 } as const;
-
+/** Smallest box a label or a counted truth may have: its short and its long side, source pixels. */
 export interface BoxSizeRule {
   readonly short: number;
   readonly long: number;
+}
+
+/** The evaluation's rule (eval.ts), and the training labels' up to v4. */
+export const EVAL_BOX_RULE: BoxSizeRule = { short: MIN_SIDE_PX, long: MIN_SIDE_PX };
+/**
+ * The training labels' size rule (v5): the short side from 3 px and the long side from 6 px. Up to v4 the
+ * training labels used EVAL_BOX_RULE, so every pedestrian beyond ~25 m (0.62 m wide: < 8 px at fx 320) and most
+ * far cyclists and animals were unlabelled, i.e. taught as background, while the fusion evaluation counts them
+ * (any object >= 25 % visible within 50 m).
+ */
+export const TRAIN_BOX_RULE: BoxSizeRule = { short: 3, long: 6 };
+
+/** The size rule a command-line `labels` argument names: `eval` or `train`, else `fallback`. */
+export function boxRuleNamed(name: string | undefined, fallback: BoxSizeRule): BoxSizeRule {
+  return name === 'eval' ? EVAL_BOX_RULE : name === 'train' ? TRAIN_BOX_RULE : fallback;
 }
 
 export interface LabelledBox {
@@ -49,7 +57,7 @@ export interface LabelledBox {
 }
 
 /** Visible truth boxes of one camera frame in source pixels (clipped to the image). */
-export function visibleBoxes(truth: TruthRecord, width: number, height: number, size: BoxSizeRule = { short: MIN_SIDE_PX, long: MIN_SIDE_PX }): LabelledBox[] {
+export function visibleBoxes(truth: TruthRecord, width: number, height: number, size: BoxSizeRule = EVAL_BOX_RULE): LabelledBox[] {
   const out: LabelledBox[] = [];
   for (const o of truth.objects) {
     const cam = o.camera;
@@ -97,7 +105,7 @@ export function* framesWithTruth(preset: string, seed: number, durationS: number
 async function main(): Promise<void> {
   const [outDir, split, seedList, strideArg, durationArg, sizeArg, presetArg, ruleArg] = process.argv.slice(2);
   // 'eval' dumps with the evaluation's size rule (validation splits comparable with v4's), else the training rule.
-  const labelRule: BoxSizeRule = ruleArg === 'eval' ? { short: MIN_SIDE_PX, long: MIN_SIDE_PX } : TRAIN_MIN_SIDE_PX;
+  const labelRule = boxRuleNamed(ruleArg, TRAIN_BOX_RULE);
   if (outDir === undefined || split === undefined || seedList === undefined) {
     throw new Error('usage: dump-dataset.ts <outDir> <split> <seed,seed,...> [stride=3] [durationS=30] [WxH=320x192] [presets=all] [labels=train|eval]');
   }

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { CameraCore, loadCameraConfig, newCameraCounters, openDetector } from '@sensorfuse/camera-worker';
 import { createSimulation, presetScenario, toCameraFrame, type CameraRecord, type TruthRecord } from '@sensorfuse/simulator';
 import type { Detection2d } from '@sensorfuse/schemas';
-import { CLASSES, MIN_SIDE_PX, PRESETS, TRAIN_MIN_SIDE_PX, visibleBoxes, type BoxSizeRule, type LabelledBox } from './dump-dataset.js';
+import { CLASSES, EVAL_BOX_RULE, PRESETS, boxRuleNamed, visibleBoxes, type LabelledBox } from './dump-dataset.js';
 
 interface Tally {
   gt: number;
@@ -128,7 +128,7 @@ function meanAp(matches: readonly ScoredMatch[], tallies: readonly Tally[]): num
 
 async function main(): Promise<void> {
   const [modelArg, seedArg, durationArg, strideArg, labelsArg] = process.argv.slice(2);
-  const sizeRule: BoxSizeRule = labelsArg === 'train' ? TRAIN_MIN_SIDE_PX : { short: MIN_SIDE_PX, long: MIN_SIDE_PX };
+  const sizeRule = boxRuleNamed(labelsArg, EVAL_BOX_RULE);
   const modelPath = modelArg ?? fileURLToPath(new URL('../../models/sim-detector/sim-detector.onnx', import.meta.url));
   const seeds = (seedArg ?? '101,102').split(',').map(Number);
   const durationS = Number(durationArg ?? 15);

@@ -9,6 +9,20 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const DATA_DIR = path.resolve(REPO_ROOT, '../shared/data');
 export const T0 = 1_767_225_600_000_000; // 2026-01-01T00:00:00Z
 
+export const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+
+/** A roof LIDAR at the body origin (identity extrinsics), as the MemoryBus worker specs use it. */
+export const LIDAR_TOP: RigCalibration['sensors'][number] = {
+  sensorId: 'lidar_top', modality: 'lidar', frameId: 'lidar_top',
+  extrinsics: { parentFrameId: 'base_link', childFrameId: 'lidar_top', transform: IDENTITY },
+  cameraIntrinsics: null, microphoneArray: null, clockOffsetUs: 0,
+};
+
+/** Version 1 of a rig with LIDAR_TOP only, valid from time 0. */
+export function lidarOnlyCalibration(rigId = 'rig-1'): RigCalibration {
+  return { rigId, version: 1, validFromUs: 0, sensors: [LIDAR_TOP] };
+}
+
 export function lidarRecord(value: LidarObjects) {
   return { sensorId: value.sensorId, seq: value.seq, captureTimeUs: value.captureTimeUs, payload: { kind: 'lidar', value } as FusionPayload };
 }

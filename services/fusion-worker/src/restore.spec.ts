@@ -1,21 +1,17 @@
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { SchemaRegistry, createCodec } from '@sensorfuse/codec';
-import { fusedDetectionsSchema, lidarObjectsSchema, type FusedDetections, type LidarObjects, type RigCalibration } from '@sensorfuse/schemas';
+import { fusedDetectionsSchema, lidarObjectsSchema, type FusedDetections, type LidarObjects } from '@sensorfuse/schemas';
 import { MemoryStateStore, type StateStore, type VersionedValue } from '@sensorfuse/state';
 import { MemoryBus } from '@sensorfuse/transport';
 import { ensureTopics } from '@sensorfuse/worker';
 import { loadFusionConfig } from './config.js';
+import { T0, lidarOnlyCalibration } from './real-data.spec-helper.js';
 import { createFusionWorker, decodeCheckpoint, type FusionWorker } from './worker.js';
 
-const T0 = 1_767_225_600_000_000;
 const SWEEP_US = 100_000;
-const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
 const CHECKPOINT_KEY = 'fusion:checkpoint:rig-1';
-const calibration: RigCalibration = {
-  rigId: 'rig-1', version: 1, validFromUs: 0,
-  sensors: [{ sensorId: 'lidar_top', modality: 'lidar', frameId: 'lidar_top', extrinsics: { parentFrameId: 'base_link', childFrameId: 'lidar_top', transform: IDENTITY }, cameraIntrinsics: null, microphoneArray: null, clockOffsetUs: 0 }],
-};
+const calibration = lidarOnlyCalibration();
 const registry = new SchemaRegistry();
 const lidarCodec = createCodec<LidarObjects>(registry, lidarObjectsSchema);
 const fusedCodec = createCodec<FusedDetections>(registry, fusedDetectionsSchema);

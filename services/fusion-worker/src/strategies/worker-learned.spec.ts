@@ -10,18 +10,17 @@ import { MemoryBus, REPLAY_EPOCH_HEADER } from '@sensorfuse/transport';
 import { ensureTopics } from '@sensorfuse/worker';
 import { loadFusionConfig } from '../config.js';
 import { createFusionWorker, decodeCheckpoint } from '../worker.js';
+import { LIDAR_TOP, T0 } from '../real-data.spec-helper.js';
 
 // The streaming worker with fusion.strategy "learned" for one rig and the default "late" for another,
 // on a MemoryBus: the same car (LIDAR + camera + motion, no audio) on both rigs.
-const T0 = 1_767_225_600_000_000;
-const IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
 const CAM_TO_BODY = [0, 0, 1, 0, -1, 0, 0, 0, 0, -1, 0, 0, 0, 0, 0, 1];
 const RIGS = ['rig-late', 'rig-learned'];
 
 const calibration = (rigId: string): RigCalibration => ({
   rigId, version: 1, validFromUs: 0,
   sensors: [
-    { sensorId: 'lidar_top', modality: 'lidar', frameId: 'lidar_top', extrinsics: { parentFrameId: 'base_link', childFrameId: 'lidar_top', transform: IDENTITY }, cameraIntrinsics: null, microphoneArray: null, clockOffsetUs: 0 },
+    LIDAR_TOP,
     { sensorId: 'cam_front', modality: 'camera', frameId: 'cam_front', extrinsics: { parentFrameId: 'base_link', childFrameId: 'cam_front', transform: CAM_TO_BODY }, cameraIntrinsics: { width: 1280, height: 720, fx: 1000, fy: 1000, cx: 640, cy: 360, distortionModel: 'none', distortionCoefficients: [] }, microphoneArray: null, clockOffsetUs: 0 },
   ],
 });
