@@ -73,6 +73,12 @@ export const lidarParamsSchema = z.strictObject({
     farFromM: metres(0, 500, 20, 'Beyond this range a cluster needs only max(farMinSize, minSize x (farFromM / range)^2) voxels (returns thin out as 1/range^2); 0 = fixed minSize (PCL), metres'),
     farMinSize: z.number().int().min(1).max(1_000_000).default(6).describe('Fewest voxels of a cluster beyond farFromM'),
   }),
+  fragments: z.strictObject({
+    fromM: metres(0, 500, 20, 'Beyond this range, non-ground points in no reported object (and radius outliers above the ground) are published as fragments, depth hints for fusion; 0 = off, metres'),
+    toleranceM: metres(0.05, 10, 1.0, 'Linking distance of a fragment\'s points, metres (32-beam rings lie ~0.8 m apart at 40 m)'),
+    minHeightM: metres(0, 5, 0.3, 'A radius outlier counts only this far above the fitted ground plane, metres'),
+    maxCount: z.number().int().min(0).max(10_000).default(256).describe('Most fragments per sweep, the largest first'),
+  }),
   box: z.strictObject({
     angleStepDeg: z.number().min(0.1).max(10).default(1).describe('Fine step of the L-shape yaw search, degrees'),
     truckMinLengthM: metres(3, 30, 6.5, 'A vehicle-sized box at least this long is reported as truck, shorter as car'),

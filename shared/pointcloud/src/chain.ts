@@ -38,6 +38,31 @@ export interface LidarParams {
   readonly ground: GroundParams;
   readonly cluster: ClusterParams;
   readonly box: BoxFitParams;
+  readonly fragments: FragmentParams;
+}
+
+/**
+ * Fragments: what a far small object leaves after the chain (see ScanResult.fragments). A 32-beam sensor's
+ * pedestrian at 30–50 m is hit by 2–3 rings ~0.8 m apart, a few points each: the radius outlier filter (2
+ * neighbours within 0.6 m) removes most of them, and what survives falls under the clusterer's minimum.
+ */
+export interface FragmentParams {
+  /** Fragments are collected beyond this horizontal range from the sensor, metres; 0 = off (no fragments). */
+  readonly fromM: number;
+  /** Linking distance of a fragment's points, metres (wider than the clusterer's: rings lie ~0.8 m apart at 40 m). */
+  readonly tolerance: number;
+  /** A removed outlier counts only when at least this far above the fitted ground plane, metres. */
+  readonly minHeightM: number;
+  /** At most this many fragments per sweep, the largest first. */
+  readonly maxCount: number;
+}
+
+/** A small group of non-ground points that is not a reported object: a depth hint, not a detection. */
+export interface Fragment {
+  readonly x: number;
+  readonly y: number;
+  readonly z: number;
+  readonly pointCount: number;
 }
 
 /** Defaults: Autoware's where they exist (voxel 0.3/0.3/0.1, SOR 50/1.0, clusters 0.7 m, 10–1000 voxels). */
@@ -60,6 +85,7 @@ export const DEFAULT_LIDAR_PARAMS: LidarParams = {
   ground: { sensorHeight: 1.73, sectorDeg: 0.5, localSlopeDeg: 8, globalSlopeDeg: 5, heightTolerance: 0.2, referenceStep: 0.5 },
   cluster: { tolerance: 0.7, minSize: 10, maxSize: 1000 },
   box: { angleStepDeg: 1 },
+  fragments: { fromM: 0, tolerance: 1.0, minHeightM: 0.3, maxCount: 256 },
 };
 
 export type ScanInput = PointCloud | { readonly bytes: Uint8Array; readonly layout: PointLayout };
@@ -83,6 +109,13 @@ export interface ScanCounts {
 export interface ScanResult {
   readonly status: ScanStatus;
   readonly objects: readonly ObjectBox[];
+  /**
+   * Non-ground points beyond `fragments.fromM` that are in no reported object, grouped: the points of clusters
+   * under the size rule and the radius filter's outliers standing above the ground plane. Too few points to box
+   * or classify, but each is a range measurement: fusion places a camera-only object on the fragment inside its
+   * box. Largest first, at most `fragments.maxCount`; empty when `fragments.fromM` is 0.
+   */
+  readonly fragments: readonly Fragment[];
   /** 1 − fraction of voxels removed as rain/dust/spray noise; 1 when the filter is off. */
   readonly reliability: number;
   readonly noiseFraction: number;
@@ -112,6 +145,7 @@ export function resolveLidarParams(partial: DeepPartial<LidarParams> = {}): Lida
     ground: { ...d.ground, ...partial.ground },
     cluster: { ...d.cluster, ...partial.cluster },
     box: { ...d.box, ...partial.box },
+    fragments: { ...d.fragments, ...partial.fragments },
   };
 }
 
@@ -160,6 +194,8 @@ export function processScan(input: ScanInput, params: LidarParams = DEFAULT_LIDA
   const voxels = vox.cloud;
   const keep = scratch.u8('chain.keep', voxels.length);
   keep.fill(1);
+  const collectFragments = params.fragments.fromM > 0;
+  const outlierMask = collectFragments ? new Uint8Array(voxels.length) : undefined;
   const statistical = params.outlierMethod === 'statistical';
   const noiseOn = params.noiseFilter === 'on';
   let noiseRemoved = 0;
@@ -175,6 +211,7 @@ export function processScan(input: ScanInput, params: LidarParams = DEFAULT_LIDA
     for (let i = 0; i < voxels.length; i++) {
       if (keep[i] === 1 && r.keep[i] === 0) {
         keep[i] = 0;
+        if (outlierMask !== undefined) outlierMask[i] = 1;
         outliers++;
       }
     }
@@ -182,7 +219,7 @@ export function processScan(input: ScanInput, params: LidarParams = DEFAULT_LIDA
     // Cell = the larger search radius exactly as queried, so most queries look at 3×3 columns only.
     const cell = Math.max(float32Radius(params.noise.minRadius), float32Radius(params.radius.radius));
     const counter = GridIndex.build(voxels, cell, scratch) ?? new KdTree(voxels);
-    const r = removeNoiseAndOutliers(voxels, noiseOn ? params.noise : null, params.outlierMethod === 'radius' ? params.radius : null, counter, keep);
+    const r = removeNoiseAndOutliers(voxels, noiseOn ? params.noise : null, params.outlierMethod === 'radius' ? params.radius : null, counter, keep, outlierMask);
     noiseRemoved = r.noise;
     outliers = r.outliers;
   }
@@ -202,6 +239,8 @@ export function processScan(input: ScanInput, params: LidarParams = DEFAULT_LIDA
     if (ground.ground[i] === 1) continue;
     clusterOfPoint[i] = clusters.labelOfPoint[j++] ?? -1;
   }
+  const groundPlane = fitPlaneLeastSquares(cloud, ground.ground);
+  const fragments = outlierMask === undefined ? [] : collectFragmentsOf(voxels, outlierMask, nonGround, clusters.labelOfPoint, groundPlane, params, scratch);
   const status: ScanStatus =
     src.count === 0 ? { kind: 'empty', reason: 'no-points' } : prefilterStats.output === 0 ? { kind: 'empty', reason: 'no-valid-points' } : { kind: 'ok' };
   return {
@@ -209,7 +248,8 @@ export function processScan(input: ScanInput, params: LidarParams = DEFAULT_LIDA
     objects,
     reliability: 1 - noiseFraction,
     noiseFraction,
-    groundPlane: fitPlaneLeastSquares(cloud, ground.ground),
+    fragments,
+    groundPlane,
     cloud,
     groundMask: ground.ground,
     clusterOfPoint,
@@ -225,4 +265,65 @@ export function processScan(input: ScanInput, params: LidarParams = DEFAULT_LIDA
     },
     voxelIndexOverflow: vox.indexOverflow,
   };
+}
+
+/**
+ * The fragments of a sweep (ScanResult.fragments): non-ground points in no kept cluster, and radius-filter outliers
+ * at least `minHeightM` above the ground plane (the ground segmentation never saw them; without a plane, above the
+ * configured sensor height's ground), beyond `fromM`, grouped by Euclidean distance.
+ */
+function collectFragmentsOf(
+  voxels: PointCloud, outlierMask: Uint8Array, nonGround: PointCloud, labelOfPoint: Int32Array,
+  plane: Plane | null, params: LidarParams, scratch: Scratch,
+): Fragment[] {
+  const { fromM, tolerance, minHeightM, maxCount } = params.fragments;
+  const from2 = fromM * fromM;
+  const sensorHeight = params.ground.sensorHeight;
+  const unclustered = (i: number): boolean => {
+    const x = nonGround.x[i] as number;
+    const y = nonGround.y[i] as number;
+    return labelOfPoint[i] === -1 && x * x + y * y >= from2;
+  };
+  // Radius outliers that are far enough and stand above the ground; the mask keeps only those.
+  for (let i = 0; i < voxels.length; i++) {
+    if (outlierMask[i] !== 1) continue;
+    const x = voxels.x[i] as number;
+    const y = voxels.y[i] as number;
+    const z = voxels.z[i] as number;
+    const height = plane === null ? z + sensorHeight : plane.a * x + plane.b * y + plane.c * z + plane.d;
+    if (x * x + y * y < from2 || height < minHeightM) outlierMask[i] = 0;
+  }
+  let n = 0;
+  for (let i = 0; i < nonGround.length; i++) if (unclustered(i)) n++;
+  for (let i = 0; i < voxels.length; i++) if (outlierMask[i] === 1) n++;
+  if (n === 0) return [];
+  const pts = scratchCloud(scratch, 'fragments', n);
+  let k = 0;
+  const put = (c: PointCloud, i: number): void => {
+    pts.x[k] = c.x[i] as number;
+    pts.y[k] = c.y[i] as number;
+    pts.z[k] = c.z[i] as number;
+    pts.intensity[k] = c.intensity[i] as number;
+    k++;
+  };
+  for (let i = 0; i < nonGround.length; i++) if (unclustered(i)) put(nonGround, i);
+  for (let i = 0; i < voxels.length; i++) if (outlierMask[i] === 1) put(voxels, i);
+  const groups = euclideanClusters({ ...pts, length: n }, { tolerance, minSize: 1, maxSize: params.cluster.maxSize }, scratch);
+  const out: Fragment[] = [];
+  for (let c = 0; c < groups.count && out.length < maxCount; c++) {
+    const s0 = groups.start[c] as number;
+    const s1 = groups.start[c + 1] as number;
+    let sx = 0;
+    let sy = 0;
+    let sz = 0;
+    for (let j = s0; j < s1; j++) {
+      const i = groups.pointIndex[j] as number;
+      sx += pts.x[i] as number;
+      sy += pts.y[i] as number;
+      sz += pts.z[i] as number;
+    }
+    const count = s1 - s0;
+    out.push({ x: sx / count, y: sy / count, z: sz / count, pointCount: count });
+  }
+  return out;
 }

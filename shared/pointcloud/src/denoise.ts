@@ -26,6 +26,8 @@ export function removeNoiseAndOutliers(
   radius: RadiusOutlierParams | null,
   counter: NeighbourCounter,
   keep: Uint8Array,
+  /** When given, set to 1 for each point the radius filter removed (not for weather noise), else left as is. */
+  outlierMask?: Uint8Array,
 ): DenoiseResult {
   const n = cloud.length;
   const { x, y, intensity } = cloud;
@@ -54,6 +56,7 @@ export function removeNoiseAndOutliers(
       noiseCount++;
     } else if (!radiusKeep) {
       keep[i] = 0;
+      if (outlierMask !== undefined) outlierMask[i] = 1;
       outliers++;
     } else {
       keep[i] = 1;

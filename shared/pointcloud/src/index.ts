@@ -70,6 +70,8 @@ export {
   type ScanCounts,
   type ScanResult,
   type DeepPartial,
+  type Fragment,
+  type FragmentParams,
 } from './chain.js';
 export {
   KittiFormatError,

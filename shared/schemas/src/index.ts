@@ -39,6 +39,7 @@ export type {
   DeviceTruth,
   LidarObjects,
   LidarObject,
+  LidarFragment,
   LidarScan,
   PointField,
   PointFieldDatatype,

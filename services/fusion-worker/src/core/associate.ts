@@ -2,7 +2,7 @@
 import { assignByComponents } from './assign.js';
 import type { AudioEvent, Box2d, CameraDetections } from '@sensorfuse/schemas';
 import { audioCompatible } from './classes.js';
-import { applyTransform, boxCorners, intersectionArea, iou, projectCornersToImage, wrapAngle } from './geometry.js';
+import { applyTransform, boxCorners, intersectionArea, iou, projectCornersToImage, projectPoint, wrapAngle } from './geometry.js';
 import type { ResolvedCamera } from './types.js';
 
 /** A LIDAR object in the body frame at the pivot time. */
@@ -100,6 +100,41 @@ export function projectIntoCamera(objects: readonly BodyBox[], camera: ResolvedC
     visibleFraction[ia] = visible / (GRID * GRID);
   }
   return { boxes, depthM, visibleFraction };
+}
+
+/** Points projected into one camera: pixel u, v and depth (camera z) per point; depth ≤ 0 = behind the camera. */
+export interface ProjectedPoints {
+  readonly u: Float64Array;
+  readonly v: Float64Array;
+  readonly depthM: Float64Array;
+}
+
+/**
+ * Projects body-frame points (x y z interleaved) into one camera with the same ego-motion compensation as
+ * projectIntoCamera: LIDAR fragments, whose pixels say which camera box they lie in and whose depth places it.
+ */
+export function projectPointsIntoCamera(points: Float64Array, camera: ResolvedCamera, dtS: number, ego: EgoDelta): ProjectedPoints {
+  const n = points.length / 3;
+  const u = new Float64Array(n);
+  const v = new Float64Array(n);
+  const depthM = new Float64Array(n);
+  const dYaw = -ego.yawRateRadS * dtS;
+  const c = Math.cos(dYaw);
+  const s = Math.sin(dYaw);
+  const tx = ego.vxBody * dtS;
+  const ty = ego.vyBody * dtS;
+  const p = new Float64Array(3);
+  for (let i = 0; i < n; i++) {
+    const px = points[3 * i]! - tx;
+    const py = points[3 * i + 1]! - ty;
+    applyTransform(camera.bodyToCamera, c * px - s * py, s * px + c * py, points[3 * i + 2]!, p);
+    depthM[i] = p[2]!;
+    if (p[2]! <= 0) continue;
+    const [pu, pv] = projectPoint(camera.intrinsics, p[0]!, p[1]!, p[2]!);
+    u[i] = pu;
+    v[i] = pv;
+  }
+  return { u, v, depthM };
 }
 
 export interface CameraMatch {

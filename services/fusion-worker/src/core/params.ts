@@ -23,6 +23,7 @@ export const DEFAULT_FUSION_PARAMS: FusionParams = Object.freeze({
   cameraDepthRelStd: 0.15,
   minStartScore: 0.3,
   confirmMaxPositionStdM: 3.5,
+  fragmentGateSigma: 2.5,
   // Fitted for sim-detector v5 on the calibration seeds 61–64, all five presets (src/eval/fit-camera-calibration.ts).
   cameraScoreCalibration: Object.freeze({
     car: { a: 2.773, b: 1.005 },

@@ -75,6 +75,11 @@ export interface FusionParams {
    */
   readonly confirmMaxPositionStdM: number;
   /**
+   * A camera-only box is placed at the range of the nearest LIDAR fragment inside it whose depth lies within this
+   * many standard deviations of the box's own depth estimate; 0 = fragments unused.
+   */
+  readonly fragmentGateSigma: number;
+  /**
    * Per-class Platt scaling of camera detection scores, p = σ(a·logit(score) + b), applied where camera
    * detections enter the core; a class without an entry keeps its score. Fitted for the shipped detector by
    * src/eval/fit-camera-calibration.ts; a user's own model starts with none (`{}`).

@@ -112,6 +112,7 @@ export class LidarCore {
         objects: result.objects.map((box, i) => toLidarObject(box, i, truckMinLengthM)),
         noiseFraction: result.noiseFraction,
         reliability: result.reliability,
+        fragments: result.fragments.map((f) => ({ centroid: { x: f.x, y: f.y, z: f.z }, pointCount: f.pointCount })),
       },
     ];
   }

@@ -40,5 +40,6 @@ export function lidarParams(c: LidarParamsConfig): LidarParams {
       ...(c.cluster.farFromM > 0 ? { far: { fromM: c.cluster.farFromM, floor: c.cluster.farMinSize } } : {}),
     },
     box: { angleStepDeg: c.box.angleStepDeg },
+    fragments: { fromM: c.fragments.fromM, tolerance: c.fragments.toleranceM, minHeightM: c.fragments.minHeightM, maxCount: c.fragments.maxCount },
   };
 }

@@ -1588,6 +1588,32 @@ export const lidarObjectsSchema = {
       "name": "reliability",
       "type": "float",
       "doc": "How far fusion should trust this LIDAR now, in [0, 1]."
+    },
+    {
+      "name": "fragments",
+      "type": {
+        "type": "array",
+        "items": {
+          "type": "record",
+          "name": "LidarFragment",
+          "doc": "A few non-ground points in no reported object (a far pedestrian's 1-5 returns): a range measurement for fusion, not a detection.",
+          "fields": [
+            {
+              "name": "centroid",
+              "type": "Vector3",
+              "doc": "Mean of the fragment's points in metres, in frameId."
+            },
+            {
+              "name": "pointCount",
+              "type": "int",
+              "doc": "Points (voxels) in the fragment."
+            }
+          ]
+        }
+      },
+      "default": [],
+      "typescriptOptional": true,
+      "doc": "Fragments beyond the worker's fragments.fromM, largest first; [] from writers before the field existed or with fragments off."
     }
   ]
 } as const;

@@ -521,6 +521,8 @@ export interface LidarObjects {
   noiseFraction: number;
   /** How far fusion should trust this LIDAR now, in [0, 1]. */
   reliability: number;
+  /** Fragments beyond the worker's fragments.fromM, largest first; [] from writers before the field existed or with fragments off. */
+  fragments?: LidarFragment[];
 }
 
 /** One cluster of points fitted with an oriented box. */
@@ -539,6 +541,14 @@ export interface LidarObject {
   meanIntensity: number;
   /** Class suggested by geometry alone; "unknown" when not confident. */
   classHint: ObjectClass;
+}
+
+/** A few non-ground points in no reported object (a far pedestrian's 1-5 returns): a range measurement for fusion, not a detection. */
+export interface LidarFragment {
+  /** Mean of the fragment's points in metres, in frameId. */
+  centroid: Vector3;
+  /** Points (voxels) in the fragment. */
+  pointCount: number;
 }
 
 /** One LIDAR sweep (raw.lidar): points as packed little-endian structs described by fields, as ROS sensor_msgs/PointCloud2 (unorganized, little-endian). */
