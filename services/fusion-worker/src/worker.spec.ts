@@ -38,6 +38,8 @@ describe('fusion worker on a MemoryBus', () => {
     await ensureTopics(bus, [t.lidar, t.camera, t.audio, t.motion, t.output], 1);
     const reg = new SchemaRegistry();
     const lidarCodec = createCodec<LidarObjects>(reg, lidarObjectsSchema);
+    // Odd sweeps come from a LIDAR worker not yet upgraded: written before LidarObjects gained `fragments`.
+    const olderLidarCodec = createCodec<LidarObjects>(reg, { ...lidarObjectsSchema, fields: lidarObjectsSchema.fields.filter((f) => f.name !== 'fragments') });
     const cameraCodec = createCodec<CameraDetections>(reg, cameraDetectionsSchema);
     const egoCodec = createCodec<EgoState>(reg, egoStateSchema);
     const frames = 10;
@@ -55,7 +57,7 @@ describe('fusion worker on a MemoryBus', () => {
         detections: [{ box, objectClass: 'car', label: 'car', score: 0.9 }],
         quality: { blur: 0, exposure: 0, blockage: 0 }, reliability: 0.9, modelId: 'test',
       }) }]);
-      await bus.publish(config.topics.lidar, [{ key: 'rig-1', value: lidarCodec.encode({
+      await bus.publish(config.topics.lidar, [{ key: 'rig-1', value: (i % 2 === 0 ? lidarCodec : olderLidarCodec).encode({
         ...h('lidar_top', i, t, 'lidar_top'),
         objects: [{ clusterId: 0, centroid: { x, y: 0, z: 0 }, extent: { x: 4, y: 2, z: 1.5 }, yawRad: 0, pointCount: 200, meanIntensity: 0.3, classHint: 'unknown' }],
         inputPointCount: 1000, noiseFraction: 0, reliability: 0.9,

@@ -1,15 +1,15 @@
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
+import { EARLIER_SCHEMA_VERSIONS } from './earlier.js';
 import { lidarObjectsSchema, type LidarObjects } from './index.js';
 
 // LidarObjects gained `fragments` (array, default []): a far object's few returns, depth hints for fusion. LIDAR
 // workers and fusion workers are upgraded one at a time, so both directions must resolve against the schema before it.
 const OPTIONS = { wrapUnions: 'auto' } as const;
 const current = avro.Type.forSchema(lidarObjectsSchema as unknown as avro.Schema, { ...OPTIONS });
-const before = avro.Type.forSchema(
-  { ...lidarObjectsSchema, fields: lidarObjectsSchema.fields.filter((f) => f.name !== 'fragments') } as unknown as avro.Schema,
-  { ...OPTIONS },
-);
+// The earlier version readers register (earlier.ts): the schema without the field.
+const [earlier] = EARLIER_SCHEMA_VERSIONS.LidarObjects;
+const before = avro.Type.forSchema(earlier as unknown as avro.Schema, { ...OPTIONS });
 
 const sweep: LidarObjects = {
   rigId: 'rig-1', sensorId: 'lidar_top', seq: 12, captureTimeUs: 1_700_000_000_000_000, publishTimeUs: 1_700_000_000_030_000, frameId: 'lidar_top',
@@ -18,6 +18,10 @@ const sweep: LidarObjects = {
 };
 
 describe('LidarObjects.fragments schema evolution', () => {
+  it('the earlier version is the current schema without fragments, field for field', () => {
+    expect(earlier.fields.map((f) => f.name)).toEqual(lidarObjectsSchema.fields.map((f) => f.name).filter((n) => n !== 'fragments'));
+  });
+
   it('a new reader (fusion) fills [] into a sweep written before the field existed', () => {
     const read = current.fromBuffer(before.toBuffer(sweep), current.createResolver(before)) as LidarObjects;
     expect(read).toEqual({ ...sweep, fragments: [] });
