@@ -34,7 +34,7 @@ export const fusionParamsSchema = z.strictObject({
   cameraDepthRelStd: num(0.01, 2, 0.15, 'Depth standard deviation of a camera-only detection, fraction of its depth'),
   minStartScore: num(0, 1, 0.3, 'Fused score a detection needs to start a track (a few-voxel LIDAR cluster alone does not: 0.6 x sqrt(points / 50) < 0.3 below 13 voxels)'),
   confirmMaxPositionStdM: num(0.01, 1000, 3.5, 'A tentative track is confirmed only by a detection placed at least this well: position standard deviation along its least certain axis, metres (the depth of a camera-only box beyond ~33 m on the simulator rig; LIDAR-backed detections pass; 1000 = no such rule)'),
-  fragmentGateSigma: num(0, 100, 2.5, 'A camera-only box is placed at the range of the nearest LIDAR fragment (obs.lidar fragments: a far object\'s few returns) inside it whose depth is within this many standard deviations of the box\'s own depth estimate; 0 = fragments unused'),
+  fragmentGateSigma: num(0, 100, 2.5, 'A camera-only box is placed at the range of the LIDAR fragment (obs.lidar fragments: a far object\'s few returns) inside it closest to the box\'s own depth estimate, if within this many of its standard deviations; 0 = fragments unused'),
   cameraScoreCalibration: z.strictObject({
     car: platt(2.773, 1.005, 'car'),
     truck: platt(3.283, 1.017, 'truck'),

@@ -36,6 +36,15 @@ const corners = new Float64Array(24);
 const cam = new Float64Array(24);
 
 /**
+ * The body's motion from the pivot time to `dtS` later, as applied to a body-frame point (x, y) at the pivot time:
+ * (c·(x − tx) − s·(y − ty), s·(x − tx) + c·(y − ty)) is where it lies in the body frame then (static objects).
+ */
+function egoShift(dtS: number, ego: EgoDelta): { c: number; s: number; tx: number; ty: number } {
+  const dYaw = -ego.yawRateRadS * dtS;
+  return { c: Math.cos(dYaw), s: Math.sin(dYaw), tx: ego.vxBody * dtS, ty: ego.vyBody * dtS };
+}
+
+/**
  * Projects body-frame boxes into one camera. `dtS` = camera time − pivot time: the boxes are moved into
  * the body frame at the camera's capture time (ego-motion compensation, objects assumed static over dtS),
  * then through body → camera and the intrinsics. Occlusion: boxes are visited nearest first and each box's
@@ -46,11 +55,7 @@ export function projectIntoCamera(objects: readonly BodyBox[], camera: ResolvedC
   const boxes: (Box2d | undefined)[] = new Array<Box2d | undefined>(n);
   const depthM = new Float64Array(n);
   const visibleFraction = new Float64Array(n);
-  const dYaw = -ego.yawRateRadS * dtS;
-  const c = Math.cos(dYaw);
-  const s = Math.sin(dYaw);
-  const tx = ego.vxBody * dtS;
-  const ty = ego.vyBody * dtS;
+  const { c, s, tx, ty } = egoShift(dtS, ego);
   for (let i = 0; i < n; i++) {
     const o = objects[i]!;
     boxCorners(o.x, o.y, o.z, o.length, o.width, o.height, o.yawRad, corners);
@@ -118,11 +123,7 @@ export function projectPointsIntoCamera(points: Float64Array, camera: ResolvedCa
   const u = new Float64Array(n);
   const v = new Float64Array(n);
   const depthM = new Float64Array(n);
-  const dYaw = -ego.yawRateRadS * dtS;
-  const c = Math.cos(dYaw);
-  const s = Math.sin(dYaw);
-  const tx = ego.vxBody * dtS;
-  const ty = ego.vyBody * dtS;
+  const { c, s, tx, ty } = egoShift(dtS, ego);
   const p = new Float64Array(3);
   for (let i = 0; i < n; i++) {
     const px = points[3 * i]! - tx;

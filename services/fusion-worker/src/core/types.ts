@@ -75,8 +75,8 @@ export interface FusionParams {
    */
   readonly confirmMaxPositionStdM: number;
   /**
-   * A camera-only box is placed at the range of the nearest LIDAR fragment inside it whose depth lies within this
-   * many standard deviations of the box's own depth estimate; 0 = fragments unused.
+   * A camera-only box is placed at the range of the LIDAR fragment inside it closest to the box's own depth
+   * estimate, if within this many of its standard deviations; 0 = fragments unused.
    */
   readonly fragmentGateSigma: number;
   /**

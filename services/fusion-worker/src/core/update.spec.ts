@@ -118,15 +118,16 @@ describe('fusion core update', () => {
     expect(own?.evidence.map((e) => e.modality)).toEqual(['camera']);
   });
 
-  it('places a far pedestrian box at the nearest LIDAR fragment inside it that its own depth allows', () => {
+  it('places a far pedestrian box at the LIDAR fragment inside it closest to its own depth, within the gate', () => {
     // 43.75 px high: 1000 · 1.75 / 43.75 = 40 m to the near face by the pinhole, centre at 40.35 m, σ = 15 % = 6.05 m,
-    // gate 2.5σ = 15.1 m around the face. Fragments (LIDAR = body frame): A at 36 m (pixel 637, 354: in the box),
-    // B at 47 m behind it (in the box, in the gate, farther), C at 20 m (in the box, 20 m from the face: outside the
-    // gate), D at 36 m but 3 m aside (pixel 557: outside the box).
+    // gate 2.5σ = 15.1 m around the face. Fragments (LIDAR = body frame): A at 36 m (pixel 637, 354: in the box,
+    // 4 m from the face), B at 47 m (in the box and the gate, 7 m), E at 30 m (in the box and the gate, 10 m: spray
+    // in front of it), C at 20 m (in the box, 20 m from the face: outside the gate), D at 36 m but 3 m aside
+    // (pixel 557: outside the box).
     const box = { xMin: 629, xMax: 651, yMin: 360 - 21.875, yMax: 360 + 21.875 };
     const frag = (x: number, y: number, z: number) => ({ centroid: { x, y, z }, pointCount: 3 });
     const A = frag(36, 0.1, 0.2);
-    const others = [frag(47, 0, 0), frag(20, 0, 0), frag(36, 3, 0)];
+    const others = [frag(30, 0, 0), frag(47, 0, 0), frag(20, 0, 0), frag(36, 3, 0)];
     const place = (fragments: ReturnType<typeof frag>[], params: FusionParams = RAW_SCORES) =>
       update(frameOf({ ...lidar(1, T0, []), fragments }, [camera(1, T0, [box], 'pedestrian')]), calibration, createFusionState('rig'), { params, nowUs: T0 }).output.detections;
     const [onA] = place([...others, A]);
@@ -136,7 +137,7 @@ describe('fusion core update', () => {
     expect(onA?.evidence.map((e) => e.modality)).toEqual(['camera', 'lidar']);
     // The LIDAR saw it: no in-range down-weighting, score = detector score × camera reliability.
     expect(onA?.score).toBeCloseTo(0.9 * 0.9, 9);
-    // Without A: B is the only one in the box and the gate.
+    // Without A: B (7 m from the face) before E (10 m), though E is nearer the sensor.
     expect(place(others)[0]?.x).toBeCloseTo(47.35, 6);
     // With fragments off, or none usable: the pinhole depth, camera evidence only.
     const off = place([...others, A], { ...RAW_SCORES, fragmentGateSigma: 0 })[0];

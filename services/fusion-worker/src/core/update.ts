@@ -588,8 +588,8 @@ function cameraOnlyObject(
     }
   }
   // Not part of a cluster: a LIDAR fragment inside the box, at a depth the camera's own estimate allows, is the
-  // object's near surface (the nearest such: what lies behind it is hidden by it). The fragment's range replaces
-  // the monocular depth, which is ±5–15 % (2–6 m at 40 m).
+  // object's near surface (the one closest to that estimate, see fragmentInBox). The fragment's range replaces the
+  // monocular depth, which is ±5–15 % (2–6 m at 40 m).
   let fragment = -1;
   if (span === undefined && fragments?.projected !== undefined) {
     fragment = fragmentInBox(fragments.projected, d.box, depth - (size[0] + size[1]) / 4, params.fragmentGateSigma * Math.sqrt(depthVar));
@@ -647,8 +647,10 @@ const FRAGMENT_DEPTH_STD_M = 0.5;
 const FRAGMENT_BOX_MARGIN_PX = 2;
 
 /**
- * The nearest fragment whose pixel lies in the box (± FRAGMENT_BOX_MARGIN_PX) and whose depth is within `gateM` of
- * `faceDepth` (the camera's estimate of the object's near face); -1 when none.
+ * Of the fragments whose pixel lies in the box (± FRAGMENT_BOX_MARGIN_PX) and whose depth is within `gateM` of
+ * `faceDepth` (the camera's estimate of the object's near face), the one whose depth is closest to that estimate; -1
+ * when none. Not the nearest one: in rain, spray and stray returns in front of a vehicle lie inside its box too (on
+ * the tuning seeds, taking the nearest lowered night-rain car AP 0.755 → 0.679; the closest raised it to 0.800).
  */
 function fragmentInBox(projected: ProjectedPoints, box: Box2d, faceDepth: number, gateM: number): number {
   let best = -1;
@@ -658,7 +660,7 @@ function fragmentInBox(projected: ProjectedPoints, box: Box2d, faceDepth: number
     const u = projected.u[i]!;
     const v = projected.v[i]!;
     if (u < box.xMin - FRAGMENT_BOX_MARGIN_PX || u > box.xMax + FRAGMENT_BOX_MARGIN_PX || v < box.yMin - FRAGMENT_BOX_MARGIN_PX || v > box.yMax + FRAGMENT_BOX_MARGIN_PX) continue;
-    if (best < 0 || z < projected.depthM[best]!) best = i;
+    if (best < 0 || Math.abs(z - faceDepth) < Math.abs(projected.depthM[best]! - faceDepth)) best = i;
   }
   return best;
 }
