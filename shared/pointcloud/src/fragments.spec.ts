@@ -6,7 +6,7 @@ const GROUND_Z = -1.73;
 
 /** Flat road (every 0.25 m, 2–60 m ahead, ±6 m) plus the given points, intensity 0.3. */
 function roadWith(extra: readonly (readonly [number, number, number])[]): PointCloud {
-  const pts: [number, number, number][] = [];
+  const pts: (readonly [number, number, number])[] = [];
   for (let x = 2; x <= 60; x += 0.25) for (let y = -6; y <= 6; y += 0.25) pts.push([x, y, GROUND_Z]);
   pts.push(...extra);
   const c = createCloud(pts.length);
