@@ -154,6 +154,7 @@ const lidarObjects: LidarObjects = {
   inputPointCount: 121_015,
   noiseFraction: 0.0625,
   reliability: 0.9375,
+  fragments: [{ centroid: vec(41.5, 3.25, -0.75), pointCount: 3 }],
 };
 
 const audioEvents: AudioEvents = {
