@@ -5,6 +5,7 @@ import {
   cameraDetectionsSchema, egoStateSchema, fusedDetectionsSchema, lidarObjectsSchema,
   type CameraDetections, type EgoState, type FusedDetections, type LidarObjects, type RigCalibration,
 } from '@sensorfuse/schemas';
+import { EARLIER_SCHEMA_VERSIONS } from '@sensorfuse/schemas/earlier';
 import { MemoryStateStore } from '@sensorfuse/state';
 import { MemoryBus } from '@sensorfuse/transport';
 import { ensureTopics } from '@sensorfuse/worker';
@@ -39,7 +40,7 @@ describe('fusion worker on a MemoryBus', () => {
     const reg = new SchemaRegistry();
     const lidarCodec = createCodec<LidarObjects>(reg, lidarObjectsSchema);
     // Odd sweeps come from a LIDAR worker not yet upgraded: written before LidarObjects gained `fragments`.
-    const olderLidarCodec = createCodec<LidarObjects>(reg, { ...lidarObjectsSchema, fields: lidarObjectsSchema.fields.filter((f) => f.name !== 'fragments') });
+    const olderLidarCodec = createCodec<LidarObjects>(reg, EARLIER_SCHEMA_VERSIONS.LidarObjects[0]);
     const cameraCodec = createCodec<CameraDetections>(reg, cameraDetectionsSchema);
     const egoCodec = createCodec<EgoState>(reg, egoStateSchema);
     const frames = 10;

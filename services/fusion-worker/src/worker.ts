@@ -5,7 +5,7 @@ import {
   audioEventsSchema, cameraDetectionsSchema, egoStateSchema, fusedDetectionsSchema, lidarObjectsSchema, sensorStateSchema,
   type AudioEvents, type CameraDetections, type EgoState, type FusedDetections, type LidarObjects, type SensorState,
 } from '@sensorfuse/schemas';
-import { EARLIER_SCHEMA_VERSIONS } from '@sensorfuse/schemas/earlier';
+import { registerEarlierSchemaVersions } from '@sensorfuse/schemas/earlier';
 import type { StateStore } from '@sensorfuse/state';
 import { nowUs } from '@sensorfuse/time';
 import { deadLetterRecord, deadLetterTopic, headerText, type Bus, type ConsumedRecord, type RecordPosition, type TopicPartition } from '@sensorfuse/transport';
@@ -293,8 +293,8 @@ export function createFusionWorker(
 ): FusionWorker {
   const consumer = config.consumer ?? fusionConfigSchema.shape.consumer.parse({});
   const registry = options.registry ?? new SchemaRegistry();
-  // LIDAR workers upgrade one at a time: sweeps written before LidarObjects gained `fragments` resolve (to none).
-  for (const earlier of EARLIER_SCHEMA_VERSIONS.LidarObjects) registry.register(earlier);
+  // Producers upgrade one at a time: records written with an earlier schema version resolve instead of going to the DLQ.
+  registerEarlierSchemaVersions(registry);
   // obs.sensor is optional: absent or '' in the config → not consumed (fused frames carry deviceState []).
   const sensorTopic = config.topics.sensor ?? '';
   const codecs: Record<string, { kind: Decoded['kind']; codec: Codec<LidarObjects | CameraDetections | AudioEvents | EgoState | SensorState> }> = {

@@ -194,8 +194,8 @@ export function processScan(input: ScanInput, params: LidarParams = DEFAULT_LIDA
   const voxels = vox.cloud;
   const keep = scratch.u8('chain.keep', voxels.length);
   keep.fill(1);
-  const collectFragments = params.fragments.fromM > 0;
-  const outlierMask = collectFragments ? new Uint8Array(voxels.length) : undefined;
+  // Radius outliers, marked for the fragments (collected only when fragments are on).
+  const outlierMask = params.fragments.fromM > 0 ? scratch.u8('chain.outliers', voxels.length).fill(0) : undefined;
   const statistical = params.outlierMethod === 'statistical';
   const noiseOn = params.noiseFilter === 'on';
   let noiseRemoved = 0;
@@ -279,35 +279,30 @@ function collectFragmentsOf(
   const { fromM, tolerance, minHeightM, maxCount } = params.fragments;
   const from2 = fromM * fromM;
   const sensorHeight = params.ground.sensorHeight;
-  const unclustered = (i: number): boolean => {
+  const pts = scratchCloud(scratch, 'fragments', nonGround.length + voxels.length);
+  let n = 0;
+  const put = (c: PointCloud, i: number): void => {
+    pts.x[n] = c.x[i] as number;
+    pts.y[n] = c.y[i] as number;
+    pts.z[n] = c.z[i] as number;
+    pts.intensity[n] = c.intensity[i] as number;
+    n++;
+  };
+  for (let i = 0; i < nonGround.length; i++) {
     const x = nonGround.x[i] as number;
     const y = nonGround.y[i] as number;
-    return labelOfPoint[i] === -1 && x * x + y * y >= from2;
-  };
-  // Radius outliers that are far enough and stand above the ground; the mask keeps only those.
+    if (labelOfPoint[i] === -1 && x * x + y * y >= from2) put(nonGround, i);
+  }
+  // Radius outliers far enough out and standing above the ground.
   for (let i = 0; i < voxels.length; i++) {
     if (outlierMask[i] !== 1) continue;
     const x = voxels.x[i] as number;
     const y = voxels.y[i] as number;
     const z = voxels.z[i] as number;
     const height = plane === null ? z + sensorHeight : plane.a * x + plane.b * y + plane.c * z + plane.d;
-    if (x * x + y * y < from2 || height < minHeightM) outlierMask[i] = 0;
+    if (x * x + y * y >= from2 && height >= minHeightM) put(voxels, i);
   }
-  let n = 0;
-  for (let i = 0; i < nonGround.length; i++) if (unclustered(i)) n++;
-  for (let i = 0; i < voxels.length; i++) if (outlierMask[i] === 1) n++;
   if (n === 0) return [];
-  const pts = scratchCloud(scratch, 'fragments', n);
-  let k = 0;
-  const put = (c: PointCloud, i: number): void => {
-    pts.x[k] = c.x[i] as number;
-    pts.y[k] = c.y[i] as number;
-    pts.z[k] = c.z[i] as number;
-    pts.intensity[k] = c.intensity[i] as number;
-    k++;
-  };
-  for (let i = 0; i < nonGround.length; i++) if (unclustered(i)) put(nonGround, i);
-  for (let i = 0; i < voxels.length; i++) if (outlierMask[i] === 1) put(voxels, i);
   const groups = euclideanClusters({ ...pts, length: n }, { tolerance, minSize: 1, maxSize: params.cluster.maxSize }, scratch);
   const out: Fragment[] = [];
   for (let c = 0; c < groups.count && out.length < maxCount; c++) {

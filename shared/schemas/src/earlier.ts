@@ -15,3 +15,11 @@ export const EARLIER_SCHEMA_VERSIONS = {
   /** Before `fragments` (LIDAR fragments, default []). */
   LidarObjects: [before(lidarObjectsSchema, 'fragments')],
 } as const;
+
+/**
+ * Registers every earlier version with a reader's registry (structurally a @sensorfuse/codec SchemaRegistry, which
+ * this package does not depend on). Readers call it once, before creating their codecs.
+ */
+export function registerEarlierSchemaVersions(registry: { register(schema: object): unknown }): void {
+  for (const versions of Object.values(EARLIER_SCHEMA_VERSIONS)) for (const schema of versions) registry.register(schema);
+}

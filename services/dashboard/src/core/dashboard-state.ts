@@ -1,5 +1,5 @@
 import { SchemaRegistry, createCodec, type Codec } from '@sensorfuse/codec';
-import { EARLIER_SCHEMA_VERSIONS } from '@sensorfuse/schemas/earlier';
+import { registerEarlierSchemaVersions } from '@sensorfuse/schemas/earlier';
 import { decodeInterleaved } from '@sensorfuse/audio';
 import {
   audioChunkSchema, audioEventsSchema, cameraDetectionsSchema, cameraFrameSchema, fusedDetectionsSchema, groundTruthSchema, lidarObjectsSchema, lidarScanSchema, rigCalibrationSchema,
@@ -111,8 +111,8 @@ export class DashboardState {
   ) {
     this.health = new StreamHealthTracker({ bucketUs: 1_000_000, buckets: 6, presenceTimeoutUs: options.presenceTimeoutUs });
     this.health.expect(HEALTH_TOPICS);
-    // Sweeps from LIDAR workers not yet upgraded (before LidarObjects.fragments) are still shown.
-    for (const earlier of EARLIER_SCHEMA_VERSIONS.LidarObjects) registry.register(earlier);
+    // Records from producers not yet upgraded (e.g. sweeps before LidarObjects.fragments) are still shown.
+    registerEarlierSchemaVersions(registry);
     this.codecs = {
       scan: createCodec(registry, lidarScanSchema),
       frame: createCodec(registry, cameraFrameSchema),

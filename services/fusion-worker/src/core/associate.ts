@@ -2,7 +2,7 @@
 import { assignByComponents } from './assign.js';
 import type { AudioEvent, Box2d, CameraDetections } from '@sensorfuse/schemas';
 import { audioCompatible } from './classes.js';
-import { applyTransform, boxCorners, intersectionArea, iou, projectCornersToImage, projectPoint, wrapAngle } from './geometry.js';
+import { applyTransform, boxCorners, intersectionArea, iou, projectCornersToImage, projectPointInto, wrapAngle } from './geometry.js';
 import type { ResolvedCamera } from './types.js';
 
 /** A LIDAR object in the body frame at the pivot time. */
@@ -107,10 +107,9 @@ export function projectIntoCamera(objects: readonly BodyBox[], camera: ResolvedC
   return { boxes, depthM, visibleFraction };
 }
 
-/** Points projected into one camera: pixel u, v and depth (camera z) per point; depth ≤ 0 = behind the camera. */
+/** Points projected into one camera: pixel (u, v interleaved) and depth (camera z) per point; depth ≤ 0 = behind the camera (pixel 0, 0). */
 export interface ProjectedPoints {
-  readonly u: Float64Array;
-  readonly v: Float64Array;
+  readonly uv: Float64Array;
   readonly depthM: Float64Array;
 }
 
@@ -120,8 +119,7 @@ export interface ProjectedPoints {
  */
 export function projectPointsIntoCamera(points: Float64Array, camera: ResolvedCamera, dtS: number, ego: EgoDelta): ProjectedPoints {
   const n = points.length / 3;
-  const u = new Float64Array(n);
-  const v = new Float64Array(n);
+  const uv = new Float64Array(2 * n);
   const depthM = new Float64Array(n);
   const { c, s, tx, ty } = egoShift(dtS, ego);
   const p = new Float64Array(3);
@@ -130,12 +128,9 @@ export function projectPointsIntoCamera(points: Float64Array, camera: ResolvedCa
     const py = points[3 * i + 1]! - ty;
     applyTransform(camera.bodyToCamera, c * px - s * py, s * px + c * py, points[3 * i + 2]!, p);
     depthM[i] = p[2]!;
-    if (p[2]! <= 0) continue;
-    const [pu, pv] = projectPoint(camera.intrinsics, p[0]!, p[1]!, p[2]!);
-    u[i] = pu;
-    v[i] = pv;
+    if (p[2]! > 0) projectPointInto(camera.intrinsics, p[0]!, p[1]!, p[2]!, uv, 2 * i);
   }
-  return { u, v, depthM };
+  return { uv, depthM };
 }
 
 export interface CameraMatch {

@@ -86,7 +86,7 @@ export function projectPoint(k: CameraIntrinsics, x: number, y: number, z: numbe
 const pixel = new Float64Array(2);
 
 /** projectPoint writing u, v into out[offset], out[offset + 1] (no allocation: hot path). */
-function projectPointInto(k: CameraIntrinsics, x: number, y: number, z: number, out: Float64Array, offset: number): void {
+export function projectPointInto(k: CameraIntrinsics, x: number, y: number, z: number, out: Float64Array, offset: number): void {
   let u = x / z;
   let v = y / z;
   const d = k.distortionCoefficients;

@@ -269,7 +269,7 @@ export function update(
       applyTransform(toBody, f.centroid.x, f.centroid.y, f.centroid.z, points, 3 * i);
       counts[i] = f.pointCount;
     });
-    fragments = { points, counts, sensorId: lidar.sensorId, reliability: lidar.reliability, projected: undefined };
+    fragments = { points, counts, sensorId: lidar.sensorId, reliability: lidar.reliability };
   }
 
   // Cameras: project, match, and keep unmatched boxes as camera-only objects.
@@ -293,7 +293,7 @@ export function update(
       if (det.reliability >= CAMERA_SEES_MIN_RELIABILITY) seenBy.push(camera);
       const dtS = (memberTimeUs(member) - pivotTimeUs) / 1e6;
       const projection = projectIntoCamera(lidarBoxes, camera, dtS, egoDelta);
-      if (fragments !== undefined) fragments.projected = projectPointsIntoCamera(fragments.points, camera, dtS, egoDelta);
+      const fragmentsHere = fragments === undefined ? undefined : { ...fragments, projected: projectPointsIntoCamera(fragments.points, camera, dtS, egoDelta) };
       const matches = matchCameraBoxes(projection, det.detections, params.minIou, params.minVisibleFraction);
       const matched = new Uint8Array(det.detections.length);
       const objectMatched = new Uint8Array(lidarBoxes.length);
@@ -341,7 +341,7 @@ export function update(
       for (let j = 0; j < det.detections.length; j++) {
         const host = hostOf[j]!;
         if (matched[j] === 1 && host < 0) continue;
-        const o = cameraOnlyObject(det, j, camera, lidar !== undefined && covering[j]! < 0, params, host < 0 ? undefined : objects[host], fragments);
+        const o = cameraOnlyObject(det, j, camera, lidar !== undefined && covering[j]! < 0, params, host < 0 ? undefined : objects[host], fragmentsHere);
         if (o !== undefined) {
           objects.push(o);
           cameraOnly++;
@@ -533,7 +533,7 @@ function sirenEvent(sensorId: string, event: AudioEvent, bearingRad: number | nu
  */
 function cameraOnlyObject(
   det: CameraDetections, index: number, camera: NonNullable<ReturnType<ResolvedCalibration['cameras']['get']>>,
-  lidarSaysEmpty: boolean, params: FusionParams, host?: WorkingObject, fragments?: LidarFragments,
+  lidarSaysEmpty: boolean, params: FusionParams, host?: WorkingObject, fragments?: ProjectedFragments,
 ): WorkingObject | undefined {
   const d = det.detections[index]!;
   const k = camera.intrinsics;
@@ -591,7 +591,7 @@ function cameraOnlyObject(
   // object's near surface (the one closest to that estimate, see fragmentInBox). The fragment's range replaces the
   // monocular depth, which is ±5–15 % (2–6 m at 40 m).
   let fragment = -1;
-  if (span === undefined && fragments?.projected !== undefined) {
+  if (span === undefined && fragments !== undefined) {
     fragment = fragmentInBox(fragments.projected, d.box, depth - (size[0] + size[1]) / 4, params.fragmentGateSigma * Math.sqrt(depthVar));
     if (fragment >= 0) {
       depth = fragments.projected.depthM[fragment]! + (size[0] + size[1]) / 4;
@@ -601,11 +601,10 @@ function cameraOnlyObject(
   const p = new Float64Array(3);
   applyTransform(camera.cameraToBody, ((u - k.cx) / k.fx) * depth, ((v - k.cy) / k.fy) * depth, depth, p);
   const range = Math.hypot(p[0]!, p[1]!);
-  if (fragment >= 0) lidarSaysEmpty = false;
   // Inside LIDAR range the LIDAR should have seen it, the more surely the nearer (its points thin out as
   // 1/range², and far clusters fall under the clusterer's minimum size): the weight rises from
-  // cameraOnlyInRangeWeight at the sensor to 1 at lidarMaxRangeM.
-  const weight = !lidarSaysEmpty || range > params.lidarMaxRangeM ? 1 : params.cameraOnlyInRangeWeight + (1 - params.cameraOnlyInRangeWeight) * (range / params.lidarMaxRangeM);
+  // cameraOnlyInRangeWeight at the sensor to 1 at lidarMaxRangeM. A box placed on a fragment was seen by it: weight 1.
+  const weight = !lidarSaysEmpty || fragment >= 0 || range > params.lidarMaxRangeM ? 1 : params.cameraOnlyInRangeWeight + (1 - params.cameraOnlyInRangeWeight) * (range / params.lidarMaxRangeM);
   // Uncertainty: mostly along the ray (depth), little across it.
   const bearing = Math.atan2(p[1]! - camera.cameraToBody[7]!, p[0]! - camera.cameraToBody[3]!);
   const along = depthVar;
@@ -631,13 +630,17 @@ function cameraOnlyObject(
   };
 }
 
-/** LIDAR fragments of the pivot sweep in the body frame, and their projection into the camera being matched. */
+/** LIDAR fragments of the pivot sweep in the body frame (x y z interleaved), with their voxel counts. */
 interface LidarFragments {
   readonly points: Float64Array;
   readonly counts: Int32Array;
   readonly sensorId: string;
   readonly reliability: number;
-  projected: ProjectedPoints | undefined;
+}
+
+/** The fragments and their projection into the camera being matched. */
+interface ProjectedFragments extends LidarFragments {
+  readonly projected: ProjectedPoints;
 }
 
 /** Depth uncertainty of an object placed on a LIDAR fragment: where on the object its few returns fell, metres. */
@@ -657,8 +660,8 @@ function fragmentInBox(projected: ProjectedPoints, box: Box2d, faceDepth: number
   for (let i = 0; i < projected.depthM.length; i++) {
     const z = projected.depthM[i]!;
     if (!(z > 0) || Math.abs(z - faceDepth) > gateM) continue;
-    const u = projected.u[i]!;
-    const v = projected.v[i]!;
+    const u = projected.uv[2 * i]!;
+    const v = projected.uv[2 * i + 1]!;
     if (u < box.xMin - FRAGMENT_BOX_MARGIN_PX || u > box.xMax + FRAGMENT_BOX_MARGIN_PX || v < box.yMin - FRAGMENT_BOX_MARGIN_PX || v > box.yMax + FRAGMENT_BOX_MARGIN_PX) continue;
     if (best < 0 || Math.abs(z - faceDepth) < Math.abs(projected.depthM[best]! - faceDepth)) best = i;
   }
